@@ -1,0 +1,94 @@
+# Workestra Time. `make run` serves on the embedded PostgreSQL with demo data;
+# `make test` runs every test (unit, integration, then again under ASan+UBSan).
+CC       ?= cc
+BUILD    ?= build
+SAN      ?=
+PKGS     := libwebsockets jansson libpq libcurl openssl
+DEBS     := build-essential pkg-config libwebsockets-dev libjansson-dev libpq-dev \
+            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
+            $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(SAN)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LDFLAGS  += $(SAN)
+
+SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
+OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
+
+BIN      := $(BUILD)/workestra-time
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+INT_SRC  := $(sort $(wildcard tests/integration/*.c))
+TEST_LIB := $(sort $(wildcard tests/lib/*.c))
+
+.PHONY: all deps run test test-unit test-integration test-san bench fmt clean
+
+all: $(BIN)
+
+# Installs the Debian packages the build, tests and embedded database need,
+# only when one is missing (CI machines start without them).
+deps:
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	scripts/embed.sh embedded_migrations $(MIGRATIONS) > $@
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwt.a: $(OBJ)
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/src/main.o $(BUILD)/libwt.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Serve on the embedded cluster under var/, with a demo workspace.
+run: deps
+	$(MAKE) all
+	scripts/run-demo.sh $(BIN)
+
+$(BUILD)/tests/unit: $(UNIT_SRC) $(BUILD)/libwt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(UNIT_SRC) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/integration: $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib -o $@ $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
+
+test-unit: $(BUILD)/tests/unit
+	$(BUILD)/tests/unit --jobs 2
+
+# Integration tests run a real `serve` against a private PostgreSQL cluster
+# that scripts/test-pg.sh starts under $(BUILD) and stops afterwards.
+test-integration: $(BIN) $(BUILD)/tests/integration
+	scripts/test-pg.sh $(BUILD)/pg -- env WT_BIN=$(BIN) $(BUILD)/tests/integration --jobs 1
+
+test-san:
+	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  test-unit test-integration
+
+test: deps
+	$(MAKE) all
+	$(MAKE) test-unit test-integration
+	$(MAKE) test-san
+
+fmt:
+	clang-format -i $$(find src tests -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Usage: embed.sh SYMBOL FILE... > out.c
+# Turns text files into a C array of {name, text}, sorted by name, so the
+# binary carries its migrations, tool definitions and prompts.
+set -eu
+sym=$1; shift
+echo '#include "util/embedded.h"'
+echo "const embedded_file ${sym}[] = {"
+for f in $(printf '%s\n' "$@" | sort); do
+	printf '\t{"%s",\n' "$(basename "$f")"
+	LC_ALL=C awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); printf "\t\"%s\\n\"\n", $0 }' "$f"
+	printf '\t},\n'
+done
+echo '	{0, 0}'
+echo '};'

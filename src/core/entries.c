@@ -1,0 +1,350 @@
+#include "core/entries.h"
+#include "core/audit.h"
+#include "core/fields.h"
+#include "core/representation.h"
+#include "core/timesheets.h"
+#include "core/tx.h"
+#include "store/query.h"
+#include "util/dates.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ENTITY_TYPES[] = { "task", "ticket", "deal", "candidate", "calendar_event", "conversation", "project", NULL };
+static const char *const ENTRY_STATUSES[] = { "running", "draft", "submitted", "approved", "rejected", NULL };
+
+/* Per entity type: how to find the record, its project and its subject. */
+static const char *entity_lookup_sql(const char *type)
+{
+	static const struct {
+		const char *type, *sql;
+	} map[] = {
+		{ "task", "SELECT project_id, NULL FROM tasks WHERE workspace_id = $1 AND id = $2" },
+		{ "project", "SELECT id, NULL FROM projects WHERE workspace_id = $1 AND id = $2" },
+		{ "ticket", "SELECT project_id, NULL FROM tickets WHERE workspace_id = $1 AND id = $2" },
+		{ "conversation", "SELECT NULL, subject FROM conversations WHERE workspace_id = $1 AND id = $2" },
+		{ "deal", "SELECT NULL, NULL FROM deals WHERE workspace_id = $1 AND id = $2" },
+		{ "candidate", "SELECT NULL, NULL FROM candidates WHERE workspace_id = $1 AND id = $2" },
+		{ "calendar_event", "SELECT NULL, NULL FROM calendar_events WHERE workspace_id = $1 AND id = $2" },
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (!strcmp(map[i].type, type))
+			return map[i].sql;
+	return NULL;
+}
+
+static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t *err)
+{
+	if (!in->entity_id[0])
+		return true;
+	PGresult *r = db_query(c->db, err, entity_lookup_sql(in->entity_type), 2, c->actor->workspace_id, in->entity_id);
+	if (!r)
+		return false;
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_id': no %s %s in this workspace",
+			       in->entity_type, in->entity_id);
+	}
+	const char *project = db_value(r, 0, 0);
+	const char *subject = db_value(r, 0, 1);
+	bool ok = true;
+	if (project && project_given && strcmp(project, in->project_id))
+		ok = err_set(err, ERR_VALIDATION, "validation_failed",
+			     "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
+	else if (project)
+		snprintf(in->project_id, sizeof in->project_id, "%s", project);
+	/* A conversation's entry with no description takes the thread's subject. */
+	if (subject && !in->description[0]) {
+		snprintf(in->description_buf, sizeof in->description_buf, "%s", subject);
+		in->description = in->description_buf;
+	}
+	PQclear(r);
+	return ok;
+}
+
+static bool check_project(core_ctx *c, const char *project_id, err_t *err)
+{
+	PGresult *r = db_query(c->db, err, "SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2", 2,
+			       c->actor->workspace_id, project_id);
+	if (!r)
+		return false;
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1 ? true
+		      : err_set(err, ERR_VALIDATION, "validation_failed", "'project_id': no project %s in this workspace",
+				project_id);
+}
+
+static bool check_user(core_ctx *c, const char *user_id, err_t *err)
+{
+	if (!strcmp(user_id, c->actor->user_id))
+		return true;
+	if (!actor_sees_team(c->actor))
+		return err_set(err, ERR_FORBIDDEN, "forbidden", "members can log time only for themselves");
+	PGresult *r = db_query(c->db, err, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", 2,
+			       c->actor->workspace_id, user_id);
+	if (!r)
+		return false;
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1 ? true : err_set(err, ERR_VALIDATION, "validation_failed", "'user_id': no user %s in this workspace", user_id);
+}
+
+static void copy_opt(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in, err_t *err)
+{
+	static const char *const manual_fields[] = { "entity_type", "entity_id", "project_id", "description",
+						     "log_date", "hours", "billable", "user_id", NULL };
+	static const char *const timer_fields[] = { "entity_type", "entity_id", "project_id", "description",
+						    "billable", NULL };
+	memset(in, 0, sizeof *in);
+	in->seconds = -1;
+	in->billable = true;
+	const char *entity_id, *project_id, *user_id = NULL;
+	long day;
+	if (!fields_only(body, kind == ENTRY_TIMER ? timer_fields : manual_fields, err) ||
+	    fields_string(body, "entity_type", true, false, false, 32, &in->entity_type, err) == FIELD_ERROR ||
+	    fields_string(body, "entity_id", false, true, false, 63, &entity_id, err) == FIELD_ERROR ||
+	    fields_string(body, "project_id", false, true, false, 63, &project_id, err) == FIELD_ERROR ||
+	    fields_string(body, "description", false, true, true, ENTRY_MAX_DESCRIPTION, &in->description, err) == FIELD_ERROR ||
+	    fields_bool(body, "billable", &in->billable, err) == FIELD_ERROR)
+		return false;
+	if (kind != ENTRY_TIMER &&
+	    (fields_date(body, "log_date", kind == ENTRY_MANUAL, &day, in->log_date, err) == FIELD_ERROR ||
+	     fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err) == FIELD_ERROR ||
+	     fields_string(body, "user_id", false, false, false, 63, &user_id, err) == FIELD_ERROR))
+		return false;
+	if (!fields_one_of(in->entity_type, ENTITY_TYPES))
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
+	if (!in->description)
+		in->description = "";
+	copy_opt(in->entity_id, sizeof in->entity_id, entity_id);
+	copy_opt(in->project_id, sizeof in->project_id, project_id);
+	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
+	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
+		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
+	bool project_given = in->project_id[0] != '\0';
+	return check_user(c, in->user_id, err) && (!project_given || check_project(c, in->project_id, err)) &&
+	       check_entity(c, in, project_given, err);
+}
+
+json_t *entries_fetch(core_ctx *c, const char *id, err_t *err)
+{
+	query_t q;
+	query_init(&q, "SELECT " ENTRY_JSON ENTRY_FROM);
+	query_cond(&q, " WHERE e.id = ", id, "");
+	query_cond(&q, " AND e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
+	if (!actor_sees_team(c->actor))
+		query_cond(&q, " AND e.user_id = ", c->actor->user_id, "");
+	PGresult *r = query_run(c->db, &q, err);
+	if (!r)
+		return NULL;
+	json_t *out = NULL;
+	if (PQntuples(r) == 1)
+		out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	else
+		err_set(err, ERR_NOT_FOUND, "not_found", "no time entry %s", id);
+	PQclear(r);
+	return out;
+}
+
+json_t *entries_get(core_ctx *c, const char *id, err_t *err)
+{
+	return entries_fetch(c, id, err);
+}
+
+static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
+{
+	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
+	if (!actor_sees_team(c->actor))
+		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
+	if (f->user_id)
+		query_cond(q, " AND e.user_id = ", f->user_id, "");
+	if (f->entity_type)
+		query_cond(q, " AND e.entity_type = ", f->entity_type, "");
+	if (f->entity_id)
+		query_cond(q, " AND e.entity_id = ", f->entity_id, "");
+	if (f->project_id)
+		query_cond(q, " AND e.project_id = ", f->project_id, "");
+	if (f->from)
+		query_cond(q, " AND e.log_date >= ", f->from, "::date");
+	if (f->to)
+		query_cond(q, " AND e.log_date <= ", f->to, "::date");
+	if (f->billable >= 0)
+		query_sql(q, f->billable ? " AND e.billable" : " AND NOT e.billable");
+	if (f->status && !strcmp(f->status, "running"))
+		query_sql(q, " AND " ENTRY_RUNNING);
+	else if (f->status)
+		query_cond(q, " AND NOT " ENTRY_RUNNING " AND t.status = ", f->status, "");
+}
+
+json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+{
+	long d;
+	if (f->entity_type && !fields_one_of(f->entity_type, ENTITY_TYPES)) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is not a known entity type");
+		return NULL;
+	}
+	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES)) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "'status' must be running, draft, submitted, approved or rejected");
+		return NULL;
+	}
+	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d))) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "'from' and 'to' must be dates YYYY-MM-DD");
+		return NULL;
+	}
+	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
+		err_set(err, ERR_FORBIDDEN, "forbidden", "members can list only their own time entries");
+		return NULL;
+	}
+	char limit[24], offset[24];
+	snprintf(limit, sizeof limit, "%ld", page->limit);
+	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
+	query_t count, q;
+	query_init(&count, "SELECT count(*)" ENTRY_FROM);
+	add_filters(&count, c, f);
+	query_init(&q, "SELECT " ENTRY_JSON ENTRY_FROM);
+	add_filters(&q, c, f);
+	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", limit, "::bigint");
+	query_cond(&q, " OFFSET ", offset, "::bigint");
+	return query_page(c->db, &count, &q, &page->total, err);
+}
+
+bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,
+		    char id_out[64], err_t *err)
+{
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", in->seconds);
+	PGresult *r = db_query(
+		c->db, err,
+		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
+		" log_date, duration_seconds, started_at, billable, timesheet_id, source)"
+		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
+		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
+		" $10::boolean, $11, $12) RETURNING id",
+		12, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
+		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,
+		source);
+	if (!r)
+		return false;
+	snprintf(id_out, 64, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
+}
+
+json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
+{
+	entry_input in;
+	if (!db_begin(c->db, err))
+		return NULL;
+	char ts_id[64], id[64];
+	json_t *out = NULL;
+	if (entries_prepare(c, body, ENTRY_MANUAL, &in, err) &&
+	    timesheets_writable_for_day(c, in.user_id, in.log_date, ts_id, err) &&
+	    entries_insert(c, &in, ts_id, false, c->actor->source, id, err) && (out = entries_fetch(c, id, err)) &&
+	    audit_record(c, "time_entry.created", "time_entry", id, out, err))
+		events_emit(c, "time_entry.created", out, err);
+	return core_commit(c, out, err);
+}
+
+/* Locks the visible, live entry FOR UPDATE and refuses invoiced or locked ones. */
+static json_t *lock_editable(core_ctx *c, const char *id, err_t *err)
+{
+	PGresult *r = db_query(c->db, err,
+			       "SELECT e.invoice_line_id IS NOT NULL, e.timesheet_id, e.user_id FROM time_entries e"
+			       " WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL FOR UPDATE",
+			       2, id, c->actor->workspace_id);
+	if (!r)
+		return NULL;
+	bool ok = PQntuples(r) == 1 && actor_may_access_user(c->actor, PQgetvalue(r, 0, 2));
+	if (!ok)
+		err_set(err, ERR_NOT_FOUND, "not_found", "no time entry %s", id);
+	else if (PQgetvalue(r, 0, 0)[0] == 't')
+		ok = err_set(err, ERR_CONFLICT, "entry_invoiced", "the entry is on an invoice and can no longer change");
+	else
+		ok = timesheets_assert_writable(c, PQgetvalue(r, 0, 1), err);
+	PQclear(r);
+	return ok ? entries_fetch(c, id, err) : NULL;
+}
+
+/* The entry's current values overlaid with the PATCH body, for validation. */
+static json_t *merge_patch(json_t *before, json_t *body)
+{
+	json_t *m = json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:O}", "entity_type", json_object_get(before, "entity_type"),
+			      "entity_id", json_object_get(before, "entity_id"), "project_id",
+			      json_object_get(before, "project_id"), "description", json_object_get(before, "description"),
+			      "log_date", json_object_get(before, "log_date"), "billable",
+			      json_object_get(before, "billable"), "user_id", json_object_get(before, "user_id"));
+	/* Moving to another record re-derives the project unless one is given. */
+	if ((json_object_get(body, "entity_type") || json_object_get(body, "entity_id")) && !json_object_get(body, "project_id"))
+		json_object_del(m, "project_id");
+	if (json_object_get(body, "entity_type") && !json_object_get(body, "entity_id"))
+		json_object_del(m, "entity_id");
+	json_object_update(m, body);
+	return m;
+}
+
+json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+{
+	static const char *const patchable[] = { "entity_type", "entity_id", "project_id", "description",
+						 "log_date", "hours", "billable", NULL };
+	static const char *const diff_keys[] = { "entity_type", "entity_id", "project_id", "description",
+						 "log_date", "duration_seconds", "billable", "timesheet_id", NULL };
+	if (!fields_only(body, patchable, err))
+		return NULL;
+	if (!db_begin(c->db, err))
+		return NULL;
+	json_t *before = lock_editable(c, id, err), *after = NULL, *merged = NULL;
+	entry_input in;
+	char ts_id[64];
+	if (!before)
+		goto done;
+	if (json_is_true(json_object_get(before, "running")) && json_object_get(body, "hours")) {
+		err_set(err, ERR_CONFLICT, "timer_running", "a running timer has no hours yet; stop it first");
+		goto done;
+	}
+	merged = merge_patch(before, body);
+	if (!entries_prepare(c, merged, ENTRY_PATCH, &in, err))
+		goto done;
+	snprintf(ts_id, sizeof ts_id, "%s", json_string_value(json_object_get(before, "timesheet_id")));
+	if (strcmp(in.log_date, json_string_value(json_object_get(before, "log_date"))) &&
+	    !timesheets_writable_for_day(c, in.user_id, in.log_date, ts_id, err))
+		goto done;
+	char secs[24];
+	snprintf(secs, sizeof secs, "%ld", in.seconds);
+	if (!db_exec(c->db, err,
+		     "UPDATE time_entries SET entity_type = $2, entity_id = nullif($3, ''), project_id = nullif($4, ''),"
+		     " description = $5, log_date = $6::date, billable = $7::boolean, timesheet_id = $8,"
+		     " duration_seconds = CASE WHEN $9::integer > 0 THEN $9::integer ELSE duration_seconds END,"
+		     " ended_at = CASE WHEN $9::integer > 0 AND started_at IS NOT NULL THEN started_at + make_interval(secs => $9::integer)"
+		     "  ELSE ended_at END, updated_at = now() WHERE id = $1",
+		     9, id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
+		     in.billable ? "true" : "false", ts_id, in.seconds > 0 ? secs : "0"))
+		goto done;
+	if ((after = entries_fetch(c, id, err))) {
+		json_t *diff = audit_diff(before, after, diff_keys);
+		if (audit_record(c, "time_entry.updated", "time_entry", id, diff, err))
+			events_emit(c, "time_entry.updated", after, err);
+		json_decref(diff);
+	}
+done:
+	json_decref(before);
+	json_decref(merged);
+	return core_commit(c, after, err);
+}
+
+json_t *entries_delete(core_ctx *c, const char *id, err_t *err)
+{
+	if (!db_begin(c->db, err))
+		return NULL;
+	json_t *before = lock_editable(c, id, err);
+	if (before && db_exec(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", 1, id) &&
+	    audit_record(c, "time_entry.deleted", "time_entry", id, before, err))
+		events_emit(c, "time_entry.deleted", before, err);
+	return core_commit(c, before, err);
+}

@@ -1,0 +1,54 @@
+/* Time entries: manual entries and the entries timers make. Every rule about
+ * what an entry may be lives here; REST, AI tools and crons call these. */
+#ifndef CORE_ENTRIES_H
+#define CORE_ENTRIES_H
+#include "core/ctx.h"
+#include <jansson.h>
+
+enum { ENTRY_MAX_SECONDS = 24 * 3600, ENTRY_MAX_DESCRIPTION = 2000 };
+
+/* A validated entry, as it would be written. Strings are borrowed from the
+ * request body or held in the fixed buffers. */
+typedef struct {
+	const char *entity_type;
+	char entity_id[64];      /* "" when none */
+	char project_id[64];     /* "" when none; filled from a task, ticket or project */
+	const char *description; /* never NULL */
+	char description_buf[512]; /* a conversation's subject, when taken from it */
+	char log_date[11];       /* "" when not given (timers derive it) */
+	long seconds;            /* -1 when not given */
+	bool billable;
+	char user_id[64];        /* whose entry */
+} entry_input;
+
+typedef struct {
+	const char *entity_type, *entity_id, *project_id, *user_id, *status, *from, *to; /* NULL: any */
+	int billable; /* -1 any, 0 or 1 */
+} entries_filter;
+
+typedef enum {
+	ENTRY_MANUAL, /* needs log_date and hours */
+	ENTRY_TIMER,  /* neither: a timer starts now */
+	ENTRY_PATCH,  /* hours optional */
+} entry_kind;
+
+/* Validates body (fields, types, ranges, that referenced records exist in the
+ * workspace, permission to log for user_id) without writing anything. */
+bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in, err_t *err);
+
+/* Each returns a new reference, or NULL with err set. */
+json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err);
+json_t *entries_get(core_ctx *c, const char *id, err_t *err);
+json_t *entries_create(core_ctx *c, json_t *body, err_t *err);
+json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err);
+/* Soft delete; returns the entry as it was. */
+json_t *entries_delete(core_ctx *c, const char *id, err_t *err);
+
+/* For the timer and other core modules, inside an open transaction. */
+json_t *entries_fetch(core_ctx *c, const char *id, err_t *err);
+/* Inserts a validated entry into timesheet ts_id; running: started now, no
+ * duration. Returns the new id in id_out (64 bytes). */
+bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,
+		    char id_out[64], err_t *err);
+
+#endif

@@ -1,0 +1,119 @@
+#include "core/timer.h"
+#include "core/audit.h"
+#include "core/entries.h"
+#include "core/representation.h"
+#include "core/settings.h"
+#include "core/timesheets.h"
+#include "core/tx.h"
+#include <stdio.h>
+#include <string.h>
+
+/* Timer actions made over the plain API are audited with source "timer". */
+static const actor_t *timer_actor(core_ctx *c, actor_t *copy)
+{
+	*copy = *c->actor;
+	if (!copy->source || !strcmp(copy->source, "api"))
+		copy->source = "timer";
+	return copy;
+}
+
+static bool lock_user(core_ctx *c, err_t *err)
+{
+	return db_exec(c->db, err, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, c->actor->user_id);
+}
+
+/* Finds the caller's running entry id; "" when none. */
+static bool running_id(core_ctx *c, char id[64], err_t *err)
+{
+	PGresult *r = db_query(c->db, err,
+			       "SELECT e.id FROM time_entries e WHERE e.workspace_id = $1 AND e.user_id = $2"
+			       " AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
+			       2, c->actor->workspace_id, c->actor->user_id);
+	if (!r)
+		return false;
+	snprintf(id, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	return true;
+}
+
+/* Stops entry id now; returns the stopped entry, audited and announced. */
+static json_t *stop_entry(core_ctx *c, const char *id, err_t *err)
+{
+	if (!db_exec(c->db, err,
+		     "UPDATE time_entries SET ended_at = greatest(now(), started_at),"
+		     " duration_seconds = greatest(0, floor(extract(epoch FROM now() - started_at)))::integer,"
+		     " updated_at = now() WHERE id = $1",
+		     1, id))
+		return NULL;
+	json_t *entry = entries_fetch(c, id, err);
+	if (entry && audit_record(c, "timer.stopped", "time_entry", id, entry, err) &&
+	    audit_record(c, "time_entry.created", "time_entry", id, entry, err) &&
+	    events_emit(c, "timer.stopped", entry, err))
+		events_emit(c, "time_entry.created", entry, err);
+	if (err_any(err)) {
+		json_decref(entry);
+		return NULL;
+	}
+	return entry;
+}
+
+json_t *timer_active(core_ctx *c, err_t *err)
+{
+	char id[64];
+	if (!running_id(c, id, err))
+		return NULL;
+	return id[0] ? entries_fetch(c, id, err) : json_null();
+}
+
+static bool today_in_zone(core_ctx *c, char day[11], err_t *err)
+{
+	int dow;
+	char tz[64];
+	if (!settings_calendar(c, &dow, tz, err))
+		return false;
+	PGresult *r = db_query(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", 1, tz);
+	if (!r)
+		return false;
+	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
+}
+
+json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
+{
+	actor_t tactor;
+	core_ctx tc = { c->db, timer_actor(c, &tactor) };
+	entry_input in;
+	if (!db_begin(c->db, err))
+		return NULL;
+	char prev[64], ts_id[64], id[64];
+	json_t *stopped = NULL, *out = NULL;
+	if (!entries_prepare(&tc, body, ENTRY_TIMER, &in, err) || !lock_user(&tc, err) || !running_id(&tc, prev, err))
+		goto done;
+	if (prev[0] && !(stopped = stop_entry(&tc, prev, err)))
+		goto done;
+	if (today_in_zone(&tc, in.log_date, err) && timesheets_writable_for_day(&tc, in.user_id, in.log_date, ts_id, err) &&
+	    entries_insert(&tc, &in, ts_id, true, "timer", id, err) && (out = entries_fetch(&tc, id, err)) &&
+	    audit_record(&tc, "timer.started", "time_entry", id, out, err) && events_emit(&tc, "timer.started", out, err))
+		json_object_set(out, "stopped_timer", stopped ? stopped : json_null());
+done:
+	json_decref(stopped);
+	return core_commit(c, out, err);
+}
+
+json_t *timer_stop(core_ctx *c, err_t *err)
+{
+	actor_t tactor;
+	core_ctx tc = { c->db, timer_actor(c, &tactor) };
+	if (!db_begin(c->db, err))
+		return NULL;
+	char id[64];
+	json_t *out = NULL;
+	if (lock_user(&tc, err) && running_id(&tc, id, err)) {
+		if (!id[0])
+			err_set(err, ERR_CONFLICT, "no_active_timer", "you have no running timer");
+		else
+			out = stop_entry(&tc, id, err);
+	}
+	return core_commit(c, out, err);
+}

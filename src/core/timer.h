@@ -1,0 +1,18 @@
+/* Timers: a running timer is an entry with started_at set and ended_at null;
+ * the database keeps at most one per user (a partial unique index), and starts
+ * and stops of one user are serialized on the user's row. */
+#ifndef CORE_TIMER_H
+#define CORE_TIMER_H
+#include "core/ctx.h"
+#include <jansson.h>
+
+/* The caller's running entry, or JSON null. New reference; NULL on error. */
+json_t *timer_active(core_ctx *c, err_t *err);
+/* Stops any running timer of the caller, then starts a new one, atomically.
+ * body: {entity_type, entity_id?, project_id?, description?, billable?}.
+ * Returns the new entry with "stopped_timer" (the entry stopped, or null). */
+json_t *timer_start(core_ctx *c, json_t *body, err_t *err);
+/* Stops the caller's running timer (409 no_active_timer when none). */
+json_t *timer_stop(core_ctx *c, err_t *err);
+
+#endif

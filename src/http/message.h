@@ -1,0 +1,44 @@
+/* An HTTP request as the application sees it, and the response it fills in.
+ * Both live in the request's arena: nothing in them is freed separately. */
+#ifndef HTTP_MESSAGE_H
+#define HTTP_MESSAGE_H
+#include "util/arena.h"
+#include <jansson.h>
+#include <stddef.h>
+
+enum { HTTP_MAX_EXTRA_HEADERS = 12 };
+
+typedef struct {
+	arena_t *arena;
+	const char *method;   /* GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD */
+	const char *path;     /* percent-decoded path, without the query */
+	const char *query;    /* raw query string without '?', "" when none */
+	const char *request_id;
+	const char *authorization, *content_type, *user_agent, *ip;
+	const char *accept, *origin, *host;
+	const char *mcp_session_id, *mcp_protocol_version, *last_event_id;
+	const char *body; /* NUL-terminated copy; body_len excludes the NUL */
+	size_t body_len;
+	long content_length; /* -1 when absent */
+} http_request;
+
+typedef struct {
+	int status;
+	const char *content_type;
+	const char *body;
+	size_t body_len;
+	const char *headers[HTTP_MAX_EXTRA_HEADERS][2]; /* lowercase name, value */
+	int nheaders;
+	const char *log_user; /* who made the request, for the access log */
+} http_response;
+
+/* Sets status and a JSON body (dumped into the arena; the reference is stolen). */
+void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
+/* Adds a response header; name is lowercase without the colon. Both are copied. */
+void http_response_header(arena_t *arena, http_response *resp, const char *name, const char *value);
+/* Finds a query parameter, percent-decoded into the arena; NULL when absent. */
+const char *http_query_param(arena_t *arena, const char *query, const char *name);
+/* Percent-decodes s (and '+' as space when form) into the arena; NULL on bad escapes or NUL bytes. */
+char *http_url_decode(arena_t *arena, const char *s, size_t len, int form);
+
+#endif

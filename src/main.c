@@ -1,0 +1,163 @@
+/* workestra-time: the command line. Each command resolves the database
+ * (DATABASE_URL, or the embedded cluster under var/), runs, and prints JSON. */
+#include "core/admin.h"
+#include "core/demo.h"
+#include "http/server.h"
+#include "rest/api.h"
+#include "store/db.h"
+#include "store/embedded_pg.h"
+#include "store/migrate.h"
+#include "util/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	char conninfo[1024];
+	bool embedded_started;
+	const char *data_dir;
+} database;
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : fallback;
+}
+
+/* The value after --name in argv, or NULL. */
+static const char *opt(int argc, char **argv, const char *name)
+{
+	for (int i = 0; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+static int fail(const err_t *err)
+{
+	fprintf(stderr, "error: %s: %s\n", err->code, err->message);
+	return 1;
+}
+
+static int usage(void)
+{
+	fputs("usage: workestra-time serve | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
+	      "       | admin user create --workspace W --email E [--name N] [--role member|manager|admin] [--weekly-hours H]\n"
+	      "       | admin token create --user U [--name N] | admin demo --workspace W\n",
+	      stderr);
+	return 2;
+}
+
+static bool database_open(database *d, err_t *err)
+{
+	const char *url = getenv("DATABASE_URL");
+	if (url && *url) {
+		snprintf(d->conninfo, sizeof d->conninfo, "%s", url);
+		return true;
+	}
+	d->data_dir = env_or("WORKESTRA_DATA_DIR", "var");
+	return embedded_pg_start(d->data_dir, d->conninfo, sizeof d->conninfo, &d->embedded_started, err);
+}
+
+static void database_close(database *d)
+{
+	if (d->embedded_started)
+		embedded_pg_stop(d->data_dir);
+}
+
+static bool migrate(db_t *db, err_t *err)
+{
+	int applied;
+	if (!migrate_run(db, &applied, err))
+		return false;
+	if (applied)
+		log_msg(LOG_INFO, "applied %d migration(s)", applied);
+	return true;
+}
+
+static int print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2));
+	json_decref(v);
+	if (!s)
+		return 1;
+	puts(s);
+	free(s);
+	return 0;
+}
+
+static int cmd_serve(database *d)
+{
+	err_t err = { 0 };
+	db_t *db = db_open(d->conninfo);
+	bool ok = migrate(db, &err);
+	db_close(db);
+	if (!ok)
+		return fail(&err);
+	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET") };
+	http_app app = api_app(&cfg);
+	int workers = atoi(env_or("WORKERS", "4"));
+	http_config hc = {
+		.host = env_or("HOST", "127.0.0.1"),
+		.port = atoi(env_or("PORT", "8080")),
+		.workers = workers > 0 && workers <= 64 ? workers : 4,
+		.max_body = 1024 * 1024,
+	};
+	return http_serve(&hc, &app);
+}
+
+static int cmd_admin(db_t *db, int argc, char **argv)
+{
+	err_t err = { 0 };
+	json_t *out = NULL;
+	if (argc < 1)
+		return usage();
+	if (!migrate(db, &err))
+		return fail(&err);
+	const char *what = argv[0];
+	const char *verb = argc > 1 ? argv[1] : "";
+	if (!strcmp(what, "workspace") && !strcmp(verb, "create"))
+		out = admin_workspace_create(db, opt(argc, argv, "--name"), opt(argc, argv, "--plan"), opt(argc, argv, "--modules"), &err);
+	else if (!strcmp(what, "user") && !strcmp(verb, "create"))
+		out = admin_user_create(db, opt(argc, argv, "--workspace"), opt(argc, argv, "--email"), opt(argc, argv, "--name"),
+					opt(argc, argv, "--role"), opt(argc, argv, "--weekly-hours"), &err);
+	else if (!strcmp(what, "token") && !strcmp(verb, "create"))
+		out = admin_token_create(db, opt(argc, argv, "--user"), opt(argc, argv, "--name"), &err);
+	else if (!strcmp(what, "demo")) {
+		const char *ws = opt(argc, argv, "--workspace");
+		if (!ws)
+			return usage();
+		out = demo_seed(db, ws, &err);
+	} else
+		return usage();
+	return out ? print_json(out) : fail(&err);
+}
+
+int main(int argc, char **argv)
+{
+	log_init();
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin"))
+		return usage();
+	database d = { 0 };
+	err_t err = { 0 };
+	if (!database_open(&d, &err))
+		return fail(&err);
+	int rc;
+	if (!strcmp(cmd, "serve")) {
+		rc = cmd_serve(&d);
+	} else {
+		db_t *db = db_open(d.conninfo);
+		if (!strcmp(cmd, "migrate")) {
+			int applied = 0;
+			rc = migrate_run(db, &applied, &err) ? print_json(json_pack("{s:i}", "applied", applied)) : fail(&err);
+		} else {
+			rc = cmd_admin(db, argc - 2, argv + 2);
+		}
+		db_close(db);
+	}
+	database_close(&d);
+	return rc;
+}

@@ -1,0 +1,209 @@
+#include "rest/api.h"
+#include "core/auth.h"
+#include "rest/rest.h"
+#include "store/db.h"
+#include "util/log.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	const char *method;
+	const char *pattern; /* segments; "{}" matches one path segment */
+	rest_handler handler;
+} route;
+
+static const route ROUTES[] = {
+	{ "GET", "/api/v1/time-entries", entries_api_list },
+	{ "POST", "/api/v1/time-entries", entries_api_create },
+	{ "GET", "/api/v1/time-entries/{}", entries_api_get },
+	{ "PATCH", "/api/v1/time-entries/{}", entries_api_update },
+	{ "DELETE", "/api/v1/time-entries/{}", entries_api_delete },
+	{ "GET", "/api/v1/time/timer/active", timer_api_active },
+	{ "POST", "/api/v1/time/timer/start", timer_api_start },
+	{ "POST", "/api/v1/time/timer/stop", timer_api_stop },
+	{ "GET", "/api/v1/timesheets", timesheets_api_list },
+	{ "GET", "/api/v1/timesheets/{}", timesheets_api_get },
+	{ "PATCH", "/api/v1/timesheets/{}", timesheets_api_update },
+	{ "POST", "/api/v1/timesheets/{}/submit", timesheets_api_submit },
+	{ "POST", "/api/v1/timesheets/{}/approve", timesheets_api_approve },
+	{ "POST", "/api/v1/timesheets/{}/reject", timesheets_api_reject },
+};
+
+typedef struct {
+	const api_config *cfg;
+	db_t *db;
+} api_worker;
+
+static void *worker_new(void *app)
+{
+	api_worker *w = calloc(1, sizeof *w);
+	if (!w)
+		abort();
+	w->cfg = app;
+	w->db = db_open(w->cfg->database_url);
+	return w;
+}
+
+static void worker_free(void *state)
+{
+	api_worker *w = state;
+	db_close(w->db);
+	free(w);
+}
+
+/* Matches path against pattern, capturing "{}" segments; true on a match. */
+static bool match(arena_t *a, const char *pattern, const char *path, const char **params)
+{
+	int np = 0;
+	while (*pattern && *path) {
+		if (*pattern != '/' || *path != '/')
+			return false;
+		pattern++, path++;
+		const char *pe = strchr(pattern, '/'), *se = strchr(path, '/');
+		size_t pl = pe ? (size_t)(pe - pattern) : strlen(pattern);
+		size_t sl = se ? (size_t)(se - path) : strlen(path);
+		if (pl == 2 && !strncmp(pattern, "{}", 2)) {
+			if (sl == 0 || sl > 64 || np >= REST_MAX_PARAMS)
+				return false;
+			params[np++] = arena_strndup(a, path, sl);
+		} else if (pl != sl || strncmp(pattern, path, pl)) {
+			return false;
+		}
+		pattern += pl, path += sl;
+	}
+	return !*pattern && !*path;
+}
+
+static int status_of(err_kind kind)
+{
+	switch (kind) {
+	case ERR_NONE: return 200;
+	case ERR_BAD_REQUEST: return 400;
+	case ERR_UNAUTHORIZED: return 401;
+	case ERR_PLAN: return 402;
+	case ERR_FORBIDDEN: return 403;
+	case ERR_NOT_FOUND: return 404;
+	case ERR_CONFLICT: return 409;
+	case ERR_TOO_LARGE: return 413;
+	case ERR_VALIDATION: return 422;
+	case ERR_UNAVAILABLE: return 503;
+	case ERR_INTERNAL: return 500;
+	}
+	return 500;
+}
+
+static void respond_error(const http_request *req, http_response *resp, const err_t *err)
+{
+	int status = status_of(err->kind);
+	if (status == 401)
+		http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra\"");
+	http_response_json(req->arena, resp, status,
+			   json_pack("{s:{s:s, s:s}}", "error", "code", err->code, "message", err->message));
+}
+
+static void respond_health(api_worker *w, const http_request *req, http_response *resp, bool ready)
+{
+	err_t err = { 0 };
+	if (ready && !db_exec(w->db, &err, "SELECT 1", 0)) {
+		http_response_json(req->arena, resp, 503, json_pack("{s:s, s:s}", "status", "unavailable", "reason", err.message));
+		return;
+	}
+	http_response_json(req->arena, resp, 200, json_pack("{s:s}", "status", ready ? "ready" : "ok"));
+}
+
+/* Finds the route; sets err to not_found or method_not_allowed. */
+static const route *find_route(const http_request *req, const char **params, err_t *err, http_response *resp)
+{
+	const char *allowed = NULL;
+	for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++) {
+		const char *p[REST_MAX_PARAMS] = { 0 };
+		if (!match(req->arena, ROUTES[i].pattern, req->path, p))
+			continue;
+		if (!strcmp(ROUTES[i].method, req->method)) {
+			memcpy(params, p, sizeof p);
+			return &ROUTES[i];
+		}
+		allowed = allowed ? arena_sprintf(req->arena, "%s, %s", allowed, ROUTES[i].method) : ROUTES[i].method;
+	}
+	if (allowed) {
+		http_response_header(req->arena, resp, "allow", allowed);
+		err_set(err, ERR_BAD_REQUEST, "method_not_allowed", "%s is not allowed here; use %s", req->method, allowed);
+	} else {
+		err_set(err, ERR_NOT_FOUND, "not_found", "no such endpoint");
+	}
+	return NULL;
+}
+
+static void handle_v1(api_worker *w, const http_request *req, http_response *resp)
+{
+	http_response_header(req->arena, resp, "x-api-version", "v1");
+	err_t err = { 0 };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200 };
+	const route *r = find_route(req, call.params, &err, resp);
+	if (!r) {
+		respond_error(req, resp, &err);
+		if (!strcmp(err.code, "method_not_allowed"))
+			resp->status = 405;
+		return;
+	}
+	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	const char *auth = req->authorization;
+	if (!auth || strncasecmp(auth, "Bearer ", 7)) {
+		err_set(&err, ERR_UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>");
+		respond_error(req, resp, &err);
+		return;
+	}
+	if (!auth_bearer(w->db, auth + 7, w->cfg->jwt_secret, &actor, &err)) {
+		respond_error(req, resp, &err);
+		return;
+	}
+	resp->log_user = arena_strdup(req->arena, actor.user_id);
+	if (req->body_len > 0) {
+		json_error_t jerr;
+		call.body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+		if (!call.body) {
+			err_set(&err, ERR_BAD_REQUEST, "invalid_json", "the body is not valid JSON: %s (line %d)", jerr.text,
+				jerr.line);
+			respond_error(req, resp, &err);
+			return;
+		}
+	}
+	call.core.db = w->db;
+	call.core.actor = &actor;
+	json_t *data = r->handler(&call, &err);
+	json_decref(call.body);
+	if (!data) {
+		if (!err_any(&err))
+			err_set(&err, ERR_INTERNAL, "internal_error", "internal error");
+		respond_error(req, resp, &err);
+		return;
+	}
+	json_t *env = json_pack("{s:o}", "data", data);
+	if (call.paginated)
+		json_object_set_new(env, "pagination",
+				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
+					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+	http_response_json(req->arena, resp, call.status, env);
+}
+
+static void handle(void *state, const http_request *req, http_response *resp)
+{
+	api_worker *w = state;
+	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET"))
+		respond_health(w, req, resp, false);
+	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
+		respond_health(w, req, resp, true);
+	else if (!strncmp(req->path, "/api/v1/", 8))
+		handle_v1(w, req, resp);
+	else {
+		err_t err = { 0 };
+		err_set(&err, ERR_NOT_FOUND, "not_found", "no such endpoint");
+		respond_error(req, resp, &err);
+	}
+}
+
+http_app api_app(const api_config *cfg)
+{
+	http_app app = { worker_new, worker_free, handle, (void *)cfg };
+	return app;
+}

@@ -1,0 +1,17 @@
+/* The application behind the HTTP server: health checks and the public REST
+ * API under /api/v1. Each worker thread gets its own state (a database
+ * connection); requests are routed, authenticated, run through the core and
+ * answered in the v1 envelope. */
+#ifndef REST_API_H
+#define REST_API_H
+#include "http/workers.h"
+
+typedef struct {
+	const char *database_url; /* libpq connection string */
+	const char *jwt_secret;   /* NULL: session JWTs are refused */
+} api_config;
+
+/* An http_app whose app pointer is cfg (which must outlive the server). */
+http_app api_app(const api_config *cfg);
+
+#endif

@@ -1,0 +1,42 @@
+/* /api/v1/time-entries */
+#include "core/entries.h"
+#include "rest/rest.h"
+
+json_t *entries_api_list(rest_call *call, err_t *err)
+{
+	entries_filter f = {
+		.entity_type = rest_query(call, "entity_type"),
+		.entity_id = rest_query(call, "entity_id"),
+		.project_id = rest_query(call, "project_id"),
+		.user_id = rest_query(call, "user_id"),
+		.status = rest_query(call, "status"),
+		.from = rest_query(call, "from"),
+		.to = rest_query(call, "to"),
+	};
+	if (!rest_query_bool(call, "billable", &f.billable, err) || !rest_paging(call, err))
+		return NULL;
+	return entries_list(&call->core, &f, &call->page, err);
+}
+
+json_t *entries_api_get(rest_call *call, err_t *err)
+{
+	return entries_get(&call->core, call->params[0], err);
+}
+
+json_t *entries_api_create(rest_call *call, err_t *err)
+{
+	json_t *body = rest_body_object(call, err);
+	call->status = 201;
+	return body ? entries_create(&call->core, body, err) : NULL;
+}
+
+json_t *entries_api_update(rest_call *call, err_t *err)
+{
+	json_t *body = rest_body_object(call, err);
+	return body ? entries_update(&call->core, call->params[0], body, err) : NULL;
+}
+
+json_t *entries_api_delete(rest_call *call, err_t *err)
+{
+	return entries_delete(&call->core, call->params[0], err);
+}

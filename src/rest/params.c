@@ -1,0 +1,61 @@
+#include "rest/rest.h"
+#include <stdlib.h>
+#include <string.h>
+
+const char *rest_query(rest_call *call, const char *name)
+{
+	const char *v = http_query_param(call->arena, call->req->query, name);
+	return v && *v ? v : NULL;
+}
+
+static bool parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool rest_paging(rest_call *call, err_t *err)
+{
+	const char *page = rest_query(call, "page"), *limit = rest_query(call, "limit");
+	call->page.page = 1;
+	call->page.limit = REST_DEFAULT_LIMIT;
+	call->paginated = true;
+	if (page && !parse_long(page, 1, 1000000, &call->page.page))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'page' must be a whole number from 1");
+	if (limit && !parse_long(limit, 1, REST_MAX_LIMIT, &call->page.limit))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'limit' must be a whole number from 1 to %d",
+			       REST_MAX_LIMIT);
+	return true;
+}
+
+bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err)
+{
+	const char *v = rest_query(call, name);
+	*out = -1;
+	if (!v)
+		return true;
+	if (!strcmp(v, "true") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "false") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be true or false", name);
+	return true;
+}
+
+json_t *rest_body_object(rest_call *call, err_t *err)
+{
+	if (!call->body) {
+		err_set(err, ERR_BAD_REQUEST, "invalid_body", "this request needs a JSON object body");
+		return NULL;
+	}
+	if (!json_is_object(call->body)) {
+		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		return NULL;
+	}
+	return call->body;
+}

@@ -1,0 +1,22 @@
+/* The embedded default (DESIGN.md): with no DATABASE_URL the program runs its
+ * own PostgreSQL cluster under the data folder, reachable only through a unix
+ * socket inside that folder. As root the server runs as the `postgres` system
+ * user, because PostgreSQL refuses to run as root. */
+#ifndef STORE_EMBEDDED_PG_H
+#define STORE_EMBEDDED_PG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "util/err.h"
+
+/* Starts the private cluster under dir (initdb on first use; dir is e.g. "var").
+ * Fills conninfo (a libpq connection string to database "workestra" over a unix
+ * socket inside dir) and *started: true when this call started the server (so this
+ * process must stop it with embedded_pg_stop), false when it was already running
+ * (another process of ours owns it). A server left running by a process that
+ * has since died is adopted: *started is true then too.
+ * false + err on failure with a message a user can act on. */
+bool embedded_pg_start(const char *dir, char *conninfo, size_t conninfo_size, bool *started, err_t *err);
+/* Stops the cluster under dir (pg_ctl stop -m fast); safe to call when not running. */
+void embedded_pg_stop(const char *dir);
+
+#endif

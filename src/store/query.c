@@ -1,0 +1,72 @@
+#include "store/query.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void query_init(query_t *q, const char *sql)
+{
+	q->len = 0;
+	q->n = 0;
+	q->overflow = false;
+	q->sql[0] = '\0';
+	query_sql(q, sql);
+}
+
+void query_sql(query_t *q, const char *sql)
+{
+	size_t l = strlen(sql);
+	if (q->len + l + 1 > sizeof q->sql) {
+		q->overflow = true;
+		return;
+	}
+	memcpy(q->sql + q->len, sql, l + 1);
+	q->len += l;
+}
+
+void query_param(query_t *q, const char *value)
+{
+	if (q->n >= QUERY_MAX_PARAMS) {
+		q->overflow = true;
+		return;
+	}
+	q->params[q->n++] = value;
+	char buf[16];
+	snprintf(buf, sizeof buf, "$%d", q->n);
+	query_sql(q, buf);
+}
+
+void query_cond(query_t *q, const char *before, const char *value, const char *after)
+{
+	query_sql(q, before);
+	query_param(q, value);
+	query_sql(q, after);
+}
+
+PGresult *query_run(db_t *db, query_t *q, err_t *err)
+{
+	if (q->overflow) {
+		err_set(err, ERR_INTERNAL, "internal_error", "internal error (query too long)");
+		return NULL;
+	}
+	return db_queryv(db, err, q->sql, q->n, q->params);
+}
+
+json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err)
+{
+	PGresult *r = query_run(db, count, err);
+	if (!r)
+		return NULL;
+	*total = atol(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	r = query_run(db, rows, err);
+	if (!r)
+		return NULL;
+	json_t *arr = json_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		json_t *v = json_loads(PQgetvalue(r, i, 0), JSON_DECODE_ANY, NULL);
+		if (v)
+			json_array_append_new(arr, v);
+	}
+	PQclear(r);
+	return arr;
+}

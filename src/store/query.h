@@ -1,0 +1,29 @@
+/* Builds a parameterized SQL statement piece by piece (for filtered lists), so
+ * values never enter the SQL text. Memory: the builder owns a fixed buffer. */
+#ifndef STORE_QUERY_H
+#define STORE_QUERY_H
+#include "store/db.h"
+
+enum { QUERY_MAX_SQL = 8192, QUERY_MAX_PARAMS = 32 };
+
+typedef struct {
+	char sql[QUERY_MAX_SQL];
+	size_t len;
+	const char *params[QUERY_MAX_PARAMS];
+	int n;
+	bool overflow;
+} query_t;
+
+void query_init(query_t *q, const char *sql);
+/* Appends raw SQL text (constants only, never user input). */
+void query_sql(query_t *q, const char *sql);
+/* Appends "$N" for a new parameter (borrowed; must outlive the query). */
+void query_param(query_t *q, const char *value);
+/* Appends sql_before, $N, sql_after: e.g. query_cond(q, " AND e.user_id = ", v, ""). */
+void query_cond(query_t *q, const char *before, const char *value, const char *after);
+PGresult *query_run(db_t *db, query_t *q, err_t *err);
+/* Runs count (one bigint) into *total and rows (one json column per row) into
+ * a new JSON array; NULL with err set on failure. */
+json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err);
+
+#endif
