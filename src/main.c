@@ -43,7 +43,8 @@ static int usage(void)
 {
 	fputs("usage: workestra-time serve | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
 	      "       | admin user create --workspace W --email E [--name N] [--role member|manager|admin] [--weekly-hours H]\n"
-	      "       | admin token create --user U [--name N] | admin demo --workspace W\n",
+	      "       | admin token create --user U [--name N] | admin token revoke --id TOKEN_ID\n"
+	      "       | admin demo --workspace W\n",
 	      stderr);
 	return 2;
 }
@@ -123,6 +124,8 @@ static int cmd_admin(db_t *db, int argc, char **argv)
 					opt(argc, argv, "--role"), opt(argc, argv, "--weekly-hours"), &err);
 	else if (!strcmp(what, "token") && !strcmp(verb, "create"))
 		out = admin_token_create(db, opt(argc, argv, "--user"), opt(argc, argv, "--name"), &err);
+	else if (!strcmp(what, "token") && !strcmp(verb, "revoke"))
+		out = admin_token_revoke(db, opt(argc, argv, "--id"), &err);
 	else if (!strcmp(what, "demo")) {
 		const char *ws = opt(argc, argv, "--workspace");
 		if (!ws)

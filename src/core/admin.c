@@ -1,6 +1,7 @@
 #include "core/admin.h"
 #include "core/auth.h"
 #include "core/fields.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,4 +111,26 @@ json_t *admin_token_create(db_t *db, const char *user_id, const char *name, err_
 	json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "user_id", user_id, "name", name ? name : "", "token", tok);
 	free(tok);
 	return out;
+}
+
+json_t *admin_token_revoke(db_t *db, const char *token_id, err_t *err)
+{
+	if (!token_id) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "--id is required");
+		return NULL;
+	}
+	PGresult *r = db_query(db, err, "SELECT workspace_id FROM api_tokens WHERE id = $1", 1, token_id);
+	if (!r)
+		return NULL;
+	char ws[64] = "";
+	if (PQntuples(r) == 1)
+		snprintf(ws, sizeof ws, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!ws[0]) {
+		err_set(err, ERR_NOT_FOUND, "not_found", "no token %s", token_id);
+		return NULL;
+	}
+	if (!auth_token_revoke(db, ws, token_id, err))
+		return NULL;
+	return json_pack("{s:s, s:b}", "id", token_id, "revoked", 1);
 }

@@ -13,4 +13,7 @@ json_t *admin_user_create(db_t *db, const char *workspace_id, const char *email,
 /* Returns {id, user_id, workspace_id, name, token}: the token is shown only here. */
 json_t *admin_token_create(db_t *db, const char *user_id, const char *name, err_t *err);
 
+/* Revokes token id (tok_…); it stops working at once. Returns {id, revoked: true}. */
+json_t *admin_token_revoke(db_t *db, const char *token_id, err_t *err);
+
 #endif

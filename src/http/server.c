@@ -34,6 +34,7 @@ typedef struct {
 	struct lws_context *ctx;
 	workers_t *workers;
 	const http_config *cfg;
+	int responding; /* connections with an answer still to write */
 } server_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -116,13 +117,20 @@ static const char *request_id(arena_t *a, const char *given)
 	return id;
 }
 
+/* Marks c as having an answer to write and asks for a writable callback. */
+static void start_responding(conn_t *c)
+{
+	c->state = CONN_RESPONDING;
+	server_of(c->wsi)->responding++;
+	lws_callback_on_writable(c->wsi);
+}
+
 static void respond_error(conn_t *c, int status, const char *code, const char *message)
 {
 	workers_job *job = c->job;
 	json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
 	http_response_json(job->arena, &job->resp, status, body);
-	c->state = CONN_RESPONDING;
-	lws_callback_on_writable(c->wsi);
+	start_responding(c);
 }
 
 static void dispatch(server_t *s, conn_t *c)
@@ -252,6 +260,8 @@ static void log_request(conn_t *c)
 
 static void end_request(conn_t *c)
 {
+	if (c->state == CONN_RESPONDING)
+		server_of(c->wsi)->responding--;
 	workers_job_free(c->job);
 	c->job = NULL;
 	free(c->body);
@@ -332,9 +342,7 @@ static void on_jobs_done(server_t *s)
 		if (job->orphaned) {
 			workers_job_free(job);
 		} else {
-			conn_t *c = job->owner;
-			c->state = CONN_RESPONDING;
-			lws_callback_on_writable(c->wsi);
+			start_responding(job->owner);
 		}
 		job = next;
 	}
@@ -434,12 +442,11 @@ int http_serve(const http_config *cfg, const http_app *app)
 	while (!stop_requested)
 		if (lws_service(s.ctx, 0) < 0)
 			break;
-	/* Drain: requests in flight finish and are answered, for a bounded time. */
+	/* Drain: requests in flight finish and are answered, for a bounded time.
+	 * lws_service() sleeps until an event, so only call it while one is due. */
 	time_t deadline = time(NULL) + DRAIN_SECONDS;
-	while (workers_in_flight(s.workers) > 0 && time(NULL) < deadline)
+	while ((workers_in_flight(s.workers) > 0 || s.responding > 0) && time(NULL) < deadline)
 		lws_service(s.ctx, 0);
-	for (int i = 0; i < 20; i++)
-		lws_service(s.ctx, 0); /* flush the last writes */
 	log_msg(LOG_INFO, "shutting down");
 	/* Join the workers while the context they wake is alive, hand their last
 	 * jobs to the connections, then close those (which frees the jobs). */

@@ -105,10 +105,24 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 {
 	if (!db_connect(db, err))
 		return NULL;
+	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
 	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return res;
+	/* A connection lost between requests (server restart, idle kill) is
+	 * reopened and the statement retried once, when no transaction was open. */
+	if (idle && PQstatus(db->conn) != CONNECTION_OK) {
+		PQclear(res);
+		PQfinish(db->conn);
+		db->conn = NULL;
+		if (!db_connect(db, err))
+			return NULL;
+		res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+			return res;
+	}
 	map_error(db, res, err);
 	PQclear(res);
 	/* A dropped connection is reopened by the next query. */

@@ -27,7 +27,7 @@
 
 #define EPG_DB "workestra"
 #define EPG_TMP_PREFIX "/tmp/workestra-time-"
-#define EPG_SOCKET_NAME "/.s.PGSQL.5432"
+#define EPG_SOCKET_NAME "/.s.PGSQL.5432" /* the server names it after EPG_PORT */
 #define EPG_VERSIONS_DIR "/usr/lib/postgresql"
 
 enum {
@@ -334,6 +334,10 @@ static bool chown_tree(int dirfd, const char *name, int flags, uid_t uid, gid_t 
 
 static bool prepare_dirs(const epg_layout *L, err_t *err)
 {
+	struct stat st;
+	if (!L->user.drop && stat(L->pg, &st) == 0 && st.st_uid != geteuid())
+		return fail(err, "%s belongs to another user (a run as root hands it to the postgres user); run as that "
+			    "user or as root, remove it, or set DATABASE_URL", L->pg);
 	if ((L->in_tmp || L->sock_in_tmp) && !prepare_tmp(L, err))
 		return false;
 	/* 0700: with trust authentication whoever reaches the socket is superuser */
@@ -606,8 +610,10 @@ static bool conninfo_format(char *out, size_t n, const char *host, const char *d
 
 static bool ensure_database(const epg_layout *L, err_t *err)
 {
-	char ci[2 * PATH_MAX + 128];
+	char ci[2 * PATH_MAX + 160];
 	conninfo_format(ci, sizeof ci, L->run, "postgres");
+	/* a server that is "running" but wedged must not hang the program's start */
+	strcat(ci, " connect_timeout=10");
 	PGconn *c = PQconnectdb(ci);
 	if (PQstatus(c) != CONNECTION_OK) {
 		log_msg(LOG_ERROR, "embedded PostgreSQL: cannot connect over %s: %s", L->run, PQerrorMessage(c));
@@ -638,10 +644,6 @@ static bool ensure_database(const epg_layout *L, err_t *err)
 /* Decides between using a running server, adopting an orphan and starting one. */
 static bool start_locked(epg_layout *L, bool *started, err_t *err)
 {
-	struct stat st;
-	if (!L->user.drop && stat(L->data, &st) == 0 && st.st_uid != geteuid())
-		return fail(err, "%s belongs to another user (a run as root makes it the postgres user's); run as that "
-			    "user or as root, remove %s, or set DATABASE_URL", L->data, L->pg);
 	if (server_running(L)) {
 		pid_t owner = read_owner(L);
 		if (alive(owner)) {

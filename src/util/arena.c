@@ -1,6 +1,7 @@
 #include "util/arena.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A chain of blocks; large requests get a block of their own. */
@@ -48,6 +49,10 @@ void arena_free(arena_t *a)
 
 void *arena_alloc(arena_t *a, size_t n)
 {
+	if (n > SIZE_MAX / 4) {
+		fputs("arena: allocation too large\n", stderr);
+		abort();
+	}
 	n = (n + 15) & ~(size_t)15;
 	if (n == 0)
 		n = 16;
@@ -68,6 +73,8 @@ void *arena_alloc(arena_t *a, size_t n)
 
 char *arena_strndup(arena_t *a, const char *s, size_t n)
 {
+	if (n > SIZE_MAX / 4)
+		abort();
 	char *p = arena_alloc(a, n + 1);
 	memcpy(p, s, n);
 	p[n] = '\0';

@@ -30,10 +30,10 @@ bool hours_parse(const char *s, long *seconds)
 		return false;
 	for (int i = frac_digits; i < 6; i++)
 		frac *= 10;
-	if (whole > 1000000)
-		return false;
 	/* seconds = whole*3600 + frac*3600/1e6, rounded half up. */
 	long micro_secs = frac * 3600; /* millionths of a second */
+	if (whole > 1000000 || (whole == 1000000 && frac > 0))
+		return false;
 	*seconds = whole * 3600 + (micro_secs + 500000) / 1000000;
 	return true;
 }
