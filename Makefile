@@ -5,7 +5,7 @@ BUILD    ?= build
 SAN      ?=
 PKGS     := libwebsockets jansson libpq libcurl openssl
 DEBS     := build-essential pkg-config libwebsockets-dev libjansson-dev libpq-dev \
-            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl
+            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
