@@ -91,11 +91,15 @@ static int cmd_serve(database *d)
 {
 	err_t err = { 0 };
 	db_t *db = db_open(d->conninfo);
-	bool ok = migrate(db, &err);
+	bool migrated = migrate(db, &err);
 	db_close(db);
-	if (!ok)
+	/* A database that is down is waited for (requests get 503 meanwhile); any
+	 * other migration failure is fatal. */
+	if (!migrated && err.kind != ERR_UNAVAILABLE)
 		return fail(&err);
-	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET") };
+	if (!migrated)
+		log_msg(LOG_WARN, "database unavailable at start: %s; serving 503 until it is back", err.message);
+	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated };
 	http_app app = api_app(&cfg);
 	int workers = atoi(env_or("WORKERS", "4"));
 	http_config hc = {

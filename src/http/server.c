@@ -81,6 +81,30 @@ static const char *copy_custom(struct lws *wsi, arena_t *a, const char *name)
 	return buf;
 }
 
+/* The query string: lws keeps each "k=v" as a fragment (lws_hdr_copy would
+ * join them with ','), so rebuild it with '&'. */
+static const char *copy_query(struct lws *wsi, arena_t *a)
+{
+	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	if (total <= 0 || total > MAX_URI)
+		return "";
+	char *out = arena_alloc(a, (size_t)total + 64), *p = out;
+	char frag[MAX_URI + 1];
+	for (int i = 0;; i++) {
+		int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if ((size_t)(p - out) + (size_t)n + 2 > (size_t)total + 64)
+			break;
+		if (p != out)
+			*p++ = '&';
+		memcpy(p, frag, (size_t)n);
+		p += n;
+	}
+	*p = '\0';
+	return out;
+}
+
 static const char *method_of(struct lws *wsi, enum lws_token_indexes *tok)
 {
 	static const struct {
@@ -177,8 +201,7 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 	char ip[64] = "";
 	lws_get_peer_simple(wsi, ip, sizeof ip);
 	req->ip = arena_strdup(a, ip);
-	const char *query = copy_header(wsi, a, WSI_TOKEN_HTTP_URI_ARGS);
-	req->query = query ? query : "";
+	req->query = copy_query(wsi, a);
 	req->path = http_url_decode(a, uri, strlen(uri), 0);
 	const char *te = copy_header(wsi, a, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	const char *cl = copy_header(wsi, a, WSI_TOKEN_HTTP_CONTENT_LENGTH);

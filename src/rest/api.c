@@ -2,6 +2,8 @@
 #include "core/auth.h"
 #include "rest/rest.h"
 #include "store/db.h"
+#include "store/migrate.h"
+#include <pthread.h>
 #include "util/log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,18 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/timesheets/{}/submit", timesheets_api_submit },
 	{ "POST", "/api/v1/timesheets/{}/approve", timesheets_api_approve },
 	{ "POST", "/api/v1/timesheets/{}/reject", timesheets_api_reject },
+	{ "GET", "/api/v1/time/settings", settings_api_get },
+	{ "PATCH", "/api/v1/time/settings", settings_api_update },
+	{ "GET", "/api/v1/time/rates", rates_api_list },
+	{ "POST", "/api/v1/time/rates", rates_api_upsert },
+	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
+	{ "GET", "/api/v1/time/reports/summary", reports_api_summary },
+	{ "GET", "/api/v1/time/reports/estimate-vs-actual", reports_api_estimate_vs_actual },
+	{ "GET", "/api/v1/time/reports/utilization", reports_api_utilization },
+	{ "GET", "/api/v1/time/rollups/tasks", reports_api_task_rollups },
+	{ "GET", "/api/v1/time/rollups/{}/{}", reports_api_rollup },
+	{ "POST", "/api/v1/invoices/{}/pull-from-time", invoices_api_pull_from_time },
+	{ "POST", "/api/v1/time/calendar-events/{}/convert", calendar_api_convert },
 };
 
 typedef struct {
@@ -186,9 +200,31 @@ static void handle_v1(api_worker *w, const http_request *req, http_response *res
 	http_response_json(req->arena, resp, call.status, env);
 }
 
+/* When serve started while the database was down, the schema is brought up to
+ * date by the first request that finds the database back. */
+static bool ensure_migrated(api_worker *w, err_t *err)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static bool done;
+	pthread_mutex_lock(&lock);
+	int applied = 0;
+	if (!done && (w->cfg->migrated || migrate_run(w->db, &applied, err)))
+		done = true;
+	bool ok = done;
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
 static void handle(void *state, const http_request *req, http_response *resp)
 {
 	api_worker *w = state;
+	err_t err = { 0 };
+	if (strcmp(req->path, "/healthz") && !ensure_migrated(w, &err)) {
+		if (!strncmp(req->path, "/api/v1/", 8))
+			http_response_header(req->arena, resp, "x-api-version", "v1");
+		respond_error(req, resp, &err);
+		return;
+	}
 	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET"))
 		respond_health(w, req, resp, false);
 	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
@@ -196,7 +232,6 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	else if (!strncmp(req->path, "/api/v1/", 8))
 		handle_v1(w, req, resp);
 	else {
-		err_t err = { 0 };
 		err_set(&err, ERR_NOT_FOUND, "not_found", "no such endpoint");
 		respond_error(req, resp, &err);
 	}

@@ -5,10 +5,12 @@
 #ifndef REST_API_H
 #define REST_API_H
 #include "http/workers.h"
+#include <stdbool.h>
 
 typedef struct {
 	const char *database_url; /* libpq connection string */
 	const char *jwt_secret;   /* NULL: session JWTs are refused */
+	bool migrated;            /* false: the first request that reaches the database migrates */
 } api_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

@@ -45,5 +45,19 @@ json_t *timesheets_api_update(rest_call *call, err_t *err);
 json_t *timesheets_api_submit(rest_call *call, err_t *err);
 json_t *timesheets_api_approve(rest_call *call, err_t *err);
 json_t *timesheets_api_reject(rest_call *call, err_t *err);
+json_t *settings_api_get(rest_call *call, err_t *err);
+json_t *settings_api_update(rest_call *call, err_t *err);
+json_t *rates_api_list(rest_call *call, err_t *err);
+json_t *rates_api_upsert(rest_call *call, err_t *err);
+json_t *rates_api_delete(rest_call *call, err_t *err);
+/* reports_api.c */
+json_t *reports_api_summary(rest_call *call, err_t *err);
+json_t *reports_api_rollup(rest_call *call, err_t *err);
+json_t *reports_api_task_rollups(rest_call *call, err_t *err);
+json_t *reports_api_estimate_vs_actual(rest_call *call, err_t *err);
+json_t *reports_api_utilization(rest_call *call, err_t *err);
+/* invoices_api.c */
+json_t *invoices_api_pull_from_time(rest_call *call, err_t *err);
+json_t *calendar_api_convert(rest_call *call, err_t *err);
 
 #endif

@@ -53,7 +53,7 @@ void log_json(log_level lvl, const char *msg, json_t *fields)
 	if (fields)
 		json_object_update(o, fields);
 	json_decref(fields);
-	char *line = json_dumps(o, JSON_COMPACT);
+	char *line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(10));
 	json_decref(o);
 	if (!line)
 		return;

@@ -1,0 +1,600 @@
+#include "core/reports.h"
+#include "core/entries.h"
+#include "core/plans.h"
+#include "core/representation.h"
+#include "core/rounding.h"
+#include "core/settings.h"
+#include "core/tx.h"
+#include "store/query.h"
+#include "util/dates.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every report is one SQL statement built from the same parts:
+ *   k      the rounding as two numbers (see rounding_params),
+ *   x      the entries the report counts (scope_where), each rounded,
+ *   agg    their sums, once for everything and once per user, project,
+ *          entity type, currency and report-specific key (GROUPING SETS),
+ *   tally  those sums with their JSON,
+ * then a report-specific SELECT that picks from tally. PostgreSQL builds the
+ * JSON so hours come out as exact 4-place decimals, like everywhere else. */
+
+/* Decimal hours, 4 places, from whole seconds. */
+#define HOURS(sec) "round((" sec ")::numeric / 3600, 4)"
+/* num / den to 4 places; NULL when den is not positive. */
+#define RATIO(num, den) "CASE WHEN (" den ") > 0 THEN round((" num ")::numeric / (" den "), 4) END"
+#define DAYS(interval) "round(extract(epoch FROM " interval ")::numeric / 86400, 2)"
+
+/* Which sums a tally row holds: GROUPING(user_id, project_id, entity_type,
+ * currency, key) sets one bit for each column the row is not grouped by. */
+#define GS_ALL "31"
+#define GS_USER "15"
+#define GS_PROJECT "23"
+#define GS_ENTITY_TYPE "27"
+#define GS_CURRENCY "29"
+#define GS_KEY "30"
+
+/* The sums of a tally row (or of a row LEFT JOINed to none: zeros). */
+#define TALLY_JSON(a)                                                                                            \
+	"jsonb_build_object('total_hours', " HOURS("coalesce(" a ".total, 0)") ","                               \
+	" 'total_seconds', coalesce(" a ".total, 0),"                                                            \
+	" 'billable_hours', " HOURS("coalesce(" a ".billable, 0)") ", 'billable_seconds', coalesce(" a ".billable, 0)," \
+	" 'non_billable_hours', " HOURS("coalesce(" a ".total - " a ".billable, 0)") ","                         \
+	" 'non_billable_seconds', coalesce(" a ".total - " a ".billable, 0), 'entry_count', coalesce(" a ".n, 0))"
+#define APPROVED_JSON(a)                                                                                         \
+	"jsonb_build_object('approved_hours', " HOURS("coalesce(" a ".approved, 0)") ","                         \
+	" 'approved_seconds', coalesce(" a ".approved, 0))"
+
+/* The whole scope's sums, with the unrounded total beside them. */
+#define TOTALS                                                                                                   \
+	"(SELECT tally.j || jsonb_build_object('raw_total_seconds', tally.raw, 'raw_total_hours', " HOURS("tally.raw") ")" \
+	" FROM tally WHERE tally.gs = " GS_ALL ")"
+
+/* Per currency, the exact sum of rate × rounded billable seconds, as text: the
+ * amount is rounded in C by rounding_amount (finish_amounts). */
+#define AMOUNT_SUMS                                                                                              \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object('currency', tally.currency, 'rate_seconds', tally.rate_seconds::text)" \
+	" ORDER BY tally.currency), '[]'::jsonb) FROM tally WHERE tally.gs = " GS_CURRENCY                          \
+	" AND tally.currency IS NOT NULL AND tally.rate_seconds IS NOT NULL)"
+
+/* A breakdown: one object per group, biggest first. Ids are unique across
+ * workspaces and tally only holds this workspace's entries, so joining names by
+ * id stays inside the workspace. */
+#define BREAKDOWN(gs, key, fields, join)                                                                         \
+	"(SELECT coalesce(jsonb_agg(jsonb_build_object(" fields ") || tally.j"                                   \
+	" ORDER BY tally.total DESC, " key "), '[]'::jsonb) FROM tally " join " WHERE tally.gs = " gs ")"
+#define BY_USER                                                                                                  \
+	BREAKDOWN(GS_USER, "tally.user_id", "'user_id', tally.user_id, 'name', coalesce(nullif(u.name, ''), u.email)", \
+		  "LEFT JOIN users u ON u.id = tally.user_id")
+#define BY_PROJECT                                                                                               \
+	BREAKDOWN(GS_PROJECT, "tally.project_id", "'project_id', tally.project_id, 'name', p.name",                \
+		  "LEFT JOIN projects p ON p.id = tally.project_id")
+#define BY_ENTITY_TYPE BREAKDOWN(GS_ENTITY_TYPE, "tally.entity_type", "'entity_type', tally.entity_type", "")
+
+/* Seconds of the estimates of project p's tasks (numeric(10,2) hours are whole seconds). */
+#define ESTIMATE_SECONDS(p)                                                                                      \
+	"(SELECT coalesce(sum((tk.estimate_hours * 3600)::bigint), 0)::bigint FROM tasks tk"                      \
+	" WHERE tk.workspace_id = " p ".workspace_id AND tk.project_id = " p ".id)"
+/* Estimate against actual time; the delta is actual − estimate (over when positive). */
+#define ESTIMATE_JSON(est, actual)                                                                               \
+	"jsonb_build_object('estimate_hours', " HOURS(est) ", 'estimate_seconds', " est ","                       \
+	" 'actual_hours', " HOURS(actual) ", 'actual_seconds', " actual ","                                       \
+	" 'delta_hours', " HOURS(actual " - " est) ", 'delta_seconds', " actual " - " est ")"
+
+/* The candidate stage visit (its entered_at) an entry belongs to: the latest
+ * stage entered by the end of the entry's day in the workspace time zone (the
+ * parameter between the two halves). Time logged before the first recorded
+ * stage, sourcing, counts toward the first: it went into getting them there. */
+#define STAGE_KEY_BEFORE_TZ                                                                                      \
+	"coalesce((SELECT max(h.entered_at) FROM candidate_stage_history h WHERE h.workspace_id = e.workspace_id"  \
+	" AND h.candidate_id = e.entity_id AND h.entered_at < (e.log_date + 1)::timestamp AT TIME ZONE "
+#define STAGE_KEY_AFTER_TZ                                                                                       \
+	"::text), (SELECT min(h.entered_at) FROM candidate_stage_history h"                                        \
+	" WHERE h.workspace_id = e.workspace_id AND h.candidate_id = e.entity_id))"
+
+/* How many of a record's latest entries a rollup shows. */
+#define RECENT_ENTRIES "10"
+
+/* Which entries a report counts. NULL / false: no restriction. */
+typedef struct {
+	const char *from, *to; /* log_date range, both included */
+	const char *user_id;
+	const char *project_id;
+	bool on_a_project;
+	const char *entity_type, *entity_id;
+	const char *contact_id; /* everything linked to the contact */
+	bool approved;          /* also sum approved time (joins timesheets) */
+	/* The report-specific grouping key: SQL text over e, optionally around
+	 * one parameter (key, key_param, key_after). NULL: none. */
+	const char *key, *key_param, *key_after;
+} scope_t;
+
+typedef struct {
+	core_ctx *c;
+	settings_t settings;
+	char unit[24], bump[24]; /* the rounding, as SQL parameters */
+	query_t q;
+} report_t;
+
+static bool check_date(const char *name, const char *value, long *day, err_t *err)
+{
+	if (!value)
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is required: a date YYYY-MM-DD", name);
+	if (!dates_parse(value, day))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a date YYYY-MM-DD", name);
+	return true;
+}
+
+static bool check_range(const char *from, const char *to, long *first, long *last, err_t *err)
+{
+	if (!check_date("from", from, first, err) || !check_date("to", to, last, err))
+		return false;
+	if (*last < *first)
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'to' must be on or after 'from'");
+	if (*last - *first + 1 > REPORTS_MAX_RANGE_DAYS)
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'from' to 'to' may span at most %d days; ask for the range in parts", REPORTS_MAX_RANGE_DAYS);
+	return true;
+}
+
+/* Rounding to a multiple of a unit depends only on the remainder, and each mode
+ * rounds up exactly the remainders from some threshold on (none: unit 1). Probing
+ * rounding_apply for unit and threshold keeps rounding.c the one place the rule
+ * is written, while PostgreSQL rounds every entry inside the sums. A rule that
+ * does not have that shape is refused rather than reported wrongly. */
+static bool rounding_params(report_t *r, err_t *err)
+{
+	rounding_mode m = r->settings.rounding;
+	int minutes = r->settings.rounding_minutes;
+	long unit = (long)minutes * 60, bump = unit;
+	bool identity = true, threshold = unit > 1;
+	for (long rem = 0; rem < unit; rem++) {
+		long v = rounding_apply(rem, m, minutes);
+		identity = identity && v == rem && rounding_apply(unit + rem, m, minutes) == unit + rem;
+		if (v == unit && bump == unit)
+			bump = rem;
+		threshold = threshold && v == (rem >= bump ? unit : 0) &&
+			    rounding_apply(unit + rem, m, minutes) == unit + v;
+	}
+	if (identity || unit < 1)
+		unit = bump = 1;
+	else if (!threshold)
+		return err_set(err, ERR_INTERNAL, "internal_error", "rounding mode %s cannot be reported", rounding_name(m));
+	snprintf(r->unit, sizeof r->unit, "%ld", unit);
+	snprintf(r->bump, sizeof r->bump, "%ld", bump);
+	return true;
+}
+
+/* Opens the read-only snapshot every query of the report sees, and loads the
+ * settings the report follows. */
+static bool report_begin(report_t *r, core_ctx *c, err_t *err)
+{
+	r->c = c;
+	if (!db_exec(c->db, err, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0))
+		return false;
+	if (settings_load(c, &r->settings, err) && rounding_params(r, err))
+		return true;
+	db_rollback(c->db);
+	return false;
+}
+
+/* Ends the snapshot; returns out, or NULL with err set (out dropped). */
+static json_t *report_end(report_t *r, json_t *out, err_t *err)
+{
+	return core_commit(r->c, out, err);
+}
+
+/* A record a report is about must exist in the workspace (404 otherwise).
+ * sql selects it by $1 workspace and $2 id. */
+static bool must_exist(report_t *r, const char *sql, const char *what, const char *id, err_t *err)
+{
+	PGresult *res = db_query(r->c->db, err, sql, 2, r->c->actor->workspace_id, id);
+	if (!res)
+		return false;
+	int n = PQntuples(res);
+	PQclear(res);
+	return n == 1 ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", what, id);
+}
+
+/* The same for the records entries are logged against, as entries sees them. */
+static bool entity_must_exist(report_t *r, const char *type, const char *id, err_t *err)
+{
+	err_t check = { 0 };
+	if (entries_check_ref(r->c, type, id, &check))
+		return true;
+	if (check.kind == ERR_VALIDATION)
+		return err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", type, id);
+	*err = check;
+	return false;
+}
+
+/* Linked to a contact: its projects (with their tasks and tickets), and the
+ * tickets, deals and conversations that name it. */
+static const char *const CONTACT_LINKS[] = {
+	" AND (e.project_id IN (SELECT id FROM projects WHERE workspace_id = ",
+	" OR (e.entity_type = 'ticket' AND e.entity_id IN (SELECT id FROM tickets WHERE workspace_id = ",
+	" OR (e.entity_type = 'deal' AND e.entity_id IN (SELECT id FROM deals WHERE workspace_id = ",
+	" OR (e.entity_type = 'conversation' AND e.entity_id IN (SELECT id FROM conversations WHERE workspace_id = ",
+};
+
+/* WHERE for the entries (alias e) a report counts: live, stopped, visible to the
+ * actor and in scope. The leading columns match the time_entries_report index
+ * (workspace_id, log_date, live only). */
+static void scope_where(query_t *q, const core_ctx *c, const scope_t *s)
+{
+	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id,
+		   " AND e.deleted_at IS NULL AND e.duration_seconds IS NOT NULL");
+	if (s->from)
+		query_cond(q, " AND e.log_date >= ", s->from, "::date");
+	if (s->to)
+		query_cond(q, " AND e.log_date <= ", s->to, "::date");
+	if (!actor_sees_team(c->actor))
+		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
+	if (s->user_id)
+		query_cond(q, " AND e.user_id = ", s->user_id, "");
+	if (s->project_id)
+		query_cond(q, " AND e.project_id = ", s->project_id, "");
+	if (s->on_a_project)
+		query_sql(q, " AND e.project_id IS NOT NULL");
+	if (s->entity_type)
+		query_cond(q, " AND e.entity_type = ", s->entity_type, "");
+	if (s->entity_id)
+		query_cond(q, " AND e.entity_id = ", s->entity_id, "");
+	if (s->contact_id) {
+		for (size_t i = 0; i < sizeof CONTACT_LINKS / sizeof CONTACT_LINKS[0]; i++) {
+			query_cond(q, CONTACT_LINKS[i], c->actor->workspace_id, " AND contact_id = ");
+			query_cond(q, "", s->contact_id, i == 0 ? ")" : "))");
+		}
+		query_sql(q, ")");
+	}
+}
+
+/* Starts the report's statement with the k, x, agg and tally CTEs for s. */
+static void scoped_tallies(report_t *r, const scope_t *s)
+{
+	query_t *q = &r->q;
+	query_init(q, "WITH k AS (SELECT ");
+	query_cond(q, "", r->unit, "::int AS unit, ");
+	query_cond(q, "", r->bump, "::int AS bump),");
+	query_sql(q, " x AS (SELECT e.user_id, e.project_id, e.entity_type, e.billable, e.currency, e.hourly_rate,"
+		     " e.duration_seconds AS raw, e.duration_seconds / k.unit * k.unit"
+		     " + CASE WHEN e.duration_seconds % k.unit >= k.bump THEN k.unit ELSE 0 END AS secs, ");
+	query_sql(q, s->approved ? "ts.status = 'approved'" : "NULL::boolean");
+	query_sql(q, " AS approved, ");
+	if (s->key && s->key_param)
+		query_cond(q, s->key, s->key_param, s->key_after);
+	else
+		query_sql(q, s->key ? s->key : "NULL::text");
+	query_sql(q, " AS key FROM time_entries e CROSS JOIN k");
+	if (s->approved)
+		query_sql(q, " JOIN timesheets ts ON ts.id = e.timesheet_id");
+	scope_where(q, r->c, s);
+	query_sql(q, "), agg AS (SELECT x.user_id, x.project_id, x.entity_type, x.currency, x.key,"
+		     " GROUPING(x.user_id, x.project_id, x.entity_type, x.currency, x.key) AS gs,"
+		     " coalesce(sum(x.secs), 0)::bigint AS total,"
+		     " coalesce(sum(x.secs) FILTER (WHERE x.billable), 0)::bigint AS billable,"
+		     " coalesce(sum(x.secs) FILTER (WHERE x.approved), 0)::bigint AS approved,"
+		     " coalesce(sum(x.raw), 0)::bigint AS raw, count(*) AS n,"
+		     " sum(x.hourly_rate::numeric * x.secs) FILTER (WHERE x.billable) AS rate_seconds FROM x"
+		     " GROUP BY GROUPING SETS ((), (x.user_id), (x.project_id), (x.entity_type), (x.currency), (x.key))),"
+		     " tally AS (SELECT agg.*, " TALLY_JSON("agg"));
+	/* Approved time needs the timesheets; reports that skip it keep to the index. */
+	if (s->approved)
+		query_sql(q, " || " APPROVED_JSON("agg"));
+	query_sql(q, " AS j FROM agg) ");
+}
+
+/* PostgreSQL sums rate × rounded seconds per currency exactly; each amount is
+ * rounded once, here, by the one rule for money. */
+static bool finish_amounts(json_t *report, err_t *err)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(json_object_get(report, "amounts"), i, a) {
+		const char *text = json_string_value(json_object_get(a, "rate_seconds"));
+		char *end = NULL;
+		errno = 0;
+		long long sum = text ? strtoll(text, &end, 10) : -1;
+		if (!text || errno || *end || sum < 0)
+			return err_set(err, ERR_INTERNAL, "internal_error", "a billable amount is out of range");
+		json_object_set_new(a, "amount", json_integer(rounding_amount(sum)));
+		json_object_del(a, "rate_seconds");
+	}
+	return true;
+}
+
+/* Runs the statement (one jsonb value) and adds what every report says. NULL
+ * without err when the statement found nothing. */
+static json_t *report_run(report_t *r, err_t *err)
+{
+	PGresult *res = query_run(r->c->db, &r->q, err);
+	if (!res)
+		return NULL;
+	json_t *out = NULL;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		if (!out)
+			err_set(err, ERR_INTERNAL, "internal_error", "internal error (bad JSON from database)");
+	}
+	PQclear(res);
+	if (out && !finish_amounts(out, err)) {
+		json_decref(out);
+		return NULL;
+	}
+	if (out)
+		json_object_set_new(out, "rounding", json_pack("{s:s, s:i}", "mode", rounding_name(r->settings.rounding),
+							      "minutes", r->settings.rounding_minutes));
+	return out;
+}
+
+json_t *reports_summary(core_ctx *c, const char *from, const char *to, err_t *err)
+{
+	long first, last;
+	report_t r;
+	if (!check_range(from, to, &first, &last, err) || !report_begin(&r, c, err))
+		return NULL;
+	scope_t s = { .from = from, .to = to };
+	scoped_tallies(&r, &s);
+	query_sql(&r.q, "SELECT " TOTALS " || jsonb_build_object('amounts', " AMOUNT_SUMS ", 'by_user', " BY_USER
+			", 'by_project', " BY_PROJECT ", 'by_entity_type', " BY_ENTITY_TYPE ")");
+	json_t *out = report_run(&r, err);
+	if (out) {
+		json_object_set_new(out, "from", json_string(from));
+		json_object_set_new(out, "to", json_string(to));
+	}
+	return report_end(&r, out, err);
+}
+
+/* ------------------------------------------------------------------ rollups */
+
+/* Each appends "|| <jsonb>" with the type's own figures for record id. */
+typedef void (*rollup_extras)(report_t *r, const char *id);
+
+static void project_extras(report_t *r, const char *id)
+{
+	query_sql(&r->q, " || (SELECT jsonb_build_object('name', p.name, 'contact_id', p.contact_id,"
+			 " 'project_billable', p.billable,"
+			 " 'time_budget_hours', " HOURS("p.time_budget_hours * 3600") ","
+			 " 'time_budget_seconds', (p.time_budget_hours * 3600)::bigint,"
+			 " 'actual_approved_hours', " HOURS("tally.approved") ", 'actual_approved_seconds', tally.approved,"
+			 " 'budget_used_ratio', " RATIO("tally.approved", "p.time_budget_hours * 3600") ","
+			 " 'budget_amount', p.budget_amount, 'currency', p.currency)"
+			 " || " ESTIMATE_JSON("est.secs", "tally.total")
+			 " FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
+			 " JOIN tally ON tally.gs = " GS_ALL);
+	query_cond(&r->q, " WHERE p.workspace_id = ", r->c->actor->workspace_id, "");
+	query_cond(&r->q, " AND p.id = ", id, ")");
+}
+
+/* A ticket's billable hours roll up to its customer only through a billable
+ * project (the contract the customer is billed under). */
+static void ticket_extras(report_t *r, const char *id)
+{
+	query_sql(&r->q, " || (SELECT jsonb_build_object('contact_id', tk.contact_id, 'project_id', tk.project_id,"
+			 " 'rolls_up_to_customer', coalesce(p.billable, false),"
+			 " 'customer_billable_hours', " HOURS("cb.secs") ", 'customer_billable_seconds', cb.secs)"
+			 " FROM tickets tk LEFT JOIN projects p ON p.id = tk.project_id"
+			 " JOIN tally ON tally.gs = " GS_ALL
+			 " CROSS JOIN LATERAL (SELECT CASE WHEN p.billable THEN tally.billable ELSE 0 END AS secs) cb");
+	query_cond(&r->q, " WHERE tk.workspace_id = ", r->c->actor->workspace_id, "");
+	query_cond(&r->q, " AND tk.id = ", id, ")");
+}
+
+static void contact_extras(report_t *r, const char *id)
+{
+	query_sql(&r->q, " || jsonb_build_object('by_entity_type', " BY_ENTITY_TYPE ")"
+			 " || (SELECT jsonb_build_object('name', ct.name) FROM contacts ct");
+	query_cond(&r->q, " WHERE ct.workspace_id = ", r->c->actor->workspace_id, "");
+	query_cond(&r->q, " AND ct.id = ", id, ")");
+}
+
+/* Time to hire: each stage visit with its days (to the next stage, or to now
+ * for the current one) and the hours logged during it. */
+static void candidate_extras(report_t *r, const char *id)
+{
+	query_t *q = &r->q;
+	query_sql(q, " || (SELECT jsonb_build_object('name', cd.name, 'stage', cd.stage,"
+		     " 'total_days', (SELECT " DAYS("now() - min(sh.entered_at)") " FROM candidate_stage_history sh"
+		     "  WHERE sh.workspace_id = cd.workspace_id AND sh.candidate_id = cd.id),"
+		     " 'by_stage', (SELECT coalesce(jsonb_agg(jsonb_build_object('stage', h.stage,"
+		     "  'entered_at', wt_iso(h.entered_at), 'left_at', wt_iso(h.left_at),"
+		     "  'days', " DAYS("coalesce(h.left_at, now()) - h.entered_at") ")"
+		     "  || " TALLY_JSON("tally") " || " APPROVED_JSON("tally") " ORDER BY h.entered_at), '[]'::jsonb)"
+		     "  FROM (SELECT sh.stage, sh.entered_at, lead(sh.entered_at) OVER (ORDER BY sh.entered_at) AS left_at"
+		     "   FROM candidate_stage_history sh WHERE sh.workspace_id = cd.workspace_id AND sh.candidate_id = cd.id) h"
+		     "  LEFT JOIN tally ON tally.gs = " GS_KEY " AND tally.key = h.entered_at))"
+		     " FROM candidates cd");
+	query_cond(q, " WHERE cd.workspace_id = ", r->c->actor->workspace_id, "");
+	query_cond(q, " AND cd.id = ", id, ")");
+}
+
+static const struct {
+	const char *type;
+	rollup_extras extras; /* NULL: the common figures only */
+} ROLLUPS[] = {
+	{ "task", NULL },	   { "ticket", ticket_extras },	      { "deal", NULL },
+	{ "candidate", candidate_extras }, { "calendar_event", NULL }, { "conversation", NULL },
+	{ "project", project_extras },	   { "contact", contact_extras },
+};
+
+json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
+{
+	size_t i = 0, n = sizeof ROLLUPS / sizeof ROLLUPS[0];
+	while (i < n && strcmp(ROLLUPS[i].type, entity_type))
+		i++;
+	if (i == n) {
+		err_set(err, ERR_VALIDATION, "validation_failed",
+			"'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project, contact");
+		return NULL;
+	}
+	report_t r;
+	if (!report_begin(&r, c, err))
+		return NULL;
+	bool contact = !strcmp(entity_type, "contact"), project = !strcmp(entity_type, "project");
+	if (!(contact ? must_exist(&r, "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2", "contact", entity_id, err)
+		      : entity_must_exist(&r, entity_type, entity_id, err)))
+		return report_end(&r, NULL, err);
+	/* A project counts everything on it (its tasks and tickets too). */
+	scope_t s = { .approved = true };
+	if (contact) {
+		s.contact_id = entity_id;
+	} else if (project) {
+		s.project_id = entity_id;
+	} else {
+		s.entity_type = entity_type;
+		s.entity_id = entity_id;
+	}
+	if (ROLLUPS[i].extras == candidate_extras) {
+		s.key = STAGE_KEY_BEFORE_TZ;
+		s.key_param = r.settings.timezone;
+		s.key_after = STAGE_KEY_AFTER_TZ;
+	}
+	scoped_tallies(&r, &s);
+	query_sql(&r.q, "SELECT " TOTALS " || jsonb_build_object('amounts', " AMOUNT_SUMS ", 'recent_entries',"
+			" (SELECT coalesce(jsonb_agg(re.j ORDER BY re.log_date DESC, re.created_at DESC, re.id), '[]'::jsonb)"
+			" FROM (SELECT " ENTRY_JSON " AS j, e.log_date, e.created_at, e.id" ENTRY_FROM);
+	scope_where(&r.q, c, &s);
+	query_sql(&r.q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT " RECENT_ENTRIES ") re))");
+	if (ROLLUPS[i].extras)
+		ROLLUPS[i].extras(&r, entity_id);
+	json_t *out = report_run(&r, err);
+	if (out) {
+		json_object_set_new(out, "entity_type", json_string(entity_type));
+		json_object_set_new(out, "entity_id", json_string(entity_id));
+	} else if (!err_any(err)) {
+		err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", entity_type, entity_id);
+	}
+	return report_end(&r, out, err);
+}
+
+json_t *reports_task_rollups(core_ctx *c, const char *project_id, err_t *err)
+{
+	report_t r;
+	if (!project_id) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "'project_id' is required");
+		return NULL;
+	}
+	if (!report_begin(&r, c, err))
+		return NULL;
+	scope_t s = { .project_id = project_id, .entity_type = "task", .approved = true, .key = "e.entity_id" };
+	scoped_tallies(&r, &s);
+	query_sql(&r.q, "SELECT jsonb_build_object('project_id', p.id, 'name', p.name, 'tasks',"
+			" (SELECT coalesce(jsonb_agg(jsonb_build_object('task_id', tk.id, 'title', tk.title,"
+			"  'estimate_hours', " HOURS("tk.estimate_hours * 3600") ","
+			"  'estimate_seconds', (tk.estimate_hours * 3600)::bigint)"
+			"  || " TALLY_JSON("tally") " || " APPROVED_JSON("tally") " ORDER BY tk.title, tk.id), '[]'::jsonb)"
+			"  FROM tasks tk LEFT JOIN tally ON tally.gs = " GS_KEY " AND tally.key = tk.id"
+			"  WHERE tk.workspace_id = p.workspace_id AND tk.project_id = p.id))"
+			" FROM projects p");
+	query_cond(&r.q, " WHERE p.workspace_id = ", c->actor->workspace_id, "");
+	query_cond(&r.q, " AND p.id = ", project_id, "");
+	json_t *out = report_run(&r, err);
+	if (!out && !err_any(err))
+		err_set(err, ERR_NOT_FOUND, "not_found", "no project %s in this workspace", project_id);
+	return report_end(&r, out, err);
+}
+
+json_t *reports_estimate_vs_actual(core_ctx *c, const char *project_id, err_t *err)
+{
+	report_t r;
+	if (!report_begin(&r, c, err))
+		return NULL;
+	if (project_id && !entity_must_exist(&r, "project", project_id, err))
+		return report_end(&r, NULL, err);
+	scope_t s = { .project_id = project_id, .on_a_project = true, .approved = true };
+	scoped_tallies(&r, &s);
+	query_sql(&r.q, "SELECT jsonb_build_object('projects', (SELECT coalesce(jsonb_agg("
+			" jsonb_build_object('project_id', p.id, 'name', p.name)"
+			" || " ESTIMATE_JSON("est.secs", "coalesce(tally.total, 0)") " || " APPROVED_JSON("tally")
+			" ORDER BY p.name, p.id), '[]'::jsonb)"
+			" FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
+			" LEFT JOIN tally ON tally.gs = " GS_PROJECT " AND tally.project_id = p.id");
+	query_cond(&r.q, " WHERE p.workspace_id = ", c->actor->workspace_id, "");
+	if (project_id)
+		query_cond(&r.q, " AND p.id = ", project_id, "");
+	query_sql(&r.q, "))");
+	json_t *out = report_run(&r, err);
+	if (out && project_id)
+		json_object_set_new(out, "project_id", json_string(project_id));
+	return report_end(&r, out, err);
+}
+
+/* ------------------------------------------------------------- utilization */
+
+/* Monday to Friday days in first..last. */
+static long working_days(long first, long last)
+{
+	long n = 0;
+	for (long d = first; d <= last; d++) {
+		int dow = dates_dow(d);
+		n += dow >= 1 && dow <= 5;
+	}
+	return n;
+}
+
+json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, err_t *err)
+{
+	long first, last;
+	if (!plans_require(c->actor, FEATURE_UTILIZATION, err) || !check_range(uq->from, uq->to, &first, &last, err))
+		return NULL;
+	if (uq->user_id && uq->project_id) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "give 'user_id' or 'project_id', not both");
+		return NULL;
+	}
+	const char *user = uq->project_id ? NULL : uq->user_id ? uq->user_id : c->actor->user_id;
+	if (!actor_sees_team(c->actor) && (uq->project_id || strcmp(user, c->actor->user_id))) {
+		err_set(err, ERR_FORBIDDEN, "forbidden", "members can see utilization only for themselves");
+		return NULL;
+	}
+	report_t r;
+	if (!report_begin(&r, c, err))
+		return NULL;
+	if (!(user ? must_exist(&r, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", "user", user, err)
+		   : entity_must_exist(&r, "project", uq->project_id, err)))
+		return report_end(&r, NULL, err);
+	char days[24], default_weekly[24];
+	long wd = working_days(first, last);
+	snprintf(days, sizeof days, "%ld", wd);
+	snprintf(default_weekly, sizeof default_weekly, "%lld", llround(r.settings.default_weekly_hours * 3600));
+	scope_t s = { .from = uq->from, .to = uq->to, .user_id = user, .project_id = uq->project_id };
+	scoped_tallies(&r, &s);
+	/* Without the People module its hours are not ours to use, row or not. */
+	query_sql(&r.q, plans_has_module(c->actor, "people")
+				? ", cap AS (SELECT u.id, coalesce(nullif(u.name, ''), u.email) AS name,"
+				  " CASE WHEN h.weekly IS NULL THEN 'default' ELSE 'people' END AS source, w.weekly"
+				  " FROM users u LEFT JOIN LATERAL (SELECT (emp.weekly_hours * 3600)::bigint AS weekly"
+				  "  FROM employees emp WHERE emp.workspace_id = u.workspace_id AND emp.user_id = u.id) h ON true"
+				: ", cap AS (SELECT u.id, coalesce(nullif(u.name, ''), u.email) AS name,"
+				  " 'default' AS source, w.weekly"
+				  " FROM users u CROSS JOIN LATERAL (SELECT NULL::bigint AS weekly) h");
+	query_cond(&r.q, " CROSS JOIN LATERAL (SELECT coalesce(h.weekly, ", default_weekly, "::bigint) AS weekly) w");
+	query_cond(&r.q, " WHERE u.workspace_id = ", c->actor->workspace_id, "");
+	/* The user asked about, or everyone who logged time in scope. */
+	query_cond(&r.q, " AND (u.id = ", user, " OR u.id IN (SELECT tally.user_id FROM tally WHERE tally.gs = " GS_USER "))),");
+	query_cond(&r.q, " capacity AS (SELECT cap.*, round(cap.weekly * ", days, "::numeric / 5)::bigint AS secs FROM cap)");
+	query_sql(&r.q, " SELECT " TOTALS " || (SELECT jsonb_build_object("
+			"  'capacity_hours', " HOURS("cs.secs") ", 'capacity_seconds', cs.secs,"
+			"  'utilization', " RATIO("tally.billable", "cs.secs") ","
+			"  'billable_share', " RATIO("tally.billable", "tally.total") ")"
+			"  FROM (SELECT coalesce(sum(capacity.secs), 0)::bigint AS secs FROM capacity) cs"
+			"  JOIN tally ON tally.gs = " GS_ALL ")"
+			" || jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object("
+			"  'user_id', capacity.id, 'name', capacity.name, 'capacity_source', capacity.source,"
+			"  'weekly_hours', " HOURS("capacity.weekly") ", 'capacity_hours', " HOURS("capacity.secs") ","
+			"  'capacity_seconds', capacity.secs,"
+			"  'utilization', " RATIO("coalesce(tally.billable, 0)", "capacity.secs") ")"
+			"  || " TALLY_JSON("tally") " ORDER BY capacity.name, capacity.id), '[]'::jsonb)"
+			"  FROM capacity LEFT JOIN tally ON tally.gs = " GS_USER " AND tally.user_id = capacity.id))");
+	json_t *out = report_run(&r, err);
+	if (out) {
+		json_object_set_new(out, "user_id", user ? json_string(user) : json_null());
+		json_object_set_new(out, "project_id", uq->project_id ? json_string(uq->project_id) : json_null());
+		json_object_set_new(out, "from", json_string(uq->from));
+		json_object_set_new(out, "to", json_string(uq->to));
+		json_object_set_new(out, "working_days", json_integer(wd));
+	}
+	return report_end(&r, out, err);
+}
