@@ -88,12 +88,15 @@ char *arena_strdup(arena_t *a, const char *s)
 
 char *arena_vsprintf(arena_t *a, const char *fmt, va_list ap)
 {
+	char small[256];
 	va_list cp;
 	va_copy(cp, ap);
-	int n = vsnprintf(NULL, 0, fmt, cp);
+	int n = vsnprintf(small, sizeof small, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		return arena_strdup(a, "");
+	if ((size_t)n < sizeof small)
+		return arena_strndup(a, small, (size_t)n);
 	char *p = arena_alloc(a, (size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
 	return p;
