@@ -73,7 +73,8 @@ bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_
 	int n = PQntuples(r);
 	PQclear(r);
 	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "no %s %s in this workspace", entity_type, entity_id);
+		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no %s %s in this workspace",
+				strcmp(entity_type, "project") ? "entity_id" : "project_id", entity_type, entity_id);
 }
 
 static bool check_user(core_ctx *c, const char *user_id, err_t *err)

@@ -46,7 +46,8 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err);
 json_t *entries_delete(core_ctx *c, const char *id, err_t *err);
 
 /* Whether entity_type is known and entity_id exists in the workspace
- * (422 validation_failed naming the record otherwise). */
+ * (422 validation_failed naming the field, 'project_id' for projects and
+ * 'entity_id' otherwise, and the record). */
 bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
 
 /* For the timer and other core modules, inside an open transaction. */

@@ -16,7 +16,8 @@
 /* Every report is one SQL statement built from the same parts:
  *   k      the rounding as two numbers (see rounding_params),
  *   x      the entries the report counts (scope_where), each rounded,
- *   agg    their sums, once for everything and once per user, project,
+ *   fine   their sums per user, project, entity type, currency and key,
+ *   agg    those sums once for everything and once per user, project,
  *          entity type, currency and report-specific key (GROUPING SETS),
  *   tally  those sums with their JSON,
  * then a report-specific SELECT that picks from tally. PostgreSQL builds the
@@ -272,14 +273,19 @@ static void scoped_tallies(report_t *r, const scope_t *s)
 	if (s->approved)
 		query_sql(q, " JOIN timesheets ts ON ts.id = e.timesheet_id");
 	scope_where(q, r->c, s);
-	query_sql(q, "), agg AS (SELECT x.user_id, x.project_id, x.entity_type, x.currency, x.key,"
-		     " GROUPING(x.user_id, x.project_id, x.entity_type, x.currency, x.key) AS gs,"
-		     " coalesce(sum(x.secs), 0)::bigint AS total,"
-		     " coalesce(sum(x.secs) FILTER (WHERE x.billable), 0)::bigint AS billable,"
-		     " coalesce(sum(x.secs) FILTER (WHERE x.approved), 0)::bigint AS approved,"
-		     " coalesce(sum(x.raw), 0)::bigint AS raw, count(*) AS n,"
-		     " sum(x.hourly_rate::numeric * x.secs) FILTER (WHERE x.billable) AS rate_seconds FROM x"
-		     " GROUP BY GROUPING SETS ((), (x.user_id), (x.project_id), (x.entity_type), (x.currency), (x.key))),"
+	/* Sums at the finest grain first, then the groupings over those few rows:
+	 * one pass of aggregates per entry instead of one per grouping. */
+	query_sql(q, "), fine AS (SELECT x.user_id, x.project_id, x.entity_type, x.currency, x.key,"
+		     " sum(x.secs) AS total, sum(x.secs) FILTER (WHERE x.billable) AS billable,"
+		     " sum(x.secs) FILTER (WHERE x.approved) AS approved, sum(x.raw) AS raw, count(*) AS n,"
+		     " sum(x.hourly_rate * x.secs) FILTER (WHERE x.billable) AS rate_seconds"
+		     " FROM x GROUP BY 1, 2, 3, 4, 5),"
+		     " agg AS (SELECT f.user_id, f.project_id, f.entity_type, f.currency, f.key,"
+		     " GROUPING(f.user_id, f.project_id, f.entity_type, f.currency, f.key) AS gs,"
+		     " coalesce(sum(f.total), 0)::bigint AS total, coalesce(sum(f.billable), 0)::bigint AS billable,"
+		     " coalesce(sum(f.approved), 0)::bigint AS approved, coalesce(sum(f.raw), 0)::bigint AS raw,"
+		     " coalesce(sum(f.n), 0)::bigint AS n, sum(f.rate_seconds) AS rate_seconds FROM fine f"
+		     " GROUP BY GROUPING SETS ((), (f.user_id), (f.project_id), (f.entity_type), (f.currency), (f.key))),"
 		     " tally AS (SELECT agg.*, " TALLY_JSON("agg"));
 	/* Approved time needs the timesheets; reports that skip it keep to the index. */
 	if (s->approved)
@@ -583,7 +589,8 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 			"  JOIN tally ON tally.gs = " GS_ALL ")"
 			" || jsonb_build_object('users', (SELECT coalesce(jsonb_agg(jsonb_build_object("
 			"  'user_id', capacity.id, 'name', capacity.name, 'capacity_source', capacity.source,"
-			"  'weekly_hours', " HOURS("capacity.weekly") ", 'capacity_hours', " HOURS("capacity.secs") ","
+			"  'weekly_hours', " HOURS("capacity.weekly") ", 'weekly_seconds', capacity.weekly,"
+			"  'capacity_hours', " HOURS("capacity.secs") ","
 			"  'capacity_seconds', capacity.secs,"
 			"  'utilization', " RATIO("coalesce(tally.billable, 0)", "capacity.secs") ")"
 			"  || " TALLY_JSON("tally") " ORDER BY capacity.name, capacity.id), '[]'::jsonb)"

@@ -11,8 +11,8 @@ enum { HTTP_MAX_EXTRA_HEADERS = 12 };
 typedef struct {
 	arena_t *arena;
 	const char *method;   /* GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD */
-	const char *path;     /* percent-decoded path, without the query */
-	const char *query;    /* raw query string without '?', "" when none */
+	const char *path;     /* percent-decoded path (by libwebsockets), without the query */
+	const char *const *args; /* query arguments as decoded "name=value" strings, NULL-terminated */
 	const char *request_id;
 	const char *authorization, *content_type, *user_agent, *ip;
 	const char *accept, *origin, *host;
@@ -36,9 +36,8 @@ typedef struct {
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
 /* Adds a response header; name is lowercase without the colon. Both are copied. */
 void http_response_header(arena_t *arena, http_response *resp, const char *name, const char *value);
-/* Finds a query parameter, percent-decoded into the arena; NULL when absent. */
-const char *http_query_param(arena_t *arena, const char *query, const char *name);
-/* Percent-decodes s (and '+' as space when form) into the arena; NULL on bad escapes or NUL bytes. */
-char *http_url_decode(arena_t *arena, const char *s, size_t len, int form);
+/* The value of query argument name ("" for a bare "name"), NULL when absent.
+ * Arguments arrive decoded, so nothing is decoded twice. */
+const char *http_query_param(const http_request *req, const char *name);
 
 #endif

@@ -81,28 +81,22 @@ static const char *copy_custom(struct lws *wsi, arena_t *a, const char *name)
 	return buf;
 }
 
-/* The query string: lws keeps each "k=v" as a fragment (lws_hdr_copy would
- * join them with ','), so rebuild it with '&'. */
-static const char *copy_query(struct lws *wsi, arena_t *a)
+/* The query arguments: lws keeps each as a decoded "k=v" fragment. Fills
+ * *len with their total length, for the URI limit. */
+static const char *const *copy_args(struct lws *wsi, arena_t *a, size_t *len)
 {
-	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	if (total <= 0 || total > MAX_URI)
-		return "";
-	char *out = arena_alloc(a, (size_t)total + 64), *p = out;
+	enum { MAX_ARGS = 64 };
+	const char **args = arena_alloc(a, sizeof *args * (MAX_ARGS + 1));
+	*len = 0;
 	char frag[MAX_URI + 1];
-	for (int i = 0;; i++) {
+	for (int i = 0; i < MAX_ARGS; i++) {
 		int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
 		if (n < 0)
 			break;
-		if ((size_t)(p - out) + (size_t)n + 2 > (size_t)total + 64)
-			break;
-		if (p != out)
-			*p++ = '&';
-		memcpy(p, frag, (size_t)n);
-		p += n;
+		args[i] = arena_strndup(a, frag, (size_t)n);
+		*len += (size_t)n + 1;
 	}
-	*p = '\0';
-	return out;
+	return args;
 }
 
 static const char *method_of(struct lws *wsi, enum lws_token_indexes *tok)
@@ -154,6 +148,10 @@ static void respond_error(conn_t *c, int status, const char *code, const char *m
 	workers_job *job = c->job;
 	json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
 	http_response_json(job->arena, &job->resp, status, body);
+	/* The API's version header holds for every answer under its prefix,
+	 * including the ones the transport gives before routing. */
+	if (job->req.path && !strncmp(job->req.path, "/api/v1/", 8))
+		http_response_header(job->arena, &job->resp, "x-api-version", "v1");
 	start_responding(c);
 }
 
@@ -201,8 +199,9 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 	char ip[64] = "";
 	lws_get_peer_simple(wsi, ip, sizeof ip);
 	req->ip = arena_strdup(a, ip);
-	req->query = copy_query(wsi, a);
-	req->path = http_url_decode(a, uri, strlen(uri), 0);
+	size_t args_len;
+	req->args = copy_args(wsi, a, &args_len);
+	req->path = arena_strdup(a, uri);
 	const char *te = copy_header(wsi, a, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	const char *cl = copy_header(wsi, a, WSI_TOKEN_HTTP_CONTENT_LENGTH);
 
@@ -211,7 +210,7 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 		respond_error(c, 405, "method_not_allowed", "unsupported HTTP method");
 		return 0;
 	}
-	if (!req->path || strlen(uri) + strlen(req->query) > MAX_URI) {
+	if (strlen(uri) + args_len > MAX_URI) {
 		respond_error(c, 414, "uri_too_long", "the request URI is too long or badly encoded");
 		return 0;
 	}
@@ -254,6 +253,8 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 
 static int on_body(conn_t *c, const void *in, size_t len)
 {
+	if (len == 0)
+		return 0; /* lws reports an empty body of a Content-Length: 0 POST */
 	if (c->state == CONN_RESPONDING && c->close_after)
 		return 0; /* refused already; the connection closes after the answer */
 	if (c->state != CONN_READING)

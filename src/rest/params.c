@@ -4,7 +4,7 @@
 
 const char *rest_query(rest_call *call, const char *name)
 {
-	const char *v = http_query_param(call->arena, call->req->query, name);
+	const char *v = http_query_param(call->req, name);
 	return v && *v ? v : NULL;
 }
 

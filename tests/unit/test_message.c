@@ -1,34 +1,22 @@
-/* Query-string decoding and the parameterized query builder. */
+/* Query arguments, JSON responses and the parameterized query builder. */
 #include "http/message.h"
 #include "store/query.h"
 #include <criterion/criterion.h>
 #include <string.h>
 
-Test(message, query_params_are_decoded)
+Test(message, query_params_are_found_by_exact_name)
 {
-	arena_t *a = arena_new();
-	const char *q = "from=2026-04-01&to=2026-04-30&name=a%20b+c&empty=&flag&x%3Dy=1";
-	cr_assert_str_eq(http_query_param(a, q, "from"), "2026-04-01");
-	cr_assert_str_eq(http_query_param(a, q, "to"), "2026-04-30");
-	cr_assert_str_eq(http_query_param(a, q, "name"), "a b c");
-	cr_assert_str_eq(http_query_param(a, q, "empty"), "");
-	cr_assert_str_eq(http_query_param(a, q, "flag"), "");
-	cr_assert_str_eq(http_query_param(a, q, "x=y"), "1");
-	cr_assert_null(http_query_param(a, q, "missing"));
-	cr_assert_null(http_query_param(a, q, "fro"));
-	arena_free(a);
-}
-
-Test(message, bad_escapes_and_nul_are_refused)
-{
-	arena_t *a = arena_new();
-	cr_assert_null(http_url_decode(a, "%zz", 3, 0));
-	cr_assert_null(http_url_decode(a, "abc%2", 5, 0));
-	cr_assert_null(http_url_decode(a, "a%00b", 5, 0));
-	cr_assert_str_eq(http_url_decode(a, "a+b", 3, 0), "a+b");
-	cr_assert_str_eq(http_url_decode(a, "a+b", 3, 1), "a b");
-	cr_assert_str_eq(http_url_decode(a, "%41%62", 6, 0), "Ab");
-	arena_free(a);
+	const char *args[] = { "from=2026-04-01", "to=2026-04-30", "name=a b&c", "empty=", "flag", "x=y=1", NULL };
+	http_request req = { .args = args };
+	cr_assert_str_eq(http_query_param(&req, "from"), "2026-04-01");
+	cr_assert_str_eq(http_query_param(&req, "name"), "a b&c");
+	cr_assert_str_eq(http_query_param(&req, "empty"), "");
+	cr_assert_str_eq(http_query_param(&req, "flag"), "");
+	cr_assert_str_eq(http_query_param(&req, "x"), "y=1");
+	cr_assert_null(http_query_param(&req, "missing"));
+	cr_assert_null(http_query_param(&req, "fro"));
+	http_request none = { 0 };
+	cr_assert_null(http_query_param(&none, "from"));
 }
 
 Test(message, json_response_and_headers)

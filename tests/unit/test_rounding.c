@@ -4,7 +4,7 @@
 #include "core/rounding.h"
 
 /* Seconds for whole minutes plus extra seconds, to keep the cases readable. */
-#define MIN(m) ((long)(m) * 60)
+#define MINUTES(m) ((long)(m) * 60)
 
 Test(rounding, parse_and_name_round_trip)
 {
@@ -37,7 +37,7 @@ Test(rounding, exact_multiples_never_move)
 	for (size_t m = 0; m < 3; m++)
 		for (size_t u = 0; u < sizeof minutes / sizeof minutes[0]; u++)
 			for (long k = 0; k <= 24 * 60 / minutes[u]; k += 7) {
-				long s = k * MIN(minutes[u]);
+				long s = k * MINUTES(minutes[u]);
 				cr_assert_eq(rounding_apply(s, modes[m], minutes[u]), s, "%s/%d: %ld is a multiple",
 					     rounding_name(modes[m]), minutes[u], s);
 			}
@@ -45,42 +45,42 @@ Test(rounding, exact_multiples_never_move)
 
 Test(rounding, up_takes_any_remainder_to_the_next_unit)
 {
-	cr_assert_eq(rounding_apply(1, ROUND_UP, 15), MIN(15), "one second is a whole unit");
-	cr_assert_eq(rounding_apply(MIN(15) + 1, ROUND_UP, 15), MIN(30));
-	cr_assert_eq(rounding_apply(MIN(15) - 1, ROUND_UP, 15), MIN(15));
-	cr_assert_eq(rounding_apply(MIN(7) + 30, ROUND_UP, 15), MIN(15), "the half rounds up too");
-	cr_assert_eq(rounding_apply(MIN(61), ROUND_UP, 60), MIN(120));
-	cr_assert_eq(rounding_apply(MIN(1) + 1, ROUND_UP, 1), MIN(2), "1-minute units");
+	cr_assert_eq(rounding_apply(1, ROUND_UP, 15), MINUTES(15), "one second is a whole unit");
+	cr_assert_eq(rounding_apply(MINUTES(15) + 1, ROUND_UP, 15), MINUTES(30));
+	cr_assert_eq(rounding_apply(MINUTES(15) - 1, ROUND_UP, 15), MINUTES(15));
+	cr_assert_eq(rounding_apply(MINUTES(7) + 30, ROUND_UP, 15), MINUTES(15), "the half rounds up too");
+	cr_assert_eq(rounding_apply(MINUTES(61), ROUND_UP, 60), MINUTES(120));
+	cr_assert_eq(rounding_apply(MINUTES(1) + 1, ROUND_UP, 1), MINUTES(2), "1-minute units");
 	cr_assert_eq(rounding_apply(0, ROUND_UP, 15), 0, "nothing stays nothing");
 }
 
 Test(rounding, down_drops_any_remainder)
 {
 	cr_assert_eq(rounding_apply(1, ROUND_DOWN, 15), 0);
-	cr_assert_eq(rounding_apply(MIN(15) - 1, ROUND_DOWN, 15), 0, "just under a unit is nothing");
-	cr_assert_eq(rounding_apply(MIN(29) + 59, ROUND_DOWN, 15), MIN(15));
-	cr_assert_eq(rounding_apply(MIN(7) + 30, ROUND_DOWN, 15), 0, "the half rounds down too");
-	cr_assert_eq(rounding_apply(MIN(119), ROUND_DOWN, 60), MIN(60));
+	cr_assert_eq(rounding_apply(MINUTES(15) - 1, ROUND_DOWN, 15), 0, "just under a unit is nothing");
+	cr_assert_eq(rounding_apply(MINUTES(29) + 59, ROUND_DOWN, 15), MINUTES(15));
+	cr_assert_eq(rounding_apply(MINUTES(7) + 30, ROUND_DOWN, 15), 0, "the half rounds down too");
+	cr_assert_eq(rounding_apply(MINUTES(119), ROUND_DOWN, 60), MINUTES(60));
 }
 
 Test(rounding, nearest_rounds_the_half_up)
 {
 	/* 15-minute units: the half is 7:30. */
-	cr_assert_eq(rounding_apply(MIN(7) + 29, ROUND_NEAREST, 15), 0, "just under the half: down");
-	cr_assert_eq(rounding_apply(MIN(7) + 30, ROUND_NEAREST, 15), MIN(15), "exactly the half: up");
-	cr_assert_eq(rounding_apply(MIN(7) + 31, ROUND_NEAREST, 15), MIN(15));
-	cr_assert_eq(rounding_apply(MIN(22) + 29, ROUND_NEAREST, 15), MIN(15));
-	cr_assert_eq(rounding_apply(MIN(22) + 30, ROUND_NEAREST, 15), MIN(30), "the half of the second unit");
+	cr_assert_eq(rounding_apply(MINUTES(7) + 29, ROUND_NEAREST, 15), 0, "just under the half: down");
+	cr_assert_eq(rounding_apply(MINUTES(7) + 30, ROUND_NEAREST, 15), MINUTES(15), "exactly the half: up");
+	cr_assert_eq(rounding_apply(MINUTES(7) + 31, ROUND_NEAREST, 15), MINUTES(15));
+	cr_assert_eq(rounding_apply(MINUTES(22) + 29, ROUND_NEAREST, 15), MINUTES(15));
+	cr_assert_eq(rounding_apply(MINUTES(22) + 30, ROUND_NEAREST, 15), MINUTES(30), "the half of the second unit");
 	/* 6-minute units (tenths of an hour): the half is 3:00. */
-	cr_assert_eq(rounding_apply(MIN(3) - 1, ROUND_NEAREST, 6), 0);
-	cr_assert_eq(rounding_apply(MIN(3), ROUND_NEAREST, 6), MIN(6));
+	cr_assert_eq(rounding_apply(MINUTES(3) - 1, ROUND_NEAREST, 6), 0);
+	cr_assert_eq(rounding_apply(MINUTES(3), ROUND_NEAREST, 6), MINUTES(6));
 	/* 1-minute units: the half is 30 s. */
 	cr_assert_eq(rounding_apply(29, ROUND_NEAREST, 1), 0);
-	cr_assert_eq(rounding_apply(30, ROUND_NEAREST, 1), MIN(1));
-	cr_assert_eq(rounding_apply(MIN(90) + 29, ROUND_NEAREST, 1), MIN(90));
+	cr_assert_eq(rounding_apply(30, ROUND_NEAREST, 1), MINUTES(1));
+	cr_assert_eq(rounding_apply(MINUTES(90) + 29, ROUND_NEAREST, 1), MINUTES(90));
 	/* 60-minute units: the half is 30:00. */
-	cr_assert_eq(rounding_apply(MIN(89) + 59, ROUND_NEAREST, 60), MIN(60));
-	cr_assert_eq(rounding_apply(MIN(90), ROUND_NEAREST, 60), MIN(120));
+	cr_assert_eq(rounding_apply(MINUTES(89) + 59, ROUND_NEAREST, 60), MINUTES(60));
+	cr_assert_eq(rounding_apply(MINUTES(90), ROUND_NEAREST, 60), MINUTES(120));
 }
 
 Test(rounding, every_mode_lands_on_a_neighbouring_multiple)
@@ -89,8 +89,8 @@ Test(rounding, every_mode_lands_on_a_neighbouring_multiple)
 	for (size_t m = 0; m < 3; m++)
 		for (long s = 0; s <= 2 * 3600; s += 17) {
 			long r = rounding_apply(s, modes[m], 15);
-			cr_assert_eq(r % MIN(15), 0, "%s: %ld gives a multiple", rounding_name(modes[m]), s);
-			cr_assert(r >= s - MIN(15) && r <= s + MIN(15), "%s: %ld stays within one unit",
+			cr_assert_eq(r % MINUTES(15), 0, "%s: %ld gives a multiple", rounding_name(modes[m]), s);
+			cr_assert(r >= s - MINUTES(15) && r <= s + MINUTES(15), "%s: %ld stays within one unit",
 				  rounding_name(modes[m]), s);
 			cr_assert(rounding_apply(s, ROUND_DOWN, 15) <= r && r <= rounding_apply(s, ROUND_UP, 15),
 				  "%s: %ld between down and up", rounding_name(modes[m]), s);
