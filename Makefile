@@ -14,8 +14,11 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
+            $(BUILD)/obj/gen/prompts.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
+TOOLS    := $(sort $(wildcard tools/*.json))
+PROMPTS  := $(sort $(wildcard prompts/*.json))
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -39,6 +42,14 @@ deps:
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_migrations $(MIGRATIONS) > $@
+
+$(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_tools $(TOOLS) > $@
+
+$(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

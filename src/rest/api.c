@@ -32,6 +32,9 @@ static const route ROUTES[] = {
 	{ "GET", "/api/v1/time/rates", rates_api_list },
 	{ "POST", "/api/v1/time/rates", rates_api_upsert },
 	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
+	{ "POST", "/api/v1/ai/confirm", ai_api_confirm },
+	{ "GET", "/api/ai/tools", ai_api_tools_list },
+	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
 };
 
 typedef struct {
@@ -143,7 +146,7 @@ static void handle_v1(api_worker *w, const http_request *req, http_response *res
 {
 	http_response_header(req->arena, resp, "x-api-version", "v1");
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200 };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = &w->cfg->confirm };
 	const route *r = find_route(req, call.params, &err, resp);
 	if (!r) {
 		respond_error(req, resp, &err);
@@ -198,7 +201,7 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, false);
 	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
 		respond_health(w, req, resp, true);
-	else if (!strncmp(req->path, "/api/v1/", 8))
+	else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		handle_v1(w, req, resp);
 	else {
 		err_t err = { 0 };
