@@ -1,5 +1,6 @@
 #include "rest/api.h"
 #include "core/auth.h"
+#include "mcp/http.h"
 #include "rest/rest.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -201,7 +202,10 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, false);
 	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
 		respond_health(w, req, resp, true);
-	else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
+	else if (!strcmp(req->path, "/mcp")) {
+		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+		mcp_http_handle(&env, req, resp);
+	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		handle_v1(w, req, resp);
 	else {
 		err_t err = { 0 };
