@@ -81,6 +81,27 @@ static const char *copy_custom(struct lws *wsi, arena_t *a, const char *name)
 	return buf;
 }
 
+/* The query string as sent ("a=1&b=2"): lws keeps each argument as a separate
+ * fragment, and copying the whole header would run them together. */
+static const char *copy_query(struct lws *wsi, arena_t *a)
+{
+	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	if (total <= 0 || total > MAX_URI)
+		return "";
+	size_t cap = (size_t)total * 2 + 2, len = 0; /* room for every '&' */
+	char *out = arena_alloc(a, cap);
+	for (int i = 0; len + 1 < cap; i++) {
+		int n = lws_hdr_copy_fragment(wsi, out + len + (len > 0), (int)(cap - len - (len > 0)), WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (len > 0)
+			out[len++] = '&';
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
 static const char *method_of(struct lws *wsi, enum lws_token_indexes *tok)
 {
 	static const struct {
@@ -177,8 +198,7 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 	char ip[64] = "";
 	lws_get_peer_simple(wsi, ip, sizeof ip);
 	req->ip = arena_strdup(a, ip);
-	const char *query = copy_header(wsi, a, WSI_TOKEN_HTTP_URI_ARGS);
-	req->query = query ? query : "";
+	req->query = copy_query(wsi, a);
 	req->path = http_url_decode(a, uri, strlen(uri), 0);
 	const char *te = copy_header(wsi, a, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
 	const char *cl = copy_header(wsi, a, WSI_TOKEN_HTTP_CONTENT_LENGTH);
