@@ -14,15 +14,18 @@ override LDLIBS += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
-OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o
+OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
+            $(BUILD)/obj/gen/prompts.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
+TOOLS    := $(sort $(wildcard tools/*.json))
+PROMPTS  := $(sort $(wildcard prompts/*.json))
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps run test test-unit test-integration test-san bench fmt clean
+.PHONY: all deps run test test-unit test-integration test-e2e test-san bench fmt clean
 
 all: $(BIN)
 
@@ -39,6 +42,14 @@ deps:
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_migrations $(MIGRATIONS) > $@
+
+$(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_tools $(TOOLS) > $@
+
+$(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -77,6 +88,15 @@ test-unit: $(BUILD)/tests/unit
 test-integration: $(BIN) $(BUILD)/tests/integration
 	scripts/test-pg.sh $(BUILD)/pg -- env WT_BIN=$(BIN) $(BUILD)/tests/integration --jobs 1
 
+# MCP end to end with the official TypeScript SDK client (Node 20+), installed
+# from the committed lockfile, against stdio and a serve on a throwaway cluster.
+tests/e2e/node_modules: tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-e2e: $(BIN) tests/e2e/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
+
 test-san:
 	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -84,7 +104,7 @@ test-san:
 
 test: deps
 	$(MAKE) all
-	$(MAKE) test-unit test-integration
+	$(MAKE) test-unit test-integration test-e2e
 	$(MAKE) test-san
 
 fmt:

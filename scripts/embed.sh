@@ -8,7 +8,9 @@ echo '#include "util/embedded.h"'
 echo "const embedded_file ${sym}[] = {"
 for f in $(printf '%s\n' "$@" | sort); do
 	printf '\t{"%s",\n' "$(basename "$f")"
-	LC_ALL=C awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); printf "\t\"%s\\n\"\n", $0 }' "$f"
+	# Escape with sed (mawk's gsub does not double backslashes), wrap with awk.
+	LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' "$f" |
+		LC_ALL=C awk '{ printf "\t\"%s\\n\"\n", $0 }'
 	printf '\t},\n'
 done
 echo '	{0, 0}'

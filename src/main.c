@@ -1,8 +1,11 @@
 /* workestra-time: the command line. Each command resolves the database
  * (DATABASE_URL, or the embedded cluster under var/), runs, and prints JSON. */
 #include "core/admin.h"
+#include "core/confirm.h"
 #include "core/demo.h"
+#include "core/auth.h"
 #include "http/server.h"
+#include "mcp/stdio.h"
 #include "rest/api.h"
 #include "store/db.h"
 #include "store/embedded_pg.h"
@@ -41,7 +44,7 @@ static int fail(const err_t *err)
 
 static int usage(void)
 {
-	fputs("usage: workestra-time serve | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
+	fputs("usage: workestra-time serve | mcp | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
 	      "       | admin user create --workspace W --email E [--name N] [--role member|manager|admin] [--weekly-hours H]\n"
 	      "       | admin token create --user U [--name N] | admin token revoke --id TOKEN_ID\n"
 	      "       | admin demo --workspace W\n",
@@ -87,6 +90,19 @@ static int print_json(json_t *v)
 	return 0;
 }
 
+/* WORKESTRA_SECRET_KEY, else the key file (WORKESTRA_SECRET_KEY_FILE, default
+ * <data folder>/secret_key), made on first use. */
+static bool load_confirm_key(confirm_key *k, err_t *err)
+{
+	char path[1024];
+	const char *file = getenv("WORKESTRA_SECRET_KEY_FILE");
+	if (!file || !*file) {
+		snprintf(path, sizeof path, "%s/secret_key", env_or("WORKESTRA_DATA_DIR", "var"));
+		file = path;
+	}
+	return confirm_key_load(k, getenv("WORKESTRA_SECRET_KEY"), file, err);
+}
+
 static int cmd_serve(database *d)
 {
 	err_t err = { 0 };
@@ -100,6 +116,8 @@ static int cmd_serve(database *d)
 	if (!migrated)
 		log_msg(LOG_WARN, "database unavailable at start: %s; serving 503 until it is back", err.message);
 	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated };
+	if (!load_confirm_key(&cfg.confirm, &err))
+		return fail(&err);
 	http_app app = api_app(&cfg);
 	int workers = atoi(env_or("WORKERS", "4"));
 	http_config hc = {
@@ -109,6 +127,24 @@ static int cmd_serve(database *d)
 		.max_body = 1024 * 1024,
 	};
 	return http_serve(&hc, &app);
+}
+
+/* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
+static int cmd_mcp(db_t *db)
+{
+	err_t err = { 0 };
+	confirm_key key;
+	actor_t actor = { .source = "api" };
+	const char *token = getenv("WORKESTRA_TOKEN");
+	if (!token || !*token) {
+		fputs("error: unauthorized: set WORKESTRA_TOKEN to a personal API token\n", stderr);
+		return 1;
+	}
+	if (!migrate(db, &err) || !load_confirm_key(&key, &err) ||
+	    !auth_bearer(db, token, getenv("WORKESTRA_JWT_SECRET"), &actor, &err))
+		return fail(&err);
+	core_ctx core = { db, &actor };
+	return mcp_stdio_run(&core, &key, stdin, stdout);
 }
 
 static int cmd_admin(db_t *db, int argc, char **argv)
@@ -146,7 +182,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin"))
+	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "mcp"))
 		return usage();
 	database d = { 0 };
 	err_t err = { 0 };
@@ -157,7 +193,9 @@ int main(int argc, char **argv)
 		rc = cmd_serve(&d);
 	} else {
 		db_t *db = db_open(d.conninfo);
-		if (!strcmp(cmd, "migrate")) {
+		if (!strcmp(cmd, "mcp")) {
+			rc = cmd_mcp(db);
+		} else if (!strcmp(cmd, "migrate")) {
 			int applied = 0;
 			rc = migrate_run(db, &applied, &err) ? print_json(json_pack("{s:i}", "applied", applied)) : fail(&err);
 		} else {

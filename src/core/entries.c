@@ -77,6 +77,37 @@ bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_
 				strcmp(entity_type, "project") ? "entity_id" : "project_id", entity_type, entity_id);
 }
 
+bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err)
+{
+	static const struct {
+		const char *type, *sql;
+	} names[] = {
+		{ "task", "SELECT title FROM tasks WHERE workspace_id = $1 AND id = $2" },
+		{ "project", "SELECT name FROM projects WHERE workspace_id = $1 AND id = $2" },
+		{ "ticket", "SELECT subject FROM tickets WHERE workspace_id = $1 AND id = $2" },
+		{ "conversation", "SELECT subject FROM conversations WHERE workspace_id = $1 AND id = $2" },
+		{ "deal", "SELECT name FROM deals WHERE workspace_id = $1 AND id = $2" },
+		{ "candidate", "SELECT name FROM candidates WHERE workspace_id = $1 AND id = $2" },
+		{ "calendar_event", "SELECT title FROM calendar_events WHERE workspace_id = $1 AND id = $2" },
+	};
+	snprintf(out, n, "%s", entity_type ? entity_type : "entry");
+	if (!entity_type || !entity_id || !*entity_id)
+		return true;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(names[i].type, entity_type))
+			continue;
+		PGresult *r = db_query(c->db, err, names[i].sql, 2, c->actor->workspace_id, entity_id);
+		if (!r)
+			return false;
+		if (PQntuples(r) == 1)
+			snprintf(out, n, "%s \"%s\"", entity_type, PQgetvalue(r, 0, 0));
+		else
+			snprintf(out, n, "%s %s", entity_type, entity_id);
+		PQclear(r);
+	}
+	return true;
+}
+
 static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 {
 	if (!strcmp(user_id, c->actor->user_id))

@@ -50,6 +50,10 @@ json_t *entries_delete(core_ctx *c, const char *id, err_t *err);
  * 'entity_id' otherwise, and the record). */
 bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
 
+/* A readable name for what an entry is logged against, e.g. "task \"Design
+ * review\"" (or "task tsk_…" when it has no title); out holds n bytes. */
+bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err);
+
 /* For the timer and other core modules, inside an open transaction. */
 json_t *entries_fetch(core_ctx *c, const char *id, err_t *err);
 /* Inserts a validated entry into timesheet ts_id, with the rate in force

@@ -21,7 +21,7 @@
  *          entity type, currency and report-specific key (GROUPING SETS),
  *   tally  those sums with their JSON,
  * then a report-specific SELECT that picks from tally. PostgreSQL builds the
- * JSON so hours come out as exact 4-place decimals, like everywhere else. */
+ * JSON from exact numerics, as it does for the entry and timesheet shapes. */
 
 /* Decimal hours, 4 places, from whole seconds. */
 #define HOURS(sec) "round((" sec ")::numeric / 3600, 4)"
@@ -417,13 +417,24 @@ static void candidate_extras(report_t *r, const char *id)
 	query_cond(q, " AND cd.id = ", id, ")");
 }
 
+/* What a rollup counts: the entries logged on the record, everything on a
+ * project (its tasks and tickets too), or everything linked to a contact. */
+typedef enum { ON_RECORD, ON_PROJECT, LINKED_TO_CONTACT } rollup_reach;
+
 static const struct {
 	const char *type;
+	rollup_reach reach;
+	bool by_stage;        /* key entries by candidate stage visit */
 	rollup_extras extras; /* NULL: the common figures only */
 } ROLLUPS[] = {
-	{ "task", NULL },	   { "ticket", ticket_extras },	      { "deal", NULL },
-	{ "candidate", candidate_extras }, { "calendar_event", NULL }, { "conversation", NULL },
-	{ "project", project_extras },	   { "contact", contact_extras },
+	{ "task", ON_RECORD, false, NULL },
+	{ "ticket", ON_RECORD, false, ticket_extras },
+	{ "deal", ON_RECORD, false, NULL },
+	{ "candidate", ON_RECORD, true, candidate_extras },
+	{ "calendar_event", ON_RECORD, false, NULL },
+	{ "conversation", ON_RECORD, false, NULL },
+	{ "project", ON_PROJECT, false, project_extras },
+	{ "contact", LINKED_TO_CONTACT, false, contact_extras },
 };
 
 json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
@@ -439,21 +450,21 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
-	bool contact = !strcmp(entity_type, "contact"), project = !strcmp(entity_type, "project");
-	if (!(contact ? must_exist(&r, "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2", "contact", entity_id, err)
+	rollup_reach reach = ROLLUPS[i].reach;
+	if (!(reach == LINKED_TO_CONTACT
+		      ? must_exist(&r, "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2", "contact", entity_id, err)
 		      : entity_must_exist(&r, entity_type, entity_id, err)))
 		return report_end(&r, NULL, err);
-	/* A project counts everything on it (its tasks and tickets too). */
 	scope_t s = { .approved = true };
-	if (contact) {
+	if (reach == LINKED_TO_CONTACT) {
 		s.contact_id = entity_id;
-	} else if (project) {
+	} else if (reach == ON_PROJECT) {
 		s.project_id = entity_id;
 	} else {
 		s.entity_type = entity_type;
 		s.entity_id = entity_id;
 	}
-	if (ROLLUPS[i].extras == candidate_extras) {
+	if (ROLLUPS[i].by_stage) {
 		s.key = STAGE_KEY_BEFORE_TZ;
 		s.key_param = r.settings.timezone;
 		s.key_after = STAGE_KEY_AFTER_TZ;

@@ -56,6 +56,20 @@ bool settings_calendar(core_ctx *c, int *week_start_dow, char tz[64], err_t *err
 	return true;
 }
 
+bool settings_today(core_ctx *c, char day[11], err_t *err)
+{
+	int dow;
+	char tz[64];
+	if (!settings_calendar(c, &dow, tz, err))
+		return false;
+	PGresult *r = db_query(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", 1, tz);
+	if (!r)
+		return false;
+	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
+}
+
 bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 {
 	memset(s, 0, sizeof *s);

@@ -19,6 +19,8 @@ typedef struct {
 /* The workspace's week start (0 = Sunday … 6) and IANA time zone; defaults
  * (Monday, UTC) when the workspace has no settings row. tz holds 64 bytes. */
 bool settings_calendar(core_ctx *c, int *week_start_dow, char tz[64], err_t *err);
+/* Today's date (YYYY-MM-DD) in the workspace's time zone. */
+bool settings_today(core_ctx *c, char day[11], err_t *err);
 /* The settings core rules need, with defaults when no row exists. */
 bool settings_load(core_ctx *c, settings_t *s, err_t *err);
 /* GET: every setting as JSON (new reference). */

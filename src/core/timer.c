@@ -65,20 +65,6 @@ json_t *timer_active(core_ctx *c, err_t *err)
 	return id[0] ? entries_fetch(c, id, err) : json_null();
 }
 
-static bool today_in_zone(core_ctx *c, char day[11], err_t *err)
-{
-	int dow;
-	char tz[64];
-	if (!settings_calendar(c, &dow, tz, err))
-		return false;
-	PGresult *r = db_query(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", 1, tz);
-	if (!r)
-		return false;
-	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return true;
-}
-
 json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
 {
 	actor_t tactor;
@@ -92,7 +78,7 @@ json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
 		goto done;
 	if (prev[0] && !(stopped = stop_entry(&tc, prev, err)))
 		goto done;
-	if (today_in_zone(&tc, in.log_date, err) && timesheets_writable_for_day(&tc, in.user_id, in.log_date, ts_id, err) &&
+	if (settings_today(&tc, in.log_date, err) && timesheets_writable_for_day(&tc, in.user_id, in.log_date, ts_id, err) &&
 	    entries_insert(&tc, &in, ts_id, true, "timer", id, err) && (out = entries_fetch(&tc, id, err)) &&
 	    audit_record(&tc, "timer.started", "time_entry", id, out, err) && events_emit(&tc, "timer.started", out, err))
 		json_object_set(out, "stopped_timer", stopped ? stopped : json_null());

@@ -273,22 +273,55 @@ static bool check_transition(core_ctx *c, const char *id, timesheet_action actio
 	return true;
 }
 
-json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
+/* The body a transition takes: none, or {"reason"} to reject. */
+static bool transition_body(timesheet_action action, json_t *body, const char **reason, err_t *err)
 {
-	const char *reason = NULL;
+	*reason = NULL;
 	if (action == TS_REJECT) {
 		static const char *const allowed[] = { "reason", NULL };
-		if (!body) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "'reason' is required to reject a timesheet");
-			return NULL;
-		}
-		if (!fields_only(body, allowed, err) ||
-		    fields_string(body, "reason", true, false, false, 2000, &reason, err) == FIELD_ERROR)
-			return NULL;
-	} else if (body && json_object_size(body) > 0) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "%s takes no body fields", action_verb(action));
-		return NULL;
+		if (!body)
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'reason' is required to reject a timesheet");
+		return fields_only(body, allowed, err) &&
+		       fields_string(body, "reason", true, false, false, 2000, reason, err) != FIELD_ERROR;
 	}
+	if (body && json_object_size(body) > 0)
+		return err_set(err, ERR_VALIDATION, "validation_failed", "%s takes no body fields", action_verb(action));
+	return true;
+}
+
+json_t *timesheets_transition_check(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
+{
+	const char *reason;
+	if (!transition_body(action, body, &reason, err))
+		return NULL;
+	json_t *sheet = fetch_one(c, id, true, err);
+	if (sheet && !check_transition(c, id, action, json_string_value(json_object_get(sheet, "status")), err)) {
+		json_decref(sheet);
+		sheet = NULL;
+	}
+	return sheet;
+}
+
+bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err)
+{
+	char status[16];
+	return find_for_day(c, user_id, log_date, ts_id, status, found, err);
+}
+
+bool timesheets_day_writable(core_ctx *c, const char *user_id, const char *log_date, err_t *err)
+{
+	char ts_id[64], status[16];
+	bool found;
+	if (!find_for_day(c, user_id, log_date, ts_id, status, &found, err))
+		return false;
+	return found && locked_status(status) ? refuse_locked(status, err) : true;
+}
+
+json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
+{
+	const char *reason;
+	if (!transition_body(action, body, &reason, err))
+		return NULL;
 	if (!db_begin(c->db, err))
 		return NULL;
 	char status[16], owner[64];

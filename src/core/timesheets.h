@@ -24,6 +24,12 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
  * draft or rejected. */
 bool timesheets_assert_writable(core_ctx *c, const char *ts_id, err_t *err);
 
+/* Read-only, for tools that prepare a change: whether log_date of user_id may
+ * take entries (timesheet_locked when its timesheet is submitted or approved),
+ * and which timesheet holds it (found false when none exists yet). */
+bool timesheets_day_writable(core_ctx *c, const char *user_id, const char *log_date, err_t *err);
+bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err);
+
 /* Each returns a new reference, or NULL with err set. */
 json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err);
 json_t *timesheets_get(core_ctx *c, const char *id, err_t *err);
@@ -31,5 +37,9 @@ json_t *timesheets_get(core_ctx *c, const char *id, err_t *err);
 json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err);
 /* body may be NULL except for TS_REJECT, which needs {"reason"}. */
 json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err);
+/* Every check timesheets_transition makes (body, visibility, permission, state,
+ * no running timer on submit), without changing anything: returns the
+ * timesheet with its entries, or NULL with the error the transition would give. */
+json_t *timesheets_transition_check(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err);
 
 #endif

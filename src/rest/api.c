@@ -1,5 +1,6 @@
 #include "rest/api.h"
 #include "core/auth.h"
+#include "mcp/http.h"
 #include "rest/rest.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -41,6 +42,9 @@ static const route ROUTES[] = {
 	{ "GET", "/api/v1/time/rollups/{}/{}", reports_api_rollup },
 	{ "POST", "/api/v1/invoices/{}/pull-from-time", invoices_api_pull_from_time },
 	{ "POST", "/api/v1/time/calendar-events/{}/convert", calendar_api_convert },
+	{ "POST", "/api/v1/ai/confirm", ai_api_confirm },
+	{ "GET", "/api/ai/tools", ai_api_tools_list },
+	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
 };
 
 typedef struct {
@@ -152,7 +156,7 @@ static void handle_v1(api_worker *w, const http_request *req, http_response *res
 {
 	http_response_header(req->arena, resp, "x-api-version", "v1");
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200 };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = &w->cfg->confirm };
 	const route *r = find_route(req, call.params, &err, resp);
 	if (!r) {
 		respond_error(req, resp, &err);
@@ -229,7 +233,10 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, false);
 	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
 		respond_health(w, req, resp, true);
-	else if (!strncmp(req->path, "/api/v1/", 8))
+	else if (!strcmp(req->path, "/mcp")) {
+		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+		mcp_http_handle(&env, req, resp);
+	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		handle_v1(w, req, resp);
 	else {
 		err_set(&err, ERR_NOT_FOUND, "not_found", "no such endpoint");

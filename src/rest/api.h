@@ -4,6 +4,7 @@
  * answered in the v1 envelope. */
 #ifndef REST_API_H
 #define REST_API_H
+#include "core/confirm.h"
 #include "http/workers.h"
 #include <stdbool.h>
 
@@ -11,6 +12,7 @@ typedef struct {
 	const char *database_url; /* libpq connection string */
 	const char *jwt_secret;   /* NULL: session JWTs are refused */
 	bool migrated;            /* false: the first request that reaches the database migrates */
+	confirm_key confirm;      /* signs AI confirmation tokens */
 } api_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

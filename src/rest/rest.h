@@ -2,7 +2,9 @@
  * `data` of the envelope (a new reference) or NULL with err set. */
 #ifndef REST_REST_H
 #define REST_REST_H
+#include "core/confirm.h"
 #include "core/ctx.h"
+#include "core/fields.h"
 #include "http/message.h"
 #include <jansson.h>
 
@@ -17,6 +19,7 @@ typedef struct {
 	core_page page;                      /* set by list handlers: adds "pagination" */
 	bool paginated;
 	int status;                          /* 200 unless a handler says otherwise */
+	const confirm_key *confirm;          /* signs and checks AI confirmations */
 } rest_call;
 
 typedef json_t *(*rest_handler)(rest_call *call, err_t *err);
@@ -59,5 +62,8 @@ json_t *reports_api_utilization(rest_call *call, err_t *err);
 /* invoices_api.c */
 json_t *invoices_api_pull_from_time(rest_call *call, err_t *err);
 json_t *calendar_api_convert(rest_call *call, err_t *err);
+json_t *ai_api_tools_list(rest_call *call, err_t *err);
+json_t *ai_api_tools_call(rest_call *call, err_t *err);
+json_t *ai_api_confirm(rest_call *call, err_t *err);
 
 #endif

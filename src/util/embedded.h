@@ -9,5 +9,7 @@ typedef struct {
 } embedded_file;
 
 extern const embedded_file embedded_migrations[];
+extern const embedded_file embedded_tools[];   /* one per file of tools/ */
+extern const embedded_file embedded_prompts[]; /* one per file of prompts/ */
 
 #endif

@@ -309,6 +309,7 @@ static bool start_server(void)
 		setenv("PORT", portbuf, 1);
 		setenv("HOST", "127.0.0.1", 1);
 		setenv("WORKESTRA_JWT_SECRET", HARNESS_JWT_SECRET, 1);
+		setenv("WORKESTRA_SECRET_KEY", HARNESS_SECRET_KEY, 1);
 		setenv("WORKERS", "4", 1);
 		execl(harness_bin(), harness_bin(), "serve", (char *)NULL);
 		_exit(127);

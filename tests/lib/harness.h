@@ -10,6 +10,8 @@
 #include <stdbool.h>
 
 #define HARNESS_JWT_SECRET "integration-test-jwt-secret"
+/* WORKESTRA_SECRET_KEY of the server under test, so tests can mint tokens. */
+#define HARNESS_SECRET_KEY "integration-test-confirmation-secret"
 
 typedef struct {
 	long status;

@@ -1,0 +1,240 @@
+/* The ten time tools of the spec. Read tools answer from the core; write tools
+ * never mutate: they run the checks the real change would run (read-only),
+ * describe the effect and return a confirmation (core/confirm.h). */
+#include "ai/tools.h"
+#include "core/entries.h"
+#include "core/plans.h"
+#include "core/settings.h"
+#include "core/timer.h"
+#include "core/timesheets.h"
+#include "core/week.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *arg(json_t *args, const char *key)
+{
+	return json_string_value(json_object_get(args, key));
+}
+
+static void iso_time(time_t t, char out[24])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The answer of every write tool: what would happen, and how to make it happen. */
+static json_t *confirmation(const ai_env *env, const confirm_action *a, const char *summary, json_t *preview,
+			    err_t *err)
+{
+	char *token = confirm_issue(env->confirm, env->core->actor, a, env->now, err);
+	if (!token) {
+		json_decref(preview);
+		return NULL;
+	}
+	char expires[24];
+	iso_time(env->now + CONFIRM_TTL_SECONDS, expires);
+	json_t *out = json_pack("{s:b, s:s, s:o, s:o, s:s, s:s}", "requires_confirmation", 1, "summary", summary, "preview",
+				preview, "action", confirm_rest_call(a), "confirmation_token", token, "expires_at", expires);
+	free(token);
+	return out;
+}
+
+static json_t *get_active_timer(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	json_t *t = timer_active(env->core, err);
+	return t ? json_pack("{s:b, s:o}", "running", !json_is_null(t), "timer", t) : NULL;
+}
+
+static json_t *get_my_timesheet(const ai_env *env, json_t *args, err_t *err)
+{
+	return week_summary(env->core, arg(args, "period_start"), err);
+}
+
+static json_t *get_utilization(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	if (!plans_require(env->core->actor, FEATURE_UTILIZATION, err))
+		return NULL;
+	/* No reports core in this build: say so rather than make numbers up. */
+	err_set(err, ERR_UNAVAILABLE, "not_available",
+		"utilization reports are not available on this server yet; use get_my_timesheet for hours logged");
+	return NULL;
+}
+
+/* "task \"Design review\"", for summaries. */
+static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
+{
+	return entries_target_label(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+}
+
+static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
+{
+	entry_input in;
+	char what[256], summary[512];
+	core_ctx *c = env->core;
+	if (!entries_prepare(c, args, ENTRY_MANUAL, &in, err) || !timesheets_day_writable(c, in.user_id, in.log_date, err) ||
+	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+		return NULL;
+	bool self = !strcmp(in.user_id, c->actor->user_id);
+	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", (double)in.seconds / 3600, what, in.log_date,
+		 in.billable ? "billable" : "not billable", self ? "" : " for user ", self ? "" : in.user_id);
+	json_t *preview = json_pack("{s:{s:s, s:s?, s:s?, s:s, s:s, s:f, s:b, s:s}}", "creates_entry", "entity_type",
+				    in.entity_type, "entity_id", in.entity_id[0] ? in.entity_id : NULL, "project_id",
+				    in.project_id[0] ? in.project_id : NULL, "description", in.description, "log_date",
+				    in.log_date, "hours", (double)in.seconds / 3600, "billable", in.billable, "user_id",
+				    in.user_id);
+	confirm_action a = { CONFIRM_LOG_TIME_ENTRY, NULL, args };
+	return confirmation(env, &a, summary, preview, err);
+}
+
+static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
+{
+	entry_input in;
+	char today[11], what[256], running_what[256] = "", summary[600];
+	core_ctx *c = env->core;
+	if (!entries_prepare(c, args, ENTRY_TIMER, &in, err) || !settings_today(c, today, err) ||
+	    !timesheets_day_writable(c, in.user_id, today, err) ||
+	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+		return NULL;
+	json_t *running = timer_active(c, err);
+	if (!running)
+		return NULL;
+	if (!json_is_null(running) && !label(env, running, running_what, err)) {
+		json_decref(running);
+		return NULL;
+	}
+	snprintf(summary, sizeof summary, "Start a timer on %s%s%s%s", what, running_what[0] ? " (stopping your running timer on " : "",
+		 running_what, running_what[0] ? ")" : "");
+	json_t *preview = json_pack("{s:{s:s, s:s?, s:s?, s:s, s:b, s:s}, s:o}", "starts_timer", "entity_type",
+				    in.entity_type, "entity_id", in.entity_id[0] ? in.entity_id : NULL, "project_id",
+				    in.project_id[0] ? in.project_id : NULL, "description", in.description, "billable",
+				    in.billable, "log_date", today, "stops_timer", running);
+	confirm_action a = { CONFIRM_START_TIMER, NULL, args };
+	return confirmation(env, &a, summary, preview, err);
+}
+
+static json_t *stop_timer(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	char what[256], summary[512];
+	json_t *running = timer_active(env->core, err);
+	if (!running)
+		return NULL;
+	if (json_is_null(running)) {
+		err_set(err, ERR_CONFLICT, "no_active_timer", "you have no running timer; nothing to stop");
+		return NULL;
+	}
+	if (!label(env, running, what, err)) {
+		json_decref(running);
+		return NULL;
+	}
+	snprintf(summary, sizeof summary, "Stop your running timer on %s (started %s, %.2f h so far)", what,
+		 arg(running, "started_at"), json_number_value(json_object_get(running, "hours")));
+	confirm_action a = { CONFIRM_STOP_TIMER, NULL, NULL };
+	return confirmation(env, &a, summary, json_pack("{s:o}", "stops_timer", running), err);
+}
+
+/* The checks and the answer of the three transitions; the timesheet's id is
+ * resolved by the caller. */
+static json_t *transition(const ai_env *env, const char *id, confirm_kind kind, timesheet_action action, json_t *body,
+			  err_t *err)
+{
+	json_t *sheet = timesheets_transition_check(env->core, id, action, body, err);
+	if (!sheet)
+		return NULL;
+	static const char *const verbs[] = { "Submit", "Approve", "Reject" };
+	char summary[700];
+	const char *owner = arg(sheet, "user_id");
+	bool own = owner && !strcmp(owner, env->core->actor->user_id);
+	snprintf(summary, sizeof summary, "%s %s timesheet %s for %s to %s (%.2f h, %.2f h billable, %lld entries)%s%s",
+		 verbs[action], own ? "your" : "the", id, arg(sheet, "period_start"), arg(sheet, "period_end"),
+		 json_number_value(json_object_get(sheet, "total_hours")),
+		 json_number_value(json_object_get(sheet, "billable_hours")),
+		 (long long)json_integer_value(json_object_get(sheet, "entry_count")), body ? " with reason: " : "",
+		 body ? arg(body, "reason") : "");
+	json_t *preview = json_pack("{s:{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}, s:s}", "timesheet", "id",
+				    json_object_get(sheet, "id"), "user_id", json_object_get(sheet, "user_id"),
+				    "period_start", json_object_get(sheet, "period_start"), "period_end",
+				    json_object_get(sheet, "period_end"), "status", json_object_get(sheet, "status"),
+				    "total_hours", json_object_get(sheet, "total_hours"), "billable_hours",
+				    json_object_get(sheet, "billable_hours"), "entry_count",
+				    json_object_get(sheet, "entry_count"), "new_status", timesheets_action_target(action));
+	json_decref(sheet);
+	confirm_action a = { kind, id, body };
+	return confirmation(env, &a, summary, preview, err);
+}
+
+static json_t *submit_timesheet(const ai_env *env, json_t *args, err_t *err)
+{
+	const char *id = arg(args, "timesheet_id");
+	char ts_id[64], today[11];
+	if (!id) {
+		const char *day = arg(args, "period_start");
+		bool found;
+		if (!day && !settings_today(env->core, today, err))
+			return NULL;
+		day = day ? day : today;
+		if (!timesheets_id_for_day(env->core, env->core->actor->user_id, day, ts_id, &found, err))
+			return NULL;
+		if (!found) {
+			err_set(err, ERR_NOT_FOUND, "not_found",
+				"you have no timesheet for the week of %s: it appears with the week's first entry", day);
+			return NULL;
+		}
+		id = ts_id;
+	}
+	return transition(env, id, CONFIRM_SUBMIT_TIMESHEET, TS_SUBMIT, NULL, err);
+}
+
+static json_t *approve_timesheet(const ai_env *env, json_t *args, err_t *err)
+{
+	return transition(env, arg(args, "timesheet_id"), CONFIRM_APPROVE_TIMESHEET, TS_APPROVE, NULL, err);
+}
+
+static json_t *reject_timesheet(const ai_env *env, json_t *args, err_t *err)
+{
+	json_t *body = json_pack("{s:O}", "reason", json_object_get(args, "reason"));
+	json_t *out = transition(env, arg(args, "timesheet_id"), CONFIRM_REJECT_TIMESHEET, TS_REJECT, body, err);
+	json_decref(body);
+	return out;
+}
+
+static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	if (!plans_require(env->core->actor, FEATURE_INVOICE_BRIDGE, err))
+		return NULL;
+	if (!actor_can_approve(env->core->actor)) {
+		err_set(err, ERR_FORBIDDEN, "forbidden", "putting time on invoices needs a manager or admin");
+		return NULL;
+	}
+	/* No invoicing core in this build: refuse plainly rather than pretend. */
+	err_set(err, ERR_UNAVAILABLE, "not_available", "the invoice bridge is not available on this server yet");
+	return NULL;
+}
+
+ai_tool_fn ai_time_tool(const char *name)
+{
+	static const struct {
+		const char *name;
+		ai_tool_fn fn;
+	} table[] = {
+		{ "get_active_timer", get_active_timer },
+		{ "get_my_timesheet", get_my_timesheet },
+		{ "get_utilization", get_utilization },
+		{ "log_time_entry", log_time_entry },
+		{ "start_timer", start_timer },
+		{ "stop_timer", stop_timer },
+		{ "submit_timesheet", submit_timesheet },
+		{ "approve_timesheet", approve_timesheet },
+		{ "reject_timesheet", reject_timesheet },
+		{ "convert_time_to_invoice_lines", convert_time_to_invoice_lines },
+	};
+	for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+		if (!strcmp(table[i].name, name))
+			return table[i].fn;
+	return NULL;
+}

@@ -1,0 +1,271 @@
+#include "core/confirm.h"
+#include "core/entries.h"
+#include "core/timer.h"
+#include "core/timesheets.h"
+#include "util/crypto.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Tokens read "wtc1.<payload>.<mac>": a versioned prefix keeps them from ever
+ * being mistaken for session JWTs, and the MAC covers prefix and payload. */
+#define TOKEN_PREFIX "wtc1."
+enum { MAX_TOKEN = 8192, SECRET_BYTES = 32 };
+
+static const struct {
+	confirm_kind kind;
+	const char *name, *path; /* path: "%s" takes the target */
+} ACTIONS[] = {
+	{ CONFIRM_LOG_TIME_ENTRY, "log_time_entry", "/api/v1/time-entries" },
+	{ CONFIRM_START_TIMER, "start_timer", "/api/v1/time/timer/start" },
+	{ CONFIRM_STOP_TIMER, "stop_timer", "/api/v1/time/timer/stop" },
+	{ CONFIRM_SUBMIT_TIMESHEET, "submit_timesheet", "/api/v1/timesheets/%s/submit" },
+	{ CONFIRM_APPROVE_TIMESHEET, "approve_timesheet", "/api/v1/timesheets/%s/approve" },
+	{ CONFIRM_REJECT_TIMESHEET, "reject_timesheet", "/api/v1/timesheets/%s/reject" },
+};
+enum { NACTIONS = sizeof ACTIONS / sizeof ACTIONS[0] };
+
+const char *confirm_kind_name(confirm_kind kind)
+{
+	return (size_t)kind < NACTIONS ? ACTIONS[kind].name : "unknown";
+}
+
+static bool kind_of(const char *name, confirm_kind *out)
+{
+	for (size_t i = 0; name && i < NACTIONS; i++)
+		if (!strcmp(ACTIONS[i].name, name)) {
+			*out = ACTIONS[i].kind;
+			return true;
+		}
+	return false;
+}
+
+void confirm_key_from_secret(confirm_key *k, const char *secret)
+{
+	/* A derived key, so the same secret used elsewhere signs nothing we accept. */
+	static const char label[] = "workestra confirmation tokens v1";
+	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, k->key);
+}
+
+/* Reads the first line of path into buf; false when it does not exist. */
+static bool read_secret(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	bool ok = fgets(buf, (int)n, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return ok && *buf;
+}
+
+/* Creates key_file (and its folder, one level) with a random secret, unless a
+ * concurrent starter won the race: then its secret is used. */
+static bool create_secret(const char *key_file, char *buf, size_t n, err_t *err)
+{
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s", key_file);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return err_set(err, ERR_INTERNAL, "secret_key", "cannot create %s: %s", dir, strerror(errno));
+	}
+	unsigned char raw[SECRET_BYTES];
+	if (!crypto_random(raw, sizeof raw))
+		return err_set(err, ERR_INTERNAL, "secret_key", "no randomness available");
+	crypto_hex(raw, sizeof raw, buf);
+	int fd = open(key_file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 && errno == EEXIST && read_secret(key_file, buf, n))
+		return true;
+	if (fd < 0)
+		return err_set(err, ERR_INTERNAL, "secret_key", "cannot create %s: %s", key_file, strerror(errno));
+	size_t len = strlen(buf);
+	bool ok = write(fd, buf, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
+	ok = close(fd) == 0 && ok;
+	return ok ? true : err_set(err, ERR_INTERNAL, "secret_key", "cannot write %s", key_file);
+}
+
+bool confirm_key_load(confirm_key *k, const char *secret, const char *key_file, err_t *err)
+{
+	if (secret && *secret) {
+		if (strlen(secret) < 16)
+			return err_set(err, ERR_INTERNAL, "secret_key", "WORKESTRA_SECRET_KEY must be at least 16 characters");
+		confirm_key_from_secret(k, secret);
+		return true;
+	}
+	char buf[256];
+	if (!read_secret(key_file, buf, sizeof buf) && !create_secret(key_file, buf, sizeof buf, err))
+		return false;
+	confirm_key_from_secret(k, buf);
+	return true;
+}
+
+json_t *confirm_rest_call(const confirm_action *a)
+{
+	char path[256];
+	if ((size_t)a->kind >= NACTIONS)
+		return NULL;
+	snprintf(path, sizeof path, ACTIONS[a->kind].path, a->target ? a->target : "");
+	return json_pack("{s:s, s:s, s:O}", "method", "POST", "path", path, "body", a->body ? a->body : json_null());
+}
+
+static void sign(const confirm_key *k, const char *text, size_t len, char mac_b64[64])
+{
+	unsigned char mac[32];
+	crypto_hmac_sha256(k->key, sizeof k->key, text, len, mac);
+	crypto_b64url_encode(mac, sizeof mac, mac_b64);
+}
+
+char *confirm_issue(const confirm_key *k, const actor_t *actor, const confirm_action *a, time_t now, err_t *err)
+{
+	unsigned char raw[16];
+	char jti[32];
+	if (!crypto_random(raw, sizeof raw)) {
+		err_set(err, ERR_INTERNAL, "internal_error", "no randomness available");
+		return NULL;
+	}
+	crypto_b64url_encode(raw, sizeof raw, jti);
+	json_t *claims = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s?, s:O, s:I, s:I}", "v", 1, "jti", jti, "uid",
+				   actor->user_id, "ws", actor->workspace_id, "act", confirm_kind_name(a->kind), "tgt",
+				   a->target, "body", a->body ? a->body : json_null(), "iat", (json_int_t)now, "exp",
+				   (json_int_t)(now + CONFIRM_TTL_SECONDS));
+	char *payload = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(claims);
+	if (!payload)
+		abort();
+	size_t plen = strlen(payload);
+	size_t cap = strlen(TOKEN_PREFIX) + 4 * (plen / 3 + 1) + 64;
+	char *tok = malloc(cap);
+	if (!tok)
+		abort();
+	size_t n = (size_t)snprintf(tok, cap, "%s", TOKEN_PREFIX);
+	n += crypto_b64url_encode((const unsigned char *)payload, plen, tok + n);
+	free(payload);
+	char mac[64];
+	sign(k, tok, n, mac);
+	snprintf(tok + n, cap - n, ".%s", mac);
+	return tok;
+}
+
+/* Checks the MAC and returns the claims (new reference), or NULL with err set. */
+static json_t *verify(const confirm_key *k, const char *token, err_t *err)
+{
+	size_t len = token ? strlen(token) : 0;
+	const char *dot = len && len < MAX_TOKEN && !strncmp(token, TOKEN_PREFIX, strlen(TOKEN_PREFIX))
+				  ? strrchr(token, '.')
+				  : NULL;
+	if (!dot || dot < token + strlen(TOKEN_PREFIX)) {
+		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' is not a confirmation token");
+		return NULL;
+	}
+	char mac[64];
+	sign(k, token, (size_t)(dot - token), mac);
+	if (!crypto_equal(mac, strlen(mac), dot + 1, strlen(dot + 1))) {
+		err_set(err, ERR_VALIDATION, "invalid_confirmation",
+			"'confirmation_token' was altered or was not issued by this server");
+		return NULL;
+	}
+	const char *p = token + strlen(TOKEN_PREFIX);
+	size_t plen = (size_t)(dot - p);
+	unsigned char *raw = malloc(3 * plen / 4 + 3);
+	if (!raw)
+		abort();
+	long n = crypto_b64url_decode(p, plen, raw);
+	json_t *claims = n > 0 ? json_loadb((const char *)raw, (size_t)n, 0, NULL) : NULL;
+	free(raw);
+	if (!json_is_object(claims)) {
+		json_decref(claims);
+		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' has an unreadable payload");
+		return NULL;
+	}
+	return claims;
+}
+
+/* Records jti as used; 409 confirmation_used when it already was. */
+static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err_t *err)
+{
+	char exp_text[24];
+	snprintf(exp_text, sizeof exp_text, "%lld", (long long)exp);
+	/* Rows of long-expired tokens are dead weight: drop a few on the way. */
+	if (!db_exec(c->db, err,
+		     "DELETE FROM confirmations WHERE jti IN (SELECT jti FROM confirmations"
+		     " WHERE expires_at < now() - interval '1 day' LIMIT 100)",
+		     0))
+		return false;
+	PGresult *r = db_query(c->db, err,
+			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at)"
+			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT (jti) DO NOTHING RETURNING jti",
+			       5, jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
+	if (!r)
+		return false;
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1 ? true
+		      : err_set(err, ERR_CONFLICT, "confirmation_used",
+				"this confirmation was already used; ask the assistant to prepare the action again");
+}
+
+static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
+{
+	switch (a->kind) {
+	case CONFIRM_LOG_TIME_ENTRY: return entries_create(c, a->body, err);
+	case CONFIRM_START_TIMER: return timer_start(c, a->body, err);
+	case CONFIRM_STOP_TIMER: return timer_stop(c, err);
+	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, err);
+	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, err);
+	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, err);
+	}
+	err_set(err, ERR_INTERNAL, "internal_error", "unknown confirmation action");
+	return NULL;
+}
+
+json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err)
+{
+	json_t *claims = verify(k, token, err);
+	if (!claims)
+		return NULL;
+	json_t *out = NULL;
+	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	const char *uid = json_string_value(json_object_get(claims, "uid"));
+	const char *ws = json_string_value(json_object_get(claims, "ws"));
+	json_t *exp = json_object_get(claims, "exp"), *body = json_object_get(claims, "body");
+	confirm_action a = { .target = json_string_value(json_object_get(claims, "tgt")),
+			     .body = json_is_object(body) ? body : NULL };
+	if (!jti || !uid || !ws || !json_is_integer(exp) ||
+	    !kind_of(json_string_value(json_object_get(claims, "act")), &a.kind)) {
+		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' lacks required claims");
+		goto done;
+	}
+	if (strcmp(uid, c->actor->user_id) || strcmp(ws, c->actor->workspace_id)) {
+		err_set(err, ERR_FORBIDDEN, "confirmation_forbidden",
+			"this confirmation was prepared for another user; only that user can confirm it");
+		goto done;
+	}
+	if ((json_int_t)now >= json_integer_value(exp)) {
+		err_set(err, ERR_VALIDATION, "confirmation_expired",
+			"this confirmation expired (they last %d minutes); ask the assistant to prepare the action again",
+			CONFIRM_TTL_SECONDS / 60);
+		goto done;
+	}
+	actor_t as_tool = *c->actor;
+	as_tool.source = "ai_tool";
+	core_ctx tc = { c->db, &as_tool };
+	if (!claim(&tc, jti, confirm_kind_name(a.kind), (time_t)json_integer_value(exp), err))
+		goto done;
+	json_t *result = perform(&tc, &a, err);
+	if (!result) {
+		/* The action did not happen: give the token back so it can be retried. */
+		err_t ignored = { 0 };
+		db_exec(c->db, &ignored, "DELETE FROM confirmations WHERE jti = $1", 1, jti);
+		goto done;
+	}
+	out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&a), "result", result);
+done:
+	json_decref(claims);
+	return out;
+}

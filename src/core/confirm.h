@@ -1,0 +1,61 @@
+/* Confirmation of actions an AI tool prepared. A write tool never mutates: it
+ * describes the action and hands out a confirmation token, signed with the
+ * server's key (HMAC-SHA256), bound to the user, the workspace and the exact
+ * action, expiring after CONFIRM_TTL_SECONDS and redeemable once. Redeeming
+ * re-validates and runs the same core function the equivalent REST call runs,
+ * as the redeeming user, with the audit source "ai_tool".
+ *
+ * Refusals: a token that does not verify is 422 invalid_confirmation; another
+ * user's (or workspace's) token is 403 confirmation_forbidden; an expired one is
+ * 422 confirmation_expired (not 410: clients treat it like any validation
+ * failure and ask the tool again); a second redemption is 409 confirmation_used.
+ * A redemption whose action fails (say the timesheet changed state meanwhile)
+ * does not use the token up, so it can be retried until it expires. */
+#ifndef CORE_CONFIRM_H
+#define CORE_CONFIRM_H
+#include "core/ctx.h"
+#include <jansson.h>
+#include <time.h>
+
+enum { CONFIRM_TTL_SECONDS = 600 };
+
+typedef struct {
+	unsigned char key[32];
+} confirm_key;
+
+/* The signing key is derived from secret (WORKESTRA_SECRET_KEY) when it is set,
+ * else from the contents of key_file, which is created with a random secret
+ * (mode 0600) the first time. Several instances must share one secret. */
+bool confirm_key_load(confirm_key *k, const char *secret, const char *key_file, err_t *err);
+/* The key derived from a secret text (for tests and tools that mint tokens). */
+void confirm_key_from_secret(confirm_key *k, const char *secret);
+
+/* What a confirmation performs: the name of the write tool that prepared it. */
+typedef enum {
+	CONFIRM_LOG_TIME_ENTRY,
+	CONFIRM_START_TIMER,
+	CONFIRM_STOP_TIMER,
+	CONFIRM_SUBMIT_TIMESHEET,
+	CONFIRM_APPROVE_TIMESHEET,
+	CONFIRM_REJECT_TIMESHEET,
+} confirm_kind;
+
+typedef struct {
+	confirm_kind kind;
+	const char *target; /* the timesheet id of a transition, else NULL */
+	json_t *body;       /* the REST body (borrowed), or NULL for none */
+} confirm_action;
+
+const char *confirm_kind_name(confirm_kind kind);
+/* The REST call that performs the action: {method, path, body}; new reference. */
+json_t *confirm_rest_call(const confirm_action *a);
+
+/* A token for the actor to perform a, valid from now for CONFIRM_TTL_SECONDS.
+ * malloc'd; NULL with err set when no randomness is available. */
+char *confirm_issue(const confirm_key *k, const actor_t *actor, const confirm_action *a, time_t now, err_t *err);
+
+/* Verifies token for the actor of c, claims it and runs its action. Returns
+ * {action: {method, path, body}, result: <what the REST call returns>}. */
+json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err);
+
+#endif

@@ -1,0 +1,264 @@
+#include "mcp/http.h"
+#include "core/auth.h"
+#include "mcp/server.h"
+#include "store/sessions.h"
+#include "util/crypto.h"
+#include "util/log.h"
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Transport errors carry a JSON-RPC error body (id null), as MCP SDKs expect. */
+static void fail(const http_request *req, http_response *resp, int status, int code, const char *message)
+{
+	http_response_json(req->arena, resp, status, jsonrpc_error(NULL, code, message, NULL));
+}
+
+/* Whether host (name[:port]) matches entry (name allows any port). */
+static bool host_matches(const char *host, size_t hlen, size_t namelen, const char *entry, size_t elen)
+{
+	if (elen == hlen && !strncasecmp(host, entry, hlen))
+		return true;
+	return elen == namelen && !strncasecmp(host, entry, namelen);
+}
+
+bool mcp_http_host_allowed(const char *host, const char *extra)
+{
+	static const char *const local[] = { "localhost", "127.0.0.1", "[::1]", NULL };
+	if (!host || !*host)
+		return false;
+	size_t hlen = strlen(host);
+	/* The name ends at the port's colon; an IPv6 literal keeps its brackets. */
+	const char *end = host[0] == '[' ? strchr(host, ']') : strchr(host, ':');
+	size_t namelen = end ? (size_t)(end - host) + (host[0] == '[') : hlen;
+	if (namelen > hlen)
+		return false;
+	if (namelen < hlen && host[namelen] != ':')
+		return false;
+	for (const char *const *l = local; *l; l++)
+		if (host_matches(host, hlen, namelen, *l, strlen(*l)))
+			return true;
+	for (const char *p = extra; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t elen = strcspn(p, ", ");
+		if (elen && host_matches(host, hlen, namelen, p, elen))
+			return true;
+		p += elen;
+	}
+	return false;
+}
+
+/* The host[:port] of an Origin ("scheme://host[:port]"); NULL when it has none. */
+static const char *origin_host(arena_t *a, const char *origin)
+{
+	const char *p = strstr(origin, "://");
+	if (!p)
+		return NULL;
+	p += 3;
+	return arena_strndup(a, p, strcspn(p, "/?#"));
+}
+
+static bool check_origin(const http_request *req, http_response *resp)
+{
+	const char *extra = getenv("MCP_ALLOWED_HOSTS");
+	const char *oh = req->origin ? origin_host(req->arena, req->origin) : NULL;
+	if (!mcp_http_host_allowed(req->host, extra) || (req->origin && !mcp_http_host_allowed(oh, extra))) {
+		fail(req, resp, 403, -32000, "Forbidden: this Host or Origin is not allowed (set MCP_ALLOWED_HOSTS)");
+		return false;
+	}
+	return true;
+}
+
+static bool authenticate(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
+{
+	err_t err = { 0 };
+	const char *auth = req->authorization;
+	if (auth && !strncasecmp(auth, "Bearer ", 7) && auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err)) {
+		resp->log_user = arena_strdup(req->arena, actor->user_id);
+		return true;
+	}
+	if (err.kind == ERR_UNAVAILABLE) {
+		fail(req, resp, 503, -32603, "the database is unavailable; retry");
+		return false;
+	}
+	http_response_header(req->arena, resp, "www-authenticate",
+			     auth ? "Bearer realm=\"workestra\", error=\"invalid_token\"" : "Bearer realm=\"workestra\"");
+	fail(req, resp, 401, -32001, auth ? "Unauthorized: invalid or revoked bearer token" : "Unauthorized: send Authorization: Bearer <token>");
+	return false;
+}
+
+/* Whether a comma-separated Accept list names type (or a wildcard for it). */
+static bool accepts(const char *accept, const char *type)
+{
+	size_t tlen = strlen(type);
+	for (const char *p = accept; p && *p;) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		size_t len = strcspn(p, ",;");
+		if ((len == tlen && !strncasecmp(p, type, tlen)) || (len == 3 && !strncmp(p, "*/*", 3)))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+typedef struct {
+	json_t *queued; /* notifications sent during the request, in order */
+} collector;
+
+static void collect(void *ctx, json_t *msg)
+{
+	json_array_append_new(((collector *)ctx)->queued, msg);
+}
+
+/* The answer: plain JSON, or an SSE stream when notifications go first. */
+static void respond(const http_request *req, http_response *resp, json_t *queued, json_t *reply)
+{
+	if (json_array_size(queued) == 0) {
+		http_response_json(req->arena, resp, 200, reply);
+		return;
+	}
+	json_array_append_new(queued, reply);
+	char *body = arena_strdup(req->arena, "");
+	size_t i;
+	json_t *m;
+	json_array_foreach(queued, i, m) {
+		char *text = json_dumps(m, JSON_COMPACT);
+		body = arena_sprintf(req->arena, "%sevent: message\ndata: %s\n\n", body, text ? text : "{}");
+		free(text);
+	}
+	resp->status = 200;
+	resp->content_type = "text/event-stream";
+	resp->body = body;
+	resp->body_len = strlen(body);
+	http_response_header(req->arena, resp, "cache-control", "no-cache");
+}
+
+static bool new_session_id(char out[65])
+{
+	unsigned char raw[32];
+	if (!crypto_random(raw, sizeof raw))
+		return false;
+	crypto_hex(raw, sizeof raw, out);
+	return true;
+}
+
+static void handle_post(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
+{
+	if (!accepts(req->accept, "application/json") || !accepts(req->accept, "text/event-stream")) {
+		fail(req, resp, 406, -32000, "Not Acceptable: Accept must list application/json and text/event-stream");
+		return;
+	}
+	if (req->content_type && strncasecmp(req->content_type, "application/json", 16)) {
+		fail(req, resp, 415, -32000, "Unsupported Media Type: send application/json");
+		return;
+	}
+	jsonrpc_msg m;
+	jsonrpc_parse(req->body, req->body_len, &m);
+	if (m.kind == JSONRPC_INVALID) {
+		http_response_json(req->arena, resp, 400, json_incref(m.error));
+		jsonrpc_msg_free(&m);
+		return;
+	}
+	bool init = m.kind == JSONRPC_REQUEST && !strcmp(m.method, "initialize");
+	err_t err = { 0 };
+	mcp_session s = { 0 };
+	mcp_session_clear(&s);
+	if (!init) {
+		session_row row;
+		bool found = false;
+		if (!req->mcp_session_id) {
+			fail(req, resp, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
+			goto done;
+		}
+		if (!sessions_load(env->db, req->mcp_session_id, actor->user_id, &row, &found, &err)) {
+			fail(req, resp, 503, -32603, "the database is unavailable; retry");
+			goto done;
+		}
+		if (!found) {
+			fail(req, resp, 404, -32001, "Session not found: it ended or never existed; initialize a new one");
+			goto done;
+		}
+		snprintf(s.protocol_version, sizeof s.protocol_version, "%s", row.protocol_version);
+		int level = mcp_log_level(row.log_level);
+		s.log_level = level < 0 ? MCP_LOG_OFF : level;
+	}
+	collector col = { json_array() };
+	core_ctx core = { env->db, actor };
+	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col };
+	json_t *reply = mcp_handle(&call, &s, &m);
+	if (init && reply && json_object_get(reply, "result")) {
+		char id[65];
+		char *info = s.client_info ? json_dumps(s.client_info, JSON_COMPACT) : NULL;
+		bool ok = new_session_id(id) &&
+			  sessions_create(env->db, id, actor->workspace_id, actor->user_id, s.protocol_version, info, &err);
+		free(info);
+		if (!ok) {
+			json_decref(reply);
+			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not open a session", NULL);
+		} else {
+			http_response_header(req->arena, resp, "mcp-session-id", id);
+		}
+	}
+	if (s.log_level_changed && !sessions_set_level(env->db, req->mcp_session_id, mcp_log_level_name(s.log_level), &err)) {
+		json_decref(reply);
+		reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the level", NULL);
+	}
+	if (reply) {
+		respond(req, resp, col.queued, reply);
+	} else {
+		resp->status = 202;
+		resp->body = "";
+		resp->body_len = 0;
+	}
+	json_decref(col.queued);
+done:
+	mcp_session_clear(&s);
+	jsonrpc_msg_free(&m);
+}
+
+static void handle_delete(const mcp_http_env *env, const http_request *req, http_response *resp, const actor_t *actor)
+{
+	err_t err = { 0 };
+	bool found = false;
+	if (!req->mcp_session_id) {
+		fail(req, resp, 400, -32000, "Bad Request: Mcp-Session-Id header is required");
+		return;
+	}
+	if (!sessions_end(env->db, req->mcp_session_id, actor->user_id, &found, &err)) {
+		fail(req, resp, 503, -32603, "the database is unavailable; retry");
+		return;
+	}
+	if (!found) {
+		fail(req, resp, 404, -32001, "Session not found");
+		return;
+	}
+	resp->status = 204;
+	resp->body = "";
+	resp->body_len = 0;
+}
+
+void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp)
+{
+	if (!check_origin(req, resp))
+		return;
+	bool post = !strcmp(req->method, "POST"), del = !strcmp(req->method, "DELETE");
+	if (!post && !del) {
+		/* No server-initiated stream: every message answers a POST. */
+		http_response_header(req->arena, resp, "allow", "POST, DELETE");
+		fail(req, resp, 405, -32000, "Method Not Allowed: this server offers no GET stream; use POST");
+		return;
+	}
+	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	if (!authenticate(env, req, resp, &actor))
+		return;
+	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
+		fail(req, resp, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
+		return;
+	}
+	if (post)
+		handle_post(env, req, resp, &actor);
+	else
+		handle_delete(env, req, resp, &actor);
+}

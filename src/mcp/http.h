@@ -1,0 +1,27 @@
+/* MCP Streamable HTTP at /mcp: POST carries one JSON-RPC message and is
+ * answered with JSON (or an SSE stream when notifications precede the
+ * response), 202 for notifications and responses; DELETE ends a session; GET
+ * is 405 (this server starts no streams of its own). Sessions (Mcp-Session-Id)
+ * are issued on initialize and kept in PostgreSQL. Every request must come
+ * from an allowed Host/Origin (DNS rebinding), carry a bearer token and, when
+ * it names one, a supported MCP-Protocol-Version. */
+#ifndef MCP_HTTP_H
+#define MCP_HTTP_H
+#include "core/confirm.h"
+#include "http/message.h"
+#include "store/db.h"
+
+typedef struct {
+	db_t *db;
+	const char *jwt_secret;
+	const confirm_key *confirm;
+} mcp_http_env;
+
+/* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus the
+ * comma-separated MCP_ALLOWED_HOSTS (a name allows any port; name:port only
+ * that port). host is a Host header value or an Origin's host part. */
+bool mcp_http_host_allowed(const char *host, const char *extra);
+
+void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp);
+
+#endif

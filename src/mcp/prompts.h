@@ -1,0 +1,19 @@
+/* MCP prompts: templates from prompts/ (embedded at build time) with named
+ * arguments. An argument a template leaves out takes the file's "default"
+ * phrase, so every prompt reads naturally with or without it. */
+#ifndef MCP_PROMPTS_H
+#define MCP_PROMPTS_H
+#include "core/ctx.h"
+#include <jansson.h>
+
+/* prompts/list result: {prompts: [{name, title, description, arguments}]}. */
+json_t *mcp_prompts_list(void);
+/* prompts/get result {description, messages}; NULL with a message in errbuf
+ * for an unknown prompt or a missing required argument (invalid params). */
+json_t *mcp_prompts_get(const char *name, json_t *arguments, char *errbuf, size_t errlen);
+/* completion/complete for argument arg of prompt name: {completion: {values,
+ * total, hasMore}}. Project, task and customer arguments complete from the
+ * caller's workspace; others have no suggestions. NULL with err set on failure. */
+json_t *mcp_prompts_complete(core_ctx *c, const char *name, const char *arg, const char *value, err_t *err);
+
+#endif

@@ -1,0 +1,174 @@
+// End-to-end: the official MCP TypeScript SDK client against `workestra-time
+// mcp` (stdio) and `serve` (/mcp, Streamable HTTP). Needs DATABASE_URL (a
+// throwaway cluster: scripts/test-pg.sh) and WT_BIN.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
+const SECRET = 'e2e-confirmation-secret-key';
+const env = { ...process.env, WORKESTRA_SECRET_KEY: SECRET };
+const TOOLS = ['approve_timesheet', 'convert_time_to_invoice_lines', 'get_active_timer', 'get_my_timesheet',
+  'get_utilization', 'log_time_entry', 'reject_timesheet', 'start_timer', 'stop_timer', 'submit_timesheet'];
+
+const cli = (...args) => JSON.parse(execFileSync(BIN, args, { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+let ws, member, manager, demo, server, base;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+function user(role) {
+  const u = cli('admin', 'user', 'create', '--workspace', ws, '--email', `${role}-${ws}@example.test`, '--role', role);
+  return { id: u.id, token: cli('admin', 'token', 'create', '--user', u.id).token };
+}
+
+before(async () => {
+  ws = cli('admin', 'workspace', 'create', '--name', 'E2E', '--plan', 'free').id;
+  member = user('member');
+  manager = user('manager');
+  demo = cli('admin', 'demo', '--workspace', ws);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(BIN, ['serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { if ((await fetch(`${base}/healthz`)).ok) return; } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('serve did not start');
+});
+
+after(async () => {
+  server.kill('SIGTERM');
+  const code = await new Promise((resolve) => server.on('exit', resolve));
+  assert.equal(code, 0, 'serve exits 0 on SIGTERM');
+});
+
+async function rest(method, path, token, body) {
+  const r = await fetch(base + path, {
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = r.status === 204 ? null : await r.json();
+  if (process.env.E2E_DEBUG) console.error(method, path, r.status, JSON.stringify(json).slice(0, 300));
+  return { status: r.status, json };
+}
+
+async function connect(kind, token) {
+  const client = new Client({ name: 'workestra-e2e', version: '1.0.0' });
+  const transport = kind === 'stdio'
+    ? new StdioClientTransport({ command: BIN, args: ['mcp'], env: { ...env, WORKESTRA_TOKEN: token }, stderr: 'ignore' })
+    : new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
+  await client.connect(transport);
+  return client;
+}
+
+async function call(client, name, args = {}) {
+  const r = await client.callTool({ name, arguments: args });
+  // A result's text is its structuredContent as JSON; a failure's text is "code: message".
+  if (r.isError) assert.match(r.content[0].text, /^[a-z_]+: /);
+  else assert.deepEqual(JSON.parse(r.content[0].text), r.structuredContent);
+  return r;
+}
+
+async function prepared(client, name, args) {
+  const r = await call(client, name, args);
+  assert.ok(!r.isError, r.content[0].text);
+  assert.equal(r.structuredContent.requires_confirmation, true);
+  assert.match(r.structuredContent.summary, /\w/);
+  return r.structuredContent;
+}
+
+const confirm = (token, confirmation_token) => rest('POST', '/api/v1/ai/confirm', token, { confirmation_token });
+
+function forge(claims) {
+  const key = createHmac('sha256', SECRET).update('workestra confirmation tokens v1').digest();
+  const signed = 'wtc1.' + Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${signed}.${createHmac('sha256', key).update(signed).digest('base64url')}`;
+}
+
+for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
+  test(`${kind}: ten tools, read answers, confirmations`, async () => {
+    const m = await connect(kind, member.token);
+    const boss = await connect(kind, manager.token);
+    try {
+      const { tools } = await m.listTools();
+      assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
+      for (const t of tools) assert.equal(typeof t.annotations.readOnlyHint, 'boolean');
+
+      assert.equal((await call(m, 'get_active_timer')).structuredContent.running, false);
+      const week = (await call(m, 'get_my_timesheet', { period_start: day })).structuredContent;
+      assert.equal(week.by_day.length, 7);
+      const util = await call(m, 'get_utilization', { from: '2026-03-01', to: '2026-03-31' });
+      assert.equal(util.isError, true);
+      assert.match(util.content[0].text, /plan_required/);
+      const inv = await call(m, 'convert_time_to_invoice_lines', { invoice_id: demo.invoices[0].id, from: '2026-02-01', to: '2026-02-28' });
+      assert.equal(inv.isError, true);
+
+      // log_time_entry: nothing until confirmed; then once; replay, tamper refused.
+      const before = (await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, member.token)).json.pagination.total;
+      const log = await prepared(m, 'log_time_entry', { entity_type: 'task', entity_id: demo.tasks[0].id, hours: 2, log_date: day });
+      assert.equal((await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, member.token)).json.pagination.total, before);
+      const tampered = log.confirmation_token.replace(/\.(.)/, (s, c) => '.' + (c === 'A' ? 'B' : 'A'));
+      assert.equal((await confirm(member.token, tampered)).json.error.code, 'invalid_confirmation');
+      assert.equal((await confirm(manager.token, log.confirmation_token)).status, 403);
+      assert.equal((await confirm(member.token, log.confirmation_token)).status, 200);
+      assert.equal((await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, member.token)).json.pagination.total, before + 1);
+      const replay = await confirm(member.token, log.confirmation_token);
+      assert.equal(replay.status, 409);
+      assert.equal(replay.json.error.code, 'confirmation_used');
+
+      // Expired, though correctly signed.
+      const now = Math.floor(Date.now() / 1000);
+      const old = forge({ v: 1, jti: `e2e-${kind}-${now}`, uid: member.id, ws, act: 'stop_timer', tgt: null, body: null, iat: now - 700, exp: now - 100 });
+      assert.equal((await confirm(member.token, old)).json.error.code, 'confirmation_expired');
+
+      // Timer: start and stop, each only once confirmed.
+      const start = await prepared(m, 'start_timer', { entity_type: 'task', entity_id: demo.tasks[0].id });
+      assert.equal((await rest('GET', '/api/v1/time/timer/active', member.token)).json.data, null);
+      assert.equal((await confirm(member.token, start.confirmation_token)).status, 200);
+      assert.equal((await call(m, 'get_active_timer')).structuredContent.running, true);
+      const stop = await prepared(m, 'stop_timer');
+      assert.notEqual((await rest('GET', '/api/v1/time/timer/active', member.token)).json.data, null);
+      assert.equal((await confirm(member.token, stop.confirmation_token)).status, 200);
+      assert.equal((await rest('GET', '/api/v1/time/timer/active', member.token)).json.data, null);
+
+      // Timesheet: submit, reject with a reason, resubmit, approve.
+      const submit = await prepared(m, 'submit_timesheet', { period_start: day });
+      const ts = submit.preview.timesheet.id;
+      assert.equal((await rest('GET', `/api/v1/timesheets/${ts}`, member.token)).json.data.status, 'draft');
+      assert.equal((await confirm(member.token, submit.confirmation_token)).status, 200);
+      assert.equal((await call(m, 'approve_timesheet', { timesheet_id: ts })).isError, true);
+      const reject = await prepared(boss, 'reject_timesheet', { timesheet_id: ts, reason: 'add descriptions' });
+      assert.equal((await rest('GET', `/api/v1/timesheets/${ts}`, member.token)).json.data.status, 'submitted');
+      assert.equal((await confirm(manager.token, reject.confirmation_token)).status, 200);
+      const again = await prepared(m, 'submit_timesheet', { timesheet_id: ts });
+      assert.equal((await confirm(member.token, again.confirmation_token)).status, 200);
+      const approve = await prepared(boss, 'approve_timesheet', { timesheet_id: ts });
+      assert.equal((await rest('GET', `/api/v1/timesheets/${ts}`, member.token)).json.data.status, 'submitted');
+      assert.equal((await confirm(manager.token, approve.confirmation_token)).status, 200);
+      assert.equal((await rest('GET', `/api/v1/timesheets/${ts}`, member.token)).json.data.status, 'approved');
+
+      // Prompts and completions.
+      const { prompts } = await m.listPrompts();
+      assert.ok(prompts.length >= 4);
+      const got = await m.getPrompt({ name: 'bill_last_month', arguments: { customer: 'Acme' } });
+      assert.match(got.messages[0].content.text, /Acme/);
+      const done = await m.complete({ ref: { type: 'ref/prompt', name: 'log_my_day' }, argument: { name: 'project', value: 'a' } });
+      assert.ok(done.completion.values.every((v) => v.toLowerCase().startsWith('a')));
+      assert.ok(done.completion.values.length >= 1);
+      await m.setLoggingLevel('debug');
+      await m.ping();
+    } finally {
+      await m.close();
+      await boss.close();
+    }
+  });
+}

@@ -1,0 +1,312 @@
+/* The AI tools, their confirmation flow and MCP over Streamable HTTP, against
+ * a real serve: write tools change nothing until confirmed; confirmations run
+ * once, for their user, before they expire, and audit as ai_tool. */
+#include "core/confirm.h"
+#include "harness.h"
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static harness_response mcp_t_tool(const char *token, const char *name, const char *args)
+{
+	char path[128];
+	snprintf(path, sizeof path, "/api/ai/tools/%s", name);
+	return harness_request("POST", path, token, args, NULL);
+}
+
+/* structuredContent of a tool result, borrowed from r. */
+static json_t *mcp_t_structured(const harness_response *r)
+{
+	return json_object_get(harness_data(r), "structuredContent");
+}
+
+static long mcp_t_entries(const char *user)
+{
+	return harness_sql_long("SELECT count(*) FROM time_entries WHERE user_id = $1 AND deleted_at IS NULL", 1, user);
+}
+
+/* Prepares log_time_entry for the member and returns the token (malloc'd). */
+static char *mcp_t_prepare_log(const harness_ws *w, const char *token)
+{
+	char args[512];
+	snprintf(args, sizeof args, "{\"entity_type\":\"task\",\"entity_id\":\"%s\",\"hours\":1.5,\"log_date\":\"2026-03-04\"}",
+		 harness_demo_id(w, "tasks", 0));
+	harness_response r = mcp_t_tool(token, "log_time_entry", args);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *sc = mcp_t_structured(&r);
+	cr_assert(json_is_true(json_object_get(sc, "requires_confirmation")), "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(sc, "action"), "path")), "/api/v1/time-entries");
+	char *tok = strdup(json_string_value(json_object_get(sc, "confirmation_token")));
+	harness_response_free(&r);
+	return tok;
+}
+
+static harness_response mcp_t_confirm(const char *token, const char *confirmation)
+{
+	char body[4096];
+	snprintf(body, sizeof body, "{\"confirmation_token\":\"%s\"}", confirmation);
+	return harness_request("POST", "/api/v1/ai/confirm", token, body, NULL);
+}
+
+Test(ai_tools, lists_the_ten_tools_in_both_shapes)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	harness_response r = harness_request("GET", "/api/ai/tools", w.member_tok, NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	json_t *tools = harness_data(&r);
+	cr_assert_eq(json_array_size(tools), 10);
+	size_t i;
+	json_t *t;
+	json_array_foreach(tools, i, t) {
+		cr_assert(json_object_get(t, "inputSchema") && json_object_get(t, "outputSchema"));
+		cr_assert(json_is_boolean(json_object_get(json_object_get(t, "annotations"), "readOnlyHint")));
+	}
+	harness_response_free(&r);
+	r = harness_request("GET", "/api/ai/tools?format=openai", w.member_tok, NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	t = json_array_get(harness_data(&r), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(t, "type")), "function");
+	cr_assert(json_object_get(json_object_get(t, "function"), "parameters"));
+	harness_response_free(&r);
+	r = harness_request("GET", "/api/ai/tools", NULL, NULL, NULL);
+	cr_assert_eq(r.status, 401);
+	harness_response_free(&r);
+	r = mcp_t_tool(w.member_tok, "no_such_tool", "{}");
+	cr_assert_eq(r.status, 404);
+	harness_response_free(&r);
+	harness_workspace_free(&w);
+}
+
+Test(ai_tools, write_tool_changes_nothing_until_confirmed_then_runs_once)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char *tok = mcp_t_prepare_log(&w, w.member_tok);
+	cr_assert_eq(mcp_t_entries(w.member), 0, "a write tool must not write");
+	harness_response r = mcp_t_confirm(w.member_tok, tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	json_t *result = json_object_get(harness_data(&r), "result");
+	cr_assert_eq(json_real_value(json_object_get(result, "hours")), 1.5);
+	cr_assert_eq(mcp_t_entries(w.member), 1);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND source = 'ai_tool'"
+				      " AND action = 'time_entry.created'",
+				      1, json_string_value(json_object_get(result, "id"))),
+		     1);
+	harness_response_free(&r);
+	r = mcp_t_confirm(w.member_tok, tok);
+	cr_assert_eq(r.status, 409);
+	cr_assert_str_eq(harness_error_code(&r), "confirmation_used");
+	cr_assert_eq(mcp_t_entries(w.member), 1);
+	harness_response_free(&r);
+	free(tok);
+	harness_workspace_free(&w);
+}
+
+Test(ai_tools, tampered_foreign_and_expired_confirmations_are_refused)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char *tok = mcp_t_prepare_log(&w, w.member_tok);
+	/* Another hour count in the payload: the MAC no longer matches. */
+	char *tampered = strdup(tok);
+	tampered[10] = tampered[10] == 'A' ? 'B' : 'A';
+	harness_response r = mcp_t_confirm(w.member_tok, tampered);
+	cr_assert_eq(r.status, 422);
+	cr_assert_str_eq(harness_error_code(&r), "invalid_confirmation");
+	harness_response_free(&r);
+	r = mcp_t_confirm(w.member2_tok, tok);
+	cr_assert_eq(r.status, 403);
+	cr_assert_str_eq(harness_error_code(&r), "confirmation_forbidden");
+	harness_response_free(&r);
+
+	confirm_key key;
+	confirm_key_from_secret(&key, HARNESS_SECRET_KEY);
+	actor_t actor = { 0 };
+	snprintf(actor.user_id, sizeof actor.user_id, "%s", w.member);
+	snprintf(actor.workspace_id, sizeof actor.workspace_id, "%s", w.ws);
+	confirm_action a = { CONFIRM_STOP_TIMER, NULL, NULL };
+	err_t err = { 0 };
+	char *old = confirm_issue(&key, &actor, &a, time(NULL) - CONFIRM_TTL_SECONDS - 1, &err);
+	r = mcp_t_confirm(w.member_tok, old);
+	cr_assert_eq(r.status, 422);
+	cr_assert_str_eq(harness_error_code(&r), "confirmation_expired");
+	harness_response_free(&r);
+	cr_assert_eq(mcp_t_entries(w.member), 0);
+	free(old);
+	free(tampered);
+	free(tok);
+	harness_workspace_free(&w);
+}
+
+Test(ai_tools, timesheet_flow_through_confirmations)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char *tok = mcp_t_prepare_log(&w, w.member_tok);
+	harness_response r = mcp_t_confirm(w.member_tok, tok);
+	cr_assert_eq(r.status, 200);
+	harness_response_free(&r);
+	free(tok);
+	r = mcp_t_tool(w.member_tok, "submit_timesheet", "{\"period_start\":\"2026-03-04\"}");
+	json_t *sc = mcp_t_structured(&r);
+	cr_assert(json_is_true(json_object_get(sc, "requires_confirmation")), "%s", r.body);
+	char *submit = strdup(json_string_value(json_object_get(sc, "confirmation_token")));
+	char *ts = strdup(json_string_value(json_object_get(json_object_get(json_object_get(sc, "preview"), "timesheet"), "id")));
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM timesheets WHERE id = $1 AND status = 'draft'", 1, ts), 1);
+	r = mcp_t_confirm(w.member_tok, submit);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	harness_response_free(&r);
+
+	char args[200];
+	snprintf(args, sizeof args, "{\"timesheet_id\":\"%s\"}", ts);
+	r = mcp_t_tool(w.member_tok, "approve_timesheet", args);
+	cr_assert(json_is_true(json_object_get(harness_data(&r), "isError")), "a member cannot approve");
+	cr_assert_null(mcp_t_structured(&r));
+	harness_response_free(&r);
+	snprintf(args, sizeof args, "{\"timesheet_id\":\"%s\",\"reason\":\"split the kickoff hours\"}", ts);
+	r = mcp_t_tool(w.manager_tok, "reject_timesheet", args);
+	sc = mcp_t_structured(&r);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(sc, "preview"), "new_status")), "rejected");
+	char *reject = strdup(json_string_value(json_object_get(sc, "confirmation_token")));
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM timesheets WHERE id = $1 AND status = 'submitted'", 1, ts), 1);
+	r = mcp_t_confirm(w.manager_tok, reject);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM timesheets WHERE id = $1 AND status = 'rejected'"
+				      " AND rejection_reason = 'split the kickoff hours'", 1, ts), 1);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND source = 'ai_tool'", 1, ts), 2);
+	free(submit);
+	free(reject);
+	free(ts);
+	harness_workspace_free(&w);
+}
+
+Test(ai_tools, read_tools_and_plan_gates)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	harness_response r = mcp_t_tool(w.member_tok, "get_my_timesheet", "{\"period_start\":\"2026-03-04\"}");
+	json_t *sc = mcp_t_structured(&r);
+	cr_assert_eq(json_array_size(json_object_get(sc, "by_day")), 7, "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(sc, "period_start")), "2026-03-02");
+	harness_response_free(&r);
+	r = mcp_t_tool(w.member_tok, "get_active_timer", NULL);
+	cr_assert(json_is_false(json_object_get(mcp_t_structured(&r), "running")), "%s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_tool(w.member_tok, "get_utilization", "{\"from\":\"2026-03-01\",\"to\":\"2026-03-31\"}");
+	cr_assert(json_is_true(json_object_get(harness_data(&r), "isError")));
+	cr_assert(strstr(r.body, "plan_required"));
+	harness_response_free(&r);
+	r = mcp_t_tool(w.member_tok, "log_time_entry", "{\"entity_type\":\"task\",\"hours\":\"lots\",\"log_date\":\"2026-03-04\"}");
+	cr_assert(json_is_true(json_object_get(harness_data(&r), "isError")));
+	cr_assert(strstr(r.body, "hours"));
+	harness_response_free(&r);
+	r = mcp_t_tool(w.member_tok, "stop_timer", "{}");
+	cr_assert(strstr(r.body, "no_active_timer"));
+	harness_response_free(&r);
+	harness_workspace_free(&w);
+}
+
+static const char *const MCP_T_HEADERS[] = { "Accept: application/json, text/event-stream", NULL };
+
+static harness_response mcp_t_post(const char *token, const char *session, const char *body)
+{
+	char sid[200];
+	snprintf(sid, sizeof sid, "Mcp-Session-Id: %s", session ? session : "");
+	const char *hdrs[] = { MCP_T_HEADERS[0], session ? sid : NULL, NULL };
+	return harness_request("POST", "/mcp", token, body, hdrs);
+}
+
+Test(mcp_http, session_lifecycle_and_transport_rules)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	harness_response r = mcp_t_post(w.member_tok, NULL,
+					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+					 "\"2024-01-01\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "result"), "protocolVersion")), "2025-11-25");
+	char *sid = harness_header(&r, "mcp-session-id");
+	cr_assert(sid && strlen(sid) == 64);
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM mcp_sessions WHERE id = $1 AND user_id = $2", 2, sid, w.member), 1);
+
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+	cr_assert_eq(r.status, 202);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(r.json, "result"), "tools")), 10, "%s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member2_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
+	cr_assert_eq(r.status, 404, "another user's session does not exist for them");
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, "0000", "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
+	cr_assert_eq(r.status, 404);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":4,");
+	cr_assert_eq(r.status, 400);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32700);
+	harness_response_free(&r);
+
+	const char *json_only[] = { "Accept: application/json", NULL };
+	r = harness_request("POST", "/mcp", w.member_tok, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", json_only);
+	cr_assert_eq(r.status, 406);
+	harness_response_free(&r);
+	const char *evil[] = { MCP_T_HEADERS[0], "Origin: http://evil.example", NULL };
+	r = harness_request("POST", "/mcp", w.member_tok, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", evil);
+	cr_assert_eq(r.status, 403);
+	harness_response_free(&r);
+	r = harness_request("POST", "/mcp", NULL, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", MCP_T_HEADERS);
+	cr_assert_eq(r.status, 401);
+	char *www = harness_header(&r, "www-authenticate");
+	cr_assert(www && !strncmp(www, "Bearer", 6));
+	free(www);
+	harness_response_free(&r);
+	char version[200], session[200];
+	snprintf(session, sizeof session, "Mcp-Session-Id: %s", sid);
+	snprintf(version, sizeof version, "MCP-Protocol-Version: 1999-01-01");
+	const char *bad_version[] = { MCP_T_HEADERS[0], session, version, NULL };
+	r = harness_request("POST", "/mcp", w.member_tok, "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}", bad_version);
+	cr_assert_eq(r.status, 400);
+	harness_response_free(&r);
+	r = harness_request("GET", "/mcp", w.member_tok, NULL, MCP_T_HEADERS);
+	cr_assert_eq(r.status, 405);
+	harness_response_free(&r);
+
+	const char *del[] = { session, NULL };
+	r = harness_request("DELETE", "/mcp", w.member_tok, NULL, del);
+	cr_assert_eq(r.status, 204);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"ping\"}");
+	cr_assert_eq(r.status, 404);
+	harness_response_free(&r);
+	free(sid);
+	harness_workspace_free(&w);
+}
+
+Test(mcp_http, progress_arrives_as_sse_before_the_result)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	harness_response r = mcp_t_post(w.member_tok, NULL,
+					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+					 "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	char *sid = harness_header(&r, "mcp-session-id");
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"get_active_timer\","
+		       "\"arguments\":{},\"_meta\":{\"progressToken\":\"p\"}}}");
+	cr_assert_eq(r.status, 200);
+	char *ct = harness_header(&r, "content-type");
+	cr_assert_str_eq(ct, "text/event-stream");
+	const char *progress = strstr(r.body, "notifications/progress"), *result = strstr(r.body, "\"id\":2");
+	cr_assert(progress && result && progress < result, "%s", r.body);
+	free(ct);
+	free(sid);
+	harness_response_free(&r);
+	harness_workspace_free(&w);
+}

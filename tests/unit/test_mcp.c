@@ -1,0 +1,183 @@
+/* Unit tests of the parts of the MCP server that need no database: the tool
+ * registry loaded from tools/, prompts, Host/Origin allow-list, cursors,
+ * protocol versions and the confirmation key. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ai/tools.h"
+#include "core/confirm.h"
+#include "mcp/http.h"
+#include "mcp/prompts.h"
+#include "mcp/server.h"
+
+Test(mcp_tools, the_ten_tools_load_with_handlers_and_schemas)
+{
+	static const char *const names[] = { "approve_timesheet", "convert_time_to_invoice_lines", "get_active_timer",
+					     "get_my_timesheet", "get_utilization", "log_time_entry", "reject_timesheet",
+					     "start_timer", "stop_timer", "submit_timesheet" };
+	cr_assert_eq(ai_tools_count(), 10);
+	for (size_t i = 0; i < 10; i++) {
+		json_t *t = ai_tools_definition(i);
+		cr_assert_str_eq(json_string_value(json_object_get(t, "name")), names[i]);
+		cr_assert(ai_time_tool(names[i]));
+		cr_assert(json_is_string(json_object_get(t, "title")) && json_is_string(json_object_get(t, "description")));
+		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "inputSchema"), "type")), "object");
+		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "outputSchema"), "type")), "object");
+		bool read = !strncmp(names[i], "get_", 4);
+		cr_assert_eq(json_is_true(json_object_get(json_object_get(t, "annotations"), "readOnlyHint")), read, "%s",
+			     names[i]);
+	}
+	json_t *fns = ai_tools_openai();
+	cr_assert_eq(json_array_size(fns), 10);
+	json_decref(fns);
+}
+
+Test(mcp_tools, unknown_tool_and_schema_errors)
+{
+	err_t err = { 0 };
+	ai_env env = { 0 };
+	cr_assert_null(ai_tools_call(&env, "nope", NULL, &err));
+	cr_assert_eq(err.kind, ERR_NOT_FOUND);
+	/* Argument checks fail before the handler (and the database) is reached. */
+	json_t *args = json_pack("{s:s}", "bogus", "x");
+	json_t *r = ai_tools_call(&env, "stop_timer", args, &err);
+	cr_assert(json_is_true(json_object_get(r, "isError")));
+	cr_assert(strstr(json_string_value(json_object_get(json_array_get(json_object_get(r, "content"), 0), "text")), "bogus"));
+	json_decref(r);
+	json_decref(args);
+	args = json_pack("{s:s, s:s, s:s}", "entity_type", "spaceship", "hours", "1", "log_date", "2026-01-01");
+	r = ai_tools_call(&env, "log_time_entry", args, &err);
+	cr_assert(json_is_true(json_object_get(r, "isError")));
+	json_decref(r);
+	json_decref(args);
+}
+
+Test(mcp_prompts, list_get_and_required_arguments)
+{
+	json_t *l = mcp_prompts_list();
+	cr_assert_geq(json_array_size(json_object_get(l, "prompts")), 4);
+	json_decref(l);
+	char errbuf[200];
+	cr_assert_null(mcp_prompts_get("bill_last_month", NULL, errbuf, sizeof errbuf));
+	cr_assert(strstr(errbuf, "customer"));
+	json_t *args = json_pack("{s:s}", "customer", "Acme");
+	json_t *p = mcp_prompts_get("bill_last_month", args, errbuf, sizeof errbuf);
+	const char *text = json_string_value(
+		json_object_get(json_object_get(json_array_get(json_object_get(p, "messages"), 0), "content"), "text"));
+	cr_assert(strstr(text, "Acme") && !strstr(text, "{{"));
+	json_decref(p);
+	json_decref(args);
+	cr_assert_null(mcp_prompts_get("nope", NULL, errbuf, sizeof errbuf));
+}
+
+Test(mcp_http, host_allow_list)
+{
+	cr_assert(mcp_http_host_allowed("localhost", NULL));
+	cr_assert(mcp_http_host_allowed("localhost:8080", NULL));
+	cr_assert(mcp_http_host_allowed("127.0.0.1:1", NULL));
+	cr_assert(mcp_http_host_allowed("[::1]:8080", NULL));
+	cr_assert(mcp_http_host_allowed("LOCALHOST", NULL));
+	cr_assert_not(mcp_http_host_allowed("localhost.evil.example", NULL));
+	cr_assert_not(mcp_http_host_allowed("evil.example", NULL));
+	cr_assert_not(mcp_http_host_allowed("", NULL));
+	cr_assert_not(mcp_http_host_allowed(NULL, NULL));
+	cr_assert(mcp_http_host_allowed("time.example.com", "a.example, time.example.com"));
+	cr_assert(mcp_http_host_allowed("time.example.com:443", "time.example.com"));
+	cr_assert(mcp_http_host_allowed("b.example:8443", "b.example:8443"));
+	cr_assert_not(mcp_http_host_allowed("b.example:9999", "b.example:8443"));
+	cr_assert_not(mcp_http_host_allowed("time.example.co", "time.example.com"));
+}
+
+Test(mcp_server, versions_levels_and_lifecycle)
+{
+	cr_assert(mcp_version_supported("2025-11-25") && mcp_version_supported("2025-06-18") &&
+		  mcp_version_supported("2025-03-26"));
+	cr_assert_not(mcp_version_supported("2024-11-05"));
+	cr_assert_eq(mcp_log_level("warning"), 3);
+	cr_assert_eq(mcp_log_level("loud"), -1);
+
+	mcp_session s = { 0 };
+	mcp_session_clear(&s);
+	mcp_call call = { 0 };
+	jsonrpc_msg m;
+	const char *list = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}";
+	jsonrpc_parse(list, strlen(list), &m);
+	json_t *r = mcp_handle(&call, &s, &m);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "error"), "code")), JSONRPC_INVALID_REQUEST,
+		     "requests before initialize are refused");
+	json_decref(r);
+	const char *init = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-03-26\"}}";
+	jsonrpc_msg i;
+	jsonrpc_parse(init, strlen(init), &i);
+	r = mcp_handle(&call, &s, &i);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r, "result"), "protocolVersion")), "2025-03-26");
+	json_decref(r);
+	jsonrpc_msg_free(&i);
+
+	/* Pages of 4: 4 + 4 + 2 tools, then the cursor runs out. */
+	call.page_size = 4;
+	size_t seen = 0;
+	char cursor[64] = "";
+	for (int page = 0; page < 3; page++) {
+		char text[200];
+		snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\"%s%s%s}",
+			 cursor[0] ? ",\"params\":{\"cursor\":\"" : "", cursor, cursor[0] ? "\"}" : "");
+		jsonrpc_msg p;
+		jsonrpc_parse(text, strlen(text), &p);
+		r = mcp_handle(&call, &s, &p);
+		json_t *res = json_object_get(r, "result");
+		seen += json_array_size(json_object_get(res, "tools"));
+		const char *next = json_string_value(json_object_get(res, "nextCursor"));
+		cr_assert_eq(next != NULL, page < 2);
+		snprintf(cursor, sizeof cursor, "%s", next ? next : "");
+		json_decref(r);
+		jsonrpc_msg_free(&p);
+	}
+	cr_assert_eq(seen, 10);
+	const char *bad = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{\"cursor\":\"!!\"}}";
+	jsonrpc_msg b;
+	jsonrpc_parse(bad, strlen(bad), &b);
+	r = mcp_handle(&call, &s, &b);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r, "error"), "code")), JSONRPC_INVALID_PARAMS);
+	json_decref(r);
+	jsonrpc_msg_free(&b);
+	jsonrpc_msg_free(&m);
+	mcp_session_clear(&s);
+}
+
+Test(confirm, key_from_env_or_generated_file)
+{
+	char dir[] = "/tmp/wt-confirm-XXXXXX";
+	cr_assert(mkdtemp(dir));
+	char path[128];
+	snprintf(path, sizeof path, "%s/sub/secret_key", dir);
+	confirm_key a, b, c;
+	err_t err = { 0 };
+	cr_assert(confirm_key_load(&a, NULL, path, &err), "%s", err.message);
+	cr_assert(confirm_key_load(&b, "", path, &err));
+	cr_assert(!memcmp(a.key, b.key, sizeof a.key), "the generated secret is reused");
+	cr_assert(confirm_key_load(&c, "a-configured-secret-value", path, &err));
+	cr_assert(memcmp(a.key, c.key, sizeof a.key));
+	cr_assert_not(confirm_key_load(&c, "short", path, &err));
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(confirm, rest_call_of_each_action)
+{
+	json_t *body = json_pack("{s:s}", "reason", "fix it");
+	confirm_action a = { CONFIRM_REJECT_TIMESHEET, "ts_1", body };
+	json_t *call = confirm_rest_call(&a);
+	cr_assert_str_eq(json_string_value(json_object_get(call, "path")), "/api/v1/timesheets/ts_1/reject");
+	cr_assert(json_equal(json_object_get(call, "body"), body));
+	json_decref(call);
+	confirm_action s = { CONFIRM_STOP_TIMER, NULL, NULL };
+	call = confirm_rest_call(&s);
+	cr_assert_str_eq(json_string_value(json_object_get(call, "path")), "/api/v1/time/timer/stop");
+	cr_assert(json_is_null(json_object_get(call, "body")));
+	json_decref(call);
+	json_decref(body);
+}
