@@ -63,10 +63,11 @@ median_ms() {
 		200\ *) ;;
 		*) say "GET $2 answered $t"; curl -s -H "Authorization: Bearer $1" "$base$2" >&2; exit 1 ;;
 		esac
-		times="$times ${t#* }"
+		times="$times${t#* }
+"
 		n=$((n + 1))
 	done
-	printf '%s\n' $times | sort -n | awk -v runs=$RUNS 'NR == int((runs + 1) / 2) { printf "%.1f", $1 * 1000 }'
+	printf '%s' "$times" | sort -n | awk -v runs=$RUNS 'NR == int((runs + 1) / 2) { printf "%.1f", $1 * 1000 }'
 }
 
 summary=$(median_ms "$token" "/api/v1/time/reports/summary?from=$FROM&to=$TO")

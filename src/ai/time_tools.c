@@ -3,7 +3,8 @@
  * describe the effect and return a confirmation (core/confirm.h). */
 #include "ai/tools.h"
 #include "core/entries.h"
-#include "core/plans.h"
+#include "core/invoicing.h"
+#include "core/reports.h"
 #include "core/settings.h"
 #include "core/timer.h"
 #include "core/timesheets.h"
@@ -55,13 +56,13 @@ static json_t *get_my_timesheet(const ai_env *env, json_t *args, err_t *err)
 
 static json_t *get_utilization(const ai_env *env, json_t *args, err_t *err)
 {
-	(void)args;
-	if (!plans_require(env->core->actor, FEATURE_UTILIZATION, err))
-		return NULL;
-	/* No reports core in this build: say so rather than make numbers up. */
-	err_set(err, ERR_UNAVAILABLE, "not_available",
-		"utilization reports are not available on this server yet; use get_my_timesheet for hours logged");
-	return NULL;
+	reports_utilization_query q = {
+		.user_id = arg(args, "user_id"),
+		.project_id = arg(args, "project_id"),
+		.from = arg(args, "from"),
+		.to = arg(args, "to"),
+	};
+	return reports_utilization(env->core, &q, err);
 }
 
 /* "task \"Design review\"", for summaries. */
@@ -204,16 +205,31 @@ static json_t *reject_timesheet(const ai_env *env, json_t *args, err_t *err)
 
 static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, err_t *err)
 {
-	(void)args;
-	if (!plans_require(env->core->actor, FEATURE_INVOICE_BRIDGE, err))
-		return NULL;
-	if (!actor_can_approve(env->core->actor)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "putting time on invoices needs a manager or admin");
+	const char *invoice_id = arg(args, "invoice_id");
+	if (!invoice_id) {
+		err_set(err, ERR_VALIDATION, "validation_failed", "'invoice_id' is required");
 		return NULL;
 	}
-	/* No invoicing core in this build: refuse plainly rather than pretend. */
-	err_set(err, ERR_UNAVAILABLE, "not_available", "the invoice bridge is not available on this server yet");
-	return NULL;
+	/* The pull's own preview runs every check the real pull runs, writing nothing. */
+	json_t *body = json_deep_copy(args);
+	json_object_del(body, "invoice_id");
+	json_object_set_new(body, "preview", json_true());
+	json_t *preview = invoicing_pull_from_time(env->core, invoice_id, body, err);
+	json_object_del(body, "preview");
+	json_t *out = NULL;
+	if (preview) {
+		char summary[400];
+		snprintf(summary, sizeof summary, "Put %.2f approved billable hours (%lld entries, %lld lines, %.2f %s) on invoice %s",
+			 json_number_value(json_object_get(preview, "total_hours")),
+			 (long long)json_integer_value(json_object_get(preview, "entry_count")),
+			 (long long)json_array_size(json_object_get(preview, "lines")),
+			 (double)json_integer_value(json_object_get(preview, "total_amount")) / 100,
+			 arg(preview, "currency") ? arg(preview, "currency") : "", invoice_id);
+		confirm_action a = { CONFIRM_PULL_FROM_TIME, invoice_id, body };
+		out = confirmation(env, &a, summary, preview, err);
+	}
+	json_decref(body);
+	return out;
 }
 
 ai_tool_fn ai_time_tool(const char *name)

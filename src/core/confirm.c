@@ -1,5 +1,6 @@
 #include "core/confirm.h"
 #include "core/entries.h"
+#include "core/invoicing.h"
 #include "core/timer.h"
 #include "core/timesheets.h"
 #include "util/crypto.h"
@@ -26,6 +27,7 @@ static const struct {
 	{ CONFIRM_SUBMIT_TIMESHEET, "submit_timesheet", "/api/v1/timesheets/%s/submit" },
 	{ CONFIRM_APPROVE_TIMESHEET, "approve_timesheet", "/api/v1/timesheets/%s/approve" },
 	{ CONFIRM_REJECT_TIMESHEET, "reject_timesheet", "/api/v1/timesheets/%s/reject" },
+	{ CONFIRM_PULL_FROM_TIME, "convert_time_to_invoice_lines", "/api/v1/invoices/%s/pull-from-time" },
 };
 enum { NACTIONS = sizeof ACTIONS / sizeof ACTIONS[0] };
 
@@ -219,6 +221,7 @@ static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
 	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, err);
 	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, err);
 	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, err);
+	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, err);
 	}
 	err_set(err, ERR_INTERNAL, "internal_error", "unknown confirmation action");
 	return NULL;

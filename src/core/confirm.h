@@ -38,11 +38,12 @@ typedef enum {
 	CONFIRM_SUBMIT_TIMESHEET,
 	CONFIRM_APPROVE_TIMESHEET,
 	CONFIRM_REJECT_TIMESHEET,
+	CONFIRM_PULL_FROM_TIME,
 } confirm_kind;
 
 typedef struct {
 	confirm_kind kind;
-	const char *target; /* the timesheet id of a transition, else NULL */
+	const char *target; /* the timesheet id of a transition, the invoice id of a pull, else NULL */
 	json_t *body;       /* the REST body (borrowed), or NULL for none */
 } confirm_action;
 

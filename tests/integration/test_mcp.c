@@ -185,6 +185,60 @@ Test(ai_tools, timesheet_flow_through_confirmations)
 	harness_workspace_free(&w);
 }
 
+/* Pro tools answer from the reports and invoicing cores: real numbers, and a
+ * pull onto an invoice that happens only when confirmed. */
+Test(ai_tools, utilization_and_invoice_pull_on_pro)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects,finance");
+	char *log = mcp_t_prepare_log(&w, w.member_tok);
+	harness_response r = mcp_t_confirm(w.member_tok, log);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	harness_response_free(&r);
+	free(log);
+
+	r = mcp_t_tool(w.member_tok, "get_utilization", "{\"from\":\"2026-03-02\",\"to\":\"2026-03-06\"}");
+	json_t *sc = mcp_t_structured(&r);
+	cr_assert_not(json_is_true(json_object_get(harness_data(&r), "isError")), "%s", r.body);
+	cr_assert_float_eq(json_number_value(json_object_get(sc, "billable_hours")), 1.5, 1e-9, "%s", r.body);
+	cr_assert_float_eq(json_number_value(json_object_get(sc, "capacity_hours")), 40.0, 1e-9, "%s", r.body);
+	harness_response_free(&r);
+
+	/* Approve the week so its time can be billed. */
+	char ts[64];
+	PGresult *q = harness_sql("SELECT timesheet_id FROM time_entries WHERE user_id = $1", 1, w.member);
+	snprintf(ts, sizeof ts, "%s", PQgetvalue(q, 0, 0));
+	PQclear(q);
+	char path[160];
+	snprintf(path, sizeof path, "/api/v1/timesheets/%s/submit", ts);
+	harness_response_free((r = harness_request("POST", path, w.member_tok, NULL, NULL), &r));
+	snprintf(path, sizeof path, "/api/v1/timesheets/%s/approve", ts);
+	harness_response_free((r = harness_request("POST", path, w.manager_tok, NULL, NULL), &r));
+
+	char args[256];
+	snprintf(args, sizeof args, "{\"invoice_id\":\"%s\",\"from\":\"2026-03-01\",\"to\":\"2026-03-31\"}",
+		 harness_demo_id(&w, "invoices", 0));
+	r = mcp_t_tool(w.member_tok, "convert_time_to_invoice_lines", args);
+	cr_assert(json_is_true(json_object_get(harness_data(&r), "isError")), "members cannot bill: %s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_tool(w.manager_tok, "convert_time_to_invoice_lines", args);
+	sc = mcp_t_structured(&r);
+	cr_assert(json_is_true(json_object_get(sc, "requires_confirmation")), "%s", r.body);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(sc, "preview"), "entry_count")), 1, "%s", r.body);
+	char *pull = strdup(json_string_value(json_object_get(sc, "confirmation_token")));
+	harness_response_free(&r);
+	const char *inv = harness_demo_id(&w, "invoices", 0);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM invoice_lines WHERE invoice_id = $1", 1, inv), 0);
+	r = mcp_t_confirm(w.manager_tok, pull);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM invoice_lines WHERE invoice_id = $1", 1, inv), 1);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND source = 'ai_tool'"
+				      " AND action = 'invoice.lines_filled_from_time'", 1, inv), 1);
+	free(pull);
+	harness_workspace_free(&w);
+}
+
 Test(ai_tools, read_tools_and_plan_gates)
 {
 	harness_ws w;
