@@ -36,21 +36,37 @@ member=$(psql "$DATABASE_URL" -A -t -X -c "SELECT id FROM users WHERE workspace_
 member_token=$("$BIN" admin token create --user "$member" | field token)
 project=$(psql "$DATABASE_URL" -A -t -X -c "SELECT id FROM projects WHERE workspace_id = '$ws' ORDER BY name LIMIT 1")
 
-port=$(( 20000 + $$ % 20000 ))
 log=$(mktemp /tmp/bench-serve.XXXXXX)
-PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$BIN" serve 2>"$log" &
-server=$!
-trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
-base=http://127.0.0.1:$port
-i=0
-until curl -fs "$base/readyz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		say "serve did not become ready:"
-		cat "$log" >&2
-		exit 1
+server=
+trap 'if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -f "$log"' EXIT
+# A port somebody else holds makes serve exit at once: try another.
+attempt=0
+base=
+while [ -z "$base" ]; do
+	attempt=$((attempt + 1))
+	port=$(( 20000 + ($$ * 31 + attempt * 7919) % 40000 ))
+	PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$BIN" serve 2>"$log" &
+	server=$!
+	i=0
+	while kill -0 "$server" 2>/dev/null; do
+		if curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
+			base=http://127.0.0.1:$port
+			break
+		fi
+		i=$((i + 1))
+		[ $i -le 100 ] || break
+		sleep 0.1
+	done
+	if [ -z "$base" ]; then
+		kill "$server" 2>/dev/null || true
+		wait "$server" 2>/dev/null || true
+		server=
+		if [ $attempt -ge 5 ]; then
+			say "serve did not become ready:"
+			cat "$log" >&2
+			exit 1
+		fi
 	fi
-	sleep 0.1
 done
 
 # median_ms TOKEN PATH: the median of RUNS timed GETs, in milliseconds.
