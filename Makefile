@@ -107,6 +107,10 @@ test: deps
 	$(MAKE) test-unit test-integration test-e2e
 	$(MAKE) test-san
 
+# Report timings on a year of seeded data (50 users); prints medians.
+bench: $(BIN)
+	bench/reports.sh
+
 fmt:
 	clang-format -i $$(find src tests -name '*.[ch]')
 

@@ -26,15 +26,18 @@ admin=$("$BIN" admin user create --workspace "$ws" --email bench-admin@example.t
 	--weekly-hours 40 | field id)
 token=$("$BIN" admin token create --user "$admin" | field token)
 
+# One value from SQL, the workspace id passed as the psql variable ws.
+sql() { printf '%s\n' "$1" | psql "$DATABASE_URL" -A -t -X -q -v ON_ERROR_STOP=1 -v ws="$ws"; }
+
 say "seeding $ws"
 start=$(date +%s)
 psql "$DATABASE_URL" -q -X -v ON_ERROR_STOP=1 -v ws="$ws" -f bench/seed.sql >/dev/null
-entries=$(psql "$DATABASE_URL" -A -t -X -c "SELECT count(*) FROM time_entries WHERE workspace_id = '$ws' AND deleted_at IS NULL")
-users=$(psql "$DATABASE_URL" -A -t -X -c "SELECT count(*) FROM users WHERE workspace_id = '$ws'")
+entries=$(sql "SELECT count(*) FROM time_entries WHERE workspace_id = :'ws' AND deleted_at IS NULL")
+users=$(sql "SELECT count(*) FROM users WHERE workspace_id = :'ws'")
 say "seeded $entries live entries for $users users in $(( $(date +%s) - start )) s"
-member=$(psql "$DATABASE_URL" -A -t -X -c "SELECT id FROM users WHERE workspace_id = '$ws' AND role = 'member' ORDER BY email LIMIT 1")
+member=$(sql "SELECT id FROM users WHERE workspace_id = :'ws' AND role = 'member' ORDER BY email LIMIT 1")
 member_token=$("$BIN" admin token create --user "$member" | field token)
-project=$(psql "$DATABASE_URL" -A -t -X -c "SELECT id FROM projects WHERE workspace_id = '$ws' ORDER BY name LIMIT 1")
+project=$(sql "SELECT id FROM projects WHERE workspace_id = :'ws' ORDER BY name LIMIT 1")
 
 log=$(mktemp /tmp/bench-serve.XXXXXX)
 server=

@@ -4,7 +4,7 @@
 
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body)
 {
-	char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	json_decref(body);
 	resp->status = status;
 	resp->content_type = "application/json";
