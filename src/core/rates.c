@@ -49,8 +49,12 @@ bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, con
 	return true;
 }
 
+static bool require_admin(core_ctx *c, err_t *err);
+
 json_t *rates_list(core_ctx *c, err_t *err)
 {
+	if (!require_admin(c, err))
+		return NULL;
 	return db_query_json(c->db, err,
 			     "SELECT coalesce(jsonb_agg(" RATE_JSON " ORDER BY r.created_at, r.id), '[]'::jsonb)"
 			     " FROM time_rate_overrides r WHERE r.workspace_id = $1",
