@@ -5,7 +5,7 @@ BUILD    ?= build
 SAN      ?=
 PKGS     := libwebsockets jansson libpq libcurl openssl
 DEBS     := build-essential pkg-config libwebsockets-dev libjansson-dev libpq-dev \
-            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq
+            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
@@ -25,7 +25,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps run test test-unit test-integration test-e2e test-san bench fmt clean
+.PHONY: all deps build-clang run test test-unit test-integration test-e2e test-san bench fmt clean
 
 all: $(BIN)
 
@@ -38,6 +38,10 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# Node runs the MCP end-to-end tests; a machine may already carry its own build.
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; }
 
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) scripts/embed.sh
 	@mkdir -p $(dir $@)
@@ -102,8 +106,13 @@ test-san:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  test-unit test-integration
 
+# The code must also build warning-free with clang (built, not run twice).
+build-clang:
+	$(MAKE) BUILD=build/clang CC=clang all build/clang/tests/unit build/clang/tests/integration
+
 test: deps
 	$(MAKE) all
+	$(MAKE) build-clang
 	$(MAKE) test-unit test-integration test-e2e
 	$(MAKE) test-san
 
