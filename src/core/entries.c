@@ -27,6 +27,7 @@ static const char *entity_lookup_sql(const char *type)
 		{ "deal", "SELECT NULL, NULL FROM deals WHERE workspace_id = $1 AND id = $2" },
 		{ "candidate", "SELECT NULL, NULL FROM candidates WHERE workspace_id = $1 AND id = $2" },
 		{ "calendar_event", "SELECT NULL, NULL FROM calendar_events WHERE workspace_id = $1 AND id = $2" },
+		{ "user", "SELECT NULL, NULL FROM users WHERE workspace_id = $1 AND id = $2" },
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (!strcmp(map[i].type, type))
@@ -63,18 +64,30 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	return ok;
 }
 
-bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
+/* Whether a record of type (one of the lookup map's) exists in the workspace. */
+static bool check_ref(core_ctx *c, const char *type, const char *id, err_t *err)
 {
-	if (!fields_one_of(entity_type, ENTITY_TYPES))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' %s is not a known entity type", entity_type);
-	PGresult *r = db_query(c->db, err, entity_lookup_sql(entity_type), 2, c->actor->workspace_id, entity_id);
+	PGresult *r = db_query(c->db, err, entity_lookup_sql(type), 2, c->actor->workspace_id, id);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
 	PQclear(r);
+	const char *field = !strcmp(type, "project") ? "project_id" : !strcmp(type, "user") ? "user_id" : "entity_id";
 	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no %s %s in this workspace",
-				strcmp(entity_type, "project") ? "entity_id" : "project_id", entity_type, entity_id);
+		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no %s %s in this workspace", field, type, id);
+}
+
+bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
+{
+	if (!fields_one_of(entity_type, ENTITY_TYPES))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' %s is not a known entity type",
+			       entity_type ? entity_type : "(none)");
+	return check_ref(c, entity_type, entity_id, err);
+}
+
+bool entries_check_user(core_ctx *c, const char *user_id, err_t *err)
+{
+	return check_ref(c, "user", user_id, err);
 }
 
 bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err)
@@ -114,13 +127,7 @@ static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 		return true;
 	if (!actor_sees_team(c->actor))
 		return err_set(err, ERR_FORBIDDEN, "forbidden", "members can log time only for themselves");
-	PGresult *r = db_query(c->db, err, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", 2,
-			       c->actor->workspace_id, user_id);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	PQclear(r);
-	return n == 1 ? true : err_set(err, ERR_VALIDATION, "validation_failed", "'user_id': no user %s in this workspace", user_id);
+	return entries_check_user(c, user_id, err);
 }
 
 static void copy_opt(char *dst, size_t n, const char *src)
@@ -174,15 +181,9 @@ json_t *entries_fetch(core_ctx *c, const char *id, err_t *err)
 	query_cond(&q, " AND e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
 	if (!actor_sees_team(c->actor))
 		query_cond(&q, " AND e.user_id = ", c->actor->user_id, "");
-	PGresult *r = query_run(c->db, &q, err);
-	if (!r)
-		return NULL;
-	json_t *out = NULL;
-	if (PQntuples(r) == 1)
-		out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	else
+	json_t *out = query_one(c->db, &q, err);
+	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no time entry %s", id);
-	PQclear(r);
 	return out;
 }
 

@@ -88,16 +88,8 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 			       "an entity rate (entity_type/entity_id) cannot also name a user or project");
 	if (!entity_type != !entity_id)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' and 'entity_id' go together");
-	if (user_id) {
-		PGresult *r = db_query(c->db, err, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", 2,
-				       c->actor->workspace_id, user_id);
-		if (!r)
-			return false;
-		int n = PQntuples(r);
-		PQclear(r);
-		if (!n)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'user_id': no user %s in this workspace", user_id);
-	}
+	if (user_id && !entries_check_user(c, user_id, err))
+		return false;
 	if (project_id && !entries_check_ref(c, "project", project_id, err))
 		return false;
 	return !entity_id || entries_check_ref(c, entity_type, entity_id, err);

@@ -141,15 +141,9 @@ static json_t *fetch_one(core_ctx *c, const char *id, bool with_entries, err_t *
 	query_cond(&q, " AND t.workspace_id = ", c->actor->workspace_id, "");
 	if (!actor_sees_team(c->actor))
 		query_cond(&q, " AND t.user_id = ", c->actor->user_id, "");
-	PGresult *r = query_run(c->db, &q, err);
-	if (!r)
-		return NULL;
-	json_t *out = NULL;
-	if (PQntuples(r) == 1)
-		out = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
-	else
+	json_t *out = query_one(c->db, &q, err);
+	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no timesheet %s", id);
-	PQclear(r);
 	return out;
 }
 

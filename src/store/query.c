@@ -70,3 +70,13 @@ json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *
 	PQclear(r);
 	return arr;
 }
+
+json_t *query_one(db_t *db, query_t *q, err_t *err)
+{
+	PGresult *r = query_run(db, q, err);
+	if (!r)
+		return NULL;
+	json_t *out = PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), JSON_DECODE_ANY, NULL) : NULL;
+	PQclear(r);
+	return out;
+}

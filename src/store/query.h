@@ -22,6 +22,10 @@ void query_param(query_t *q, const char *value);
 /* Appends sql_before, $N, sql_after: e.g. query_cond(q, " AND e.user_id = ", v, ""). */
 void query_cond(query_t *q, const char *before, const char *value, const char *after);
 PGresult *query_run(db_t *db, query_t *q, err_t *err);
+/* Runs q, which selects one json column, and returns the single row's value
+ * (a new reference). No row: NULL with err unset, so the caller names what
+ * was not found. */
+json_t *query_one(db_t *db, query_t *q, err_t *err);
 /* Runs count (one bigint) into *total and rows (one json column per row) into
  * a new JSON array; NULL with err set on failure. */
 json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err);
