@@ -166,7 +166,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	mcp_session s = { 0 };
 	mcp_session_clear(&s);
 	if (!init) {
-		session_row row;
+		session_row row = { 0 };
 		bool found = false;
 		if (!req->mcp_session_id) {
 			fail(req, resp, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
@@ -181,6 +181,8 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 			goto done;
 		}
 		snprintf(s.protocol_version, sizeof s.protocol_version, "%s", row.protocol_version);
+		s.client_capabilities = row.client_capabilities;
+		s.subscriptions = row.subscriptions;
 		int level = mcp_log_level(row.log_level);
 		s.log_level = level < 0 ? MCP_LOG_OFF : level;
 	}
@@ -191,9 +193,11 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	if (init && reply && json_object_get(reply, "result")) {
 		char id[65];
 		char *info = s.client_info ? json_dumps(s.client_info, JSON_COMPACT) : NULL;
-		bool ok = new_session_id(id) &&
-			  sessions_create(env->db, id, actor->workspace_id, actor->user_id, s.protocol_version, info, &err);
+		char *caps = json_is_object(s.client_capabilities) ? json_dumps(s.client_capabilities, JSON_COMPACT) : NULL;
+		bool ok = new_session_id(id) && sessions_create(env->db, id, actor->workspace_id, actor->user_id,
+								s.protocol_version, info, caps, &err);
 		free(info);
+		free(caps);
 		if (!ok) {
 			json_decref(reply);
 			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not open a session", NULL);
@@ -204,6 +208,15 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	if (s.log_level_changed && !sessions_set_level(env->db, req->mcp_session_id, mcp_log_level_name(s.log_level), &err)) {
 		json_decref(reply);
 		reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the level", NULL);
+	}
+	if (s.subscriptions_changed) {
+		char *uris = json_dumps(s.subscriptions, JSON_COMPACT);
+		bool ok = uris && sessions_set_subscriptions(env->db, req->mcp_session_id, uris, &err);
+		free(uris);
+		if (!ok) {
+			json_decref(reply);
+			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the subscription", NULL);
+		}
 	}
 	if (reply) {
 		respond(req, resp, col.queued, reply);
