@@ -121,7 +121,7 @@ test-san:
 
 test: deps
 	$(MAKE) all
-	$(MAKE) test-unit test-integration test-e2e
+	$(MAKE) test-unit test-integration test-e2e test-conformance
 	$(MAKE) test-san
 
 fmt:
