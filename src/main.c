@@ -5,6 +5,7 @@
 #include "core/demo.h"
 #include "core/auth.h"
 #include "http/server.h"
+#include "mcp/fixtures.h"
 #include "mcp/stdio.h"
 #include "rest/api.h"
 #include "store/db.h"
@@ -179,6 +180,12 @@ static int cmd_admin(db_t *db, int argc, char **argv)
 int main(int argc, char **argv)
 {
 	log_init();
+#ifdef WT_TEST_BUILD
+	/* A test build (make test-conformance) serves the conformance suite's
+	 * fixtures beside the real tools. */
+	log_msg(LOG_WARN, "test build: conformance fixtures registered; not for production");
+	mcp_fixtures_register();
+#endif
 	if (argc < 2)
 		return usage();
 	const char *cmd = argv[1];

@@ -11,6 +11,7 @@ typedef struct {
 	json_t *def;
 	const char *name; /* borrowed from def */
 	ai_tool_fn fn;
+	bool full_result; /* fn answers the CallToolResult itself */
 } tool_t;
 
 static tool_t tools[MAX_TOOLS];
@@ -23,14 +24,14 @@ static int by_name(const void *a, const void *b)
 	return strcmp(((const tool_t *)a)->name, ((const tool_t *)b)->name);
 }
 
-static bool add(json_t *def, ai_tool_fn fn)
+static bool add(json_t *def, ai_tool_fn fn, bool full_result)
 {
 	const char *name = json_string_value(json_object_get(def, "name"));
 	if (!name || !fn || ntools >= MAX_TOOLS) {
 		json_decref(def);
 		return false;
 	}
-	tools[ntools++] = (tool_t){ def, name, fn };
+	tools[ntools++] = (tool_t){ def, name, fn, full_result };
 	return true;
 }
 
@@ -49,7 +50,7 @@ static void load(void)
 			json_decref(def);
 			continue;
 		}
-		add(def, fn);
+		add(def, fn, false);
 	}
 	qsort(tools, ntools, sizeof tools[0], by_name);
 }
@@ -60,7 +61,16 @@ bool ai_tools_register(json_t *def, ai_tool_fn fn)
 		json_decref(def);
 		return false;
 	}
-	return add(def, fn);
+	return add(def, fn, false);
+}
+
+bool ai_tools_register_result(json_t *def, ai_tool_fn fn)
+{
+	if (in_use) {
+		json_decref(def);
+		return false;
+	}
+	return add(def, fn, true);
 }
 
 size_t ai_tools_count(void)
@@ -173,8 +183,14 @@ json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *
 	else if (check_args(json_object_get(t->def, "inputSchema"), args ? args : empty, &terr))
 		out = t->fn(env, args ? args : empty, &terr);
 	json_decref(empty);
-	if (out)
+	if (out && t->full_result) {
+		if (json_is_array(json_object_get(out, "content")))
+			return out;
+		json_decref(out);
+		err_set(&terr, ERR_INTERNAL, "internal_error", "the tool answered no content");
+	} else if (out) {
 		return result_ok(out);
+	}
 	if (!err_any(&terr))
 		err_set(&terr, ERR_INTERNAL, "internal_error", "the tool failed without saying why");
 	if (terr.kind == ERR_UNAVAILABLE || terr.kind == ERR_INTERNAL)

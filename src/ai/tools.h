@@ -15,12 +15,27 @@
 #include <stddef.h>
 #include <time.h>
 
+/* What the protocol that called a tool offers it while it runs (MCP; the AI
+ * chat endpoints offer nothing). Each hook may be NULL. */
+typedef struct {
+	/* A log message (level 0 debug … 7 emergency) to the client, when its level lets it through; data stolen. */
+	void (*log)(void *ctx, int level, json_t *data);
+	/* Progress, when the caller asked for it (progressToken); values must increase. */
+	void (*progress)(void *ctx, double progress, double total, const char *message);
+	/* A request to the client (sampling/createMessage, elicitation/create)
+	 * and its result (new reference); NULL with err set when the client
+	 * lacks the capability, the transport cannot carry it, or it failed. */
+	json_t *(*request)(void *ctx, const char *method, json_t *params /* stolen */, err_t *err);
+	void *ctx;
+} ai_client;
+
 /* What a tool runs with: the caller (core), the key that signs confirmations,
- * and the time (so tests can pin it). */
+ * the time (so tests can pin it) and the client's hooks (may be NULL). */
 typedef struct {
 	core_ctx *core;
 	const confirm_key *confirm;
 	time_t now;
+	const ai_client *client;
 } ai_env;
 
 /* Answers the tool's structuredContent (a new object), or NULL with err set,
@@ -30,6 +45,10 @@ typedef json_t *(*ai_tool_fn)(const ai_env *env, json_t *args, err_t *err);
 /* Adds a tool before first use (test builds register fixtures this way); def
  * is stolen. false when the registry is already in use or full. */
 bool ai_tools_register(json_t *def, ai_tool_fn fn);
+/* The same for a tool whose function answers the whole CallToolResult
+ * ({content: [text, image, audio, resource …], isError?}) rather than
+ * structuredContent: for tools whose answer is not one JSON object. */
+bool ai_tools_register_result(json_t *def, ai_tool_fn fn);
 
 /* Number of tools, and the i-th definition (borrowed), in name order. Loading
  * the embedded definitions happens once, on first use, from any thread. */

@@ -4,6 +4,7 @@
 #define HTTP_MESSAGE_H
 #include "util/arena.h"
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum { HTTP_MAX_EXTRA_HEADERS = 12 };
@@ -30,7 +31,18 @@ typedef struct {
 	const char *headers[HTTP_MAX_EXTRA_HEADERS][2]; /* lowercase name, value */
 	int nheaders;
 	const char *log_user; /* who made the request, for the access log */
+	struct http_stream *stream; /* set by the server: see http_stream_start */
 } http_response;
+
+/* Streaming, for answers that must reach the client before the handler
+ * returns (an SSE stream that carries a request to the client): sends
+ * resp's status, content type and headers now, without a Content-Length
+ * (the connection closes after the answer). From the handler, once; the
+ * headers must not change afterwards. false when this server cannot stream. */
+bool http_stream_start(http_response *resp);
+/* Sends len bytes of the body at once (after http_stream_start). Whatever the
+ * handler leaves in resp->body when it returns follows as the last part. */
+bool http_stream_write(http_response *resp, const char *data, size_t len);
 
 /* Sets status and a JSON body (dumped into the arena; the reference is stolen). */
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);

@@ -2,6 +2,7 @@
 #include "util/crypto.h"
 #include "util/log.h"
 #include <libwebsockets.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +31,32 @@ typedef struct {
 	struct timespec started;
 } conn_t;
 
-typedef struct {
+typedef struct server server_t;
+
+/* A response streamed by its worker (http_stream_start): the worker appends
+ * output under the lock and queues the stream; the loop writes it out. */
+struct http_stream {
+	pthread_mutex_t lock;
+	server_t *server;
+	workers_job *job;
+	bool started;   /* the worker called http_stream_start */
+	bool head_sent; /* the loop wrote the headers (loop only) */
+	bool queued;    /* on the server's pending list (server lock) */
+	char *buf;      /* output not yet taken by the loop */
+	size_t len, cap;
+	char *out;      /* taken, being written (loop only) */
+	size_t out_len, out_sent;
+	struct http_stream *next_pending;
+};
+
+struct server {
 	struct lws_context *ctx;
 	workers_t *workers;
 	const http_config *cfg;
 	int responding; /* connections with an answer still to write */
-} server_t;
+	pthread_mutex_t lock;
+	struct http_stream *pending; /* streams with output for the loop */
+};
 
 static volatile sig_atomic_t stop_requested;
 static struct lws_context *signal_ctx;
@@ -135,6 +156,73 @@ static const char *request_id(arena_t *a, const char *given)
 	return id;
 }
 
+bool http_stream_start(http_response *resp)
+{
+	struct http_stream *st = resp->stream;
+	if (!st)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	st->started = true;
+	pthread_mutex_unlock(&st->lock);
+	return http_stream_write(resp, "", 0);
+}
+
+bool http_stream_write(http_response *resp, const char *data, size_t len)
+{
+	struct http_stream *st = resp->stream;
+	if (!st || !st->started)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	if (st->len + len > st->cap) {
+		size_t cap = (st->len + len) * 2 + 256;
+		char *b = realloc(st->buf, cap);
+		if (!b) {
+			pthread_mutex_unlock(&st->lock);
+			return false;
+		}
+		st->buf = b;
+		st->cap = cap;
+	}
+	memcpy(st->buf + st->len, data, len);
+	st->len += len;
+	pthread_mutex_unlock(&st->lock);
+	server_t *s = st->server;
+	pthread_mutex_lock(&s->lock);
+	if (!st->queued) {
+		st->queued = true;
+		st->next_pending = s->pending;
+		s->pending = st;
+	}
+	pthread_mutex_unlock(&s->lock);
+	lws_cancel_service(s->ctx);
+	return true;
+}
+
+static void stream_free(struct http_stream *st)
+{
+	if (!st)
+		return;
+	server_t *s = st->server;
+	pthread_mutex_lock(&s->lock);
+	for (struct http_stream **p = &s->pending; *p; p = &(*p)->next_pending)
+		if (*p == st) {
+			*p = st->next_pending;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_destroy(&st->lock);
+	free(st->buf);
+	free(st->out);
+	free(st);
+}
+
+static void job_free(workers_job *job)
+{
+	if (job)
+		stream_free(job->resp.stream);
+	workers_job_free(job);
+}
+
 /* Marks c as having an answer to write and asks for a writable callback. */
 static void start_responding(conn_t *c)
 {
@@ -169,6 +257,13 @@ static void dispatch(server_t *s, conn_t *c)
 	}
 	job->owner = c;
 	c->state = CONN_DISPATCHED;
+	struct http_stream *st = calloc(1, sizeof *st);
+	if (st) {
+		pthread_mutex_init(&st->lock, NULL);
+		st->server = s;
+		st->job = job;
+		job->resp.stream = st;
+	}
 	workers_submit(s->workers, job);
 }
 
@@ -286,7 +381,7 @@ static void end_request(conn_t *c)
 {
 	if (c->state == CONN_RESPONDING)
 		server_of(c->wsi)->responding--;
-	workers_job_free(c->job);
+	job_free(c->job);
 	c->job = NULL;
 	free(c->body);
 	c->body = NULL;
@@ -294,13 +389,13 @@ static void end_request(conn_t *c)
 	c->state = CONN_IDLE;
 }
 
-static int write_headers(conn_t *c, struct lws *wsi)
+static int write_headers(conn_t *c, struct lws *wsi, bool streamed)
 {
 	http_response *resp = &c->job->resp;
 	unsigned char buf[LWS_PRE + 8192];
 	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
 	if (lws_add_http_common_headers(wsi, (unsigned)resp->status, resp->content_type ? resp->content_type : "text/plain",
-					resp->body_len, &p, end))
+					streamed ? LWS_ILLEGAL_HTTP_CONTENT_LEN : resp->body_len, &p, end))
 		return -1;
 	const char *rid = c->job->req.request_id;
 	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:", (const unsigned char *)rid,
@@ -322,14 +417,92 @@ static int write_headers(conn_t *c, struct lws *wsi)
 	return 0;
 }
 
+/* Writes what a streaming worker has sent so far: the headers, then the body
+ * in chunks. Returns -1 to close, 0 to continue. */
+static int stream_writable(conn_t *c, struct lws *wsi)
+{
+	struct http_stream *st = c->job->resp.stream;
+	if (!st->head_sent) {
+		c->close_after = true; /* no Content-Length: the end of the body is the end of the connection */
+		if (write_headers(c, wsi, true))
+			return -1;
+		st->head_sent = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (st->out_sent == st->out_len) {
+		free(st->out);
+		pthread_mutex_lock(&st->lock);
+		st->out = st->buf;
+		st->out_len = st->len;
+		st->buf = NULL;
+		st->len = st->cap = 0;
+		pthread_mutex_unlock(&st->lock);
+		st->out_sent = 0;
+	}
+	size_t n = st->out_len - st->out_sent;
+	if (n == 0)
+		return 0;
+	if (n > WRITE_CHUNK)
+		n = WRITE_CHUNK;
+	unsigned char buf[LWS_PRE + WRITE_CHUNK];
+	memcpy(buf + LWS_PRE, st->out + st->out_sent, n);
+	if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	st->out_sent += n;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* A streamed job is done: what is left (taken, queued, resp->body) becomes
+ * the rest of the body, written like any answer after headers already sent. */
+static void stream_finish(conn_t *c)
+{
+	struct http_stream *st = c->job->resp.stream;
+	if (!st || !st->started)
+		return;
+	http_response *resp = &c->job->resp;
+	size_t rest = (st->out_len - st->out_sent) + st->len + resp->body_len;
+	char *body = arena_alloc(c->job->arena, rest + 1);
+	size_t off = 0;
+	memcpy(body + off, st->out + st->out_sent, st->out_len - st->out_sent);
+	off += st->out_len - st->out_sent;
+	if (st->len)
+		memcpy(body + off, st->buf, st->len);
+	off += st->len;
+	if (resp->body_len)
+		memcpy(body + off, resp->body, resp->body_len);
+	body[rest] = '\0';
+	resp->body = body;
+	resp->body_len = rest;
+	st->out_sent = st->out_len;
+	st->len = 0;
+	if (st->head_sent) {
+		c->headers_sent = true;
+		c->close_after = true;
+		if (!rest) {
+			/* lws needs bytes to finish on: an empty SSE comment line does. */
+			resp->body = ":\n\n";
+			resp->body_len = 3;
+		}
+	}
+}
+
 /* Writes the response in chunks; returns -1 to close, 0 to continue. */
 static int on_writable(conn_t *c, struct lws *wsi)
 {
+	if (c->state == CONN_DISPATCHED && c->job && c->job->resp.stream) {
+		struct http_stream *st = c->job->resp.stream;
+		pthread_mutex_lock(&st->lock);
+		bool started = st->started;
+		pthread_mutex_unlock(&st->lock);
+		return started ? stream_writable(c, wsi) : 0;
+	}
 	if (c->state != CONN_RESPONDING || !c->job)
 		return 0;
 	http_response *resp = &c->job->resp;
 	if (!c->headers_sent) {
-		if (write_headers(c, wsi))
+		if (write_headers(c, wsi, false))
 			return -1;
 		if (resp->body_len > 0 && strcmp(c->job->req.method ? c->job->req.method : "", "HEAD")) {
 			lws_callback_on_writable(wsi);
@@ -364,12 +537,29 @@ static void on_jobs_done(server_t *s)
 	while (job) {
 		workers_job *next = job->next;
 		if (job->orphaned) {
-			workers_job_free(job);
+			job_free(job);
 		} else {
+			stream_finish(job->owner);
 			start_responding(job->owner);
 		}
 		job = next;
 	}
+}
+
+/* Streams with new output: ask their connections for a writable callback. */
+static void on_streams(server_t *s)
+{
+	pthread_mutex_lock(&s->lock);
+	struct http_stream *st = s->pending;
+	s->pending = NULL;
+	for (struct http_stream *n; st; st = n) {
+		n = st->next_pending;
+		st->queued = false;
+		st->next_pending = NULL;
+		if (!st->job->orphaned)
+			lws_callback_on_writable(((conn_t *)st->job->owner)->wsi);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -398,8 +588,10 @@ static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void
 		return on_writable(c, wsi);
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		s = server_of(wsi);
-		if (s && s->workers)
+		if (s && s->workers) {
+			on_streams(s);
 			on_jobs_done(s);
+		}
 		return 0;
 	case LWS_CALLBACK_CLOSED_HTTP:
 		if (c && c->job) {
@@ -435,6 +627,7 @@ int http_serve(const http_config *cfg, const http_app *app)
 	};
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
 	server_t s = { .cfg = cfg };
+	pthread_mutex_init(&s.lock, NULL);
 	struct lws_context_creation_info info;
 	memset(&info, 0, sizeof info);
 	info.port = cfg->port;

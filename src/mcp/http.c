@@ -4,9 +4,13 @@
 #include "store/sessions.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* Transport errors carry a JSON-RPC error body (id null), as MCP SDKs expect. */
 static void fail(const http_request *req, http_response *resp, int status, int code, const char *message)
@@ -74,6 +78,15 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 {
 	err_t err = { 0 };
 	const char *auth = req->authorization;
+#ifdef WT_TEST_BUILD
+	/* Test builds only (make test-conformance): the conformance suite sends
+	 * no credentials, so a request without any acts with the token in
+	 * WT_TEST_MCP_TOKEN, through the same bearer check as any other. The
+	 * production binary is compiled without this. */
+	const char *test_token = getenv("WT_TEST_MCP_TOKEN");
+	if (!auth && test_token && *test_token)
+		auth = arena_sprintf(req->arena, "Bearer %s", test_token);
+#endif
 	if (auth && !strncasecmp(auth, "Bearer ", 7) && auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err)) {
 		resp->log_user = arena_strdup(req->arena, actor->user_id);
 		return true;
@@ -105,16 +118,146 @@ static bool accepts(const char *accept, const char *type)
 
 typedef struct {
 	json_t *queued; /* notifications sent during the request, in order */
+	const http_request *req;
+	http_response *resp;
+	const char *session_id;
+	bool streaming; /* the SSE answer has started (a request went to the client) */
 } collector;
+
+static void sse_write(collector *col, json_t *msg)
+{
+	char *text = json_dumps(msg, JSON_COMPACT);
+	char *ev = arena_sprintf(col->req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
+	free(text);
+	http_stream_write(col->resp, ev, strlen(ev));
+}
 
 static void collect(void *ctx, json_t *msg)
 {
-	json_array_append_new(((collector *)ctx)->queued, msg);
+	collector *col = ctx;
+	if (col->streaming) {
+		sse_write(col, msg);
+		json_decref(msg);
+		return;
+	}
+	json_array_append_new(col->queued, msg);
+}
+
+/* Requests to the client wait here for the answer the client POSTs back.
+ * The answer must reach this instance: behind several instances the load
+ * balancer must keep a session on one (sessions themselves work anywhere). */
+enum { MAX_WAITERS = 64, CLIENT_ANSWER_SECONDS = 60 };
+typedef struct {
+	bool used, answered;
+	char session[65], id[32];
+	json_t *answer; /* the whole response message */
+} waiter_t;
+static waiter_t waiters[MAX_WAITERS];
+static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t waiters_cond = PTHREAD_COND_INITIALIZER;
+static unsigned long next_request;
+
+static bool deliver(const char *session, json_t *id, json_t *message)
+{
+	if (!json_is_string(id))
+		return false;
+	bool found = false;
+	pthread_mutex_lock(&waiters_lock);
+	for (int i = 0; i < MAX_WAITERS && !found; i++)
+		if (waiters[i].used && !waiters[i].answered && !strcmp(waiters[i].session, session) &&
+		    !strcmp(waiters[i].id, json_string_value(id))) {
+			waiters[i].answer = json_incref(message);
+			waiters[i].answered = found = true;
+		}
+	pthread_cond_broadcast(&waiters_cond);
+	pthread_mutex_unlock(&waiters_lock);
+	return found;
+}
+
+/* mcp_request_fn over Streamable HTTP: turns the answer into an SSE stream
+ * (notifications so far first), sends the request on it and waits. */
+static json_t *client_request(void *ctx, const char *method, json_t *params, err_t *err)
+{
+	collector *col = ctx;
+	if (!col->session_id || !col->resp->stream) {
+		json_decref(params);
+		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request", "this request cannot carry a request to the client");
+		return NULL;
+	}
+	if (!col->streaming) {
+		col->resp->status = 200;
+		col->resp->content_type = "text/event-stream";
+		http_response_header(col->req->arena, col->resp, "cache-control", "no-cache");
+		if (!http_stream_start(col->resp)) {
+			json_decref(params);
+			err_set(err, ERR_UNAVAILABLE, "transport_cannot_request", "this server cannot stream");
+			return NULL;
+		}
+		col->streaming = true;
+		size_t i;
+		json_t *m;
+		json_array_foreach(col->queued, i, m)
+			sse_write(col, m);
+		json_array_clear(col->queued);
+	}
+	int slot = -1;
+	char id[32];
+	pthread_mutex_lock(&waiters_lock);
+	for (int i = 0; i < MAX_WAITERS && slot < 0; i++)
+		if (!waiters[i].used)
+			slot = i;
+	if (slot >= 0) {
+		snprintf(id, sizeof id, "wt-%lu", ++next_request);
+		waiters[slot] = (waiter_t){ .used = true };
+		snprintf(waiters[slot].session, sizeof waiters[slot].session, "%s", col->session_id);
+		snprintf(waiters[slot].id, sizeof waiters[slot].id, "%s", id);
+	}
+	pthread_mutex_unlock(&waiters_lock);
+	if (slot < 0) {
+		json_decref(params);
+		err_set(err, ERR_UNAVAILABLE, "too_many_requests", "too many requests to clients are waiting");
+		return NULL;
+	}
+	json_t *req = json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", id, "method", method, "params", params);
+	sse_write(col, req);
+	json_decref(req);
+
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += CLIENT_ANSWER_SECONDS;
+	pthread_mutex_lock(&waiters_lock);
+	int rc = 0;
+	while (!waiters[slot].answered && rc != ETIMEDOUT)
+		rc = pthread_cond_timedwait(&waiters_cond, &waiters_lock, &until);
+	json_t *answer = waiters[slot].answer;
+	waiters[slot] = (waiter_t){ 0 };
+	pthread_mutex_unlock(&waiters_lock);
+	if (!answer) {
+		err_set(err, ERR_UNAVAILABLE, "client_timeout", "the client did not answer %s in %d s", method,
+			CLIENT_ANSWER_SECONDS);
+		return NULL;
+	}
+	json_t *result = json_incref(json_object_get(answer, "result"));
+	if (!result) {
+		const char *msg = json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
+		err_set(err, ERR_VALIDATION, "client_error", "the client refused %s: %s", method, msg ? msg : "no reason");
+	}
+	json_decref(answer);
+	return result;
 }
 
 /* The answer: plain JSON, or an SSE stream when notifications go first. */
-static void respond(const http_request *req, http_response *resp, json_t *queued, json_t *reply)
+static void respond(const http_request *req, http_response *resp, json_t *queued, json_t *reply, bool streaming)
 {
+	if (streaming) {
+		/* The stream is open: the rest of it follows what was sent. */
+		char *text = json_dumps(reply, JSON_COMPACT);
+		json_decref(reply);
+		resp->body = arena_sprintf(req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
+		resp->body_len = strlen(resp->body);
+		free(text);
+		return;
+	}
 	if (json_array_size(queued) == 0) {
 		http_response_json(req->arena, resp, 200, reply);
 		return;
@@ -166,7 +309,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	mcp_session s = { 0 };
 	mcp_session_clear(&s);
 	if (!init) {
-		session_row row;
+		session_row row = { 0 };
 		bool found = false;
 		if (!req->mcp_session_id) {
 			fail(req, resp, 400, -32000, "Bad Request: Mcp-Session-Id header is required (send initialize first)");
@@ -181,19 +324,33 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 			goto done;
 		}
 		snprintf(s.protocol_version, sizeof s.protocol_version, "%s", row.protocol_version);
+		s.client_capabilities = row.client_capabilities;
+		s.subscriptions = row.subscriptions;
 		int level = mcp_log_level(row.log_level);
 		s.log_level = level < 0 ? MCP_LOG_OFF : level;
 	}
-	collector col = { json_array() };
+	if (m.kind == JSONRPC_RESPONSE) {
+		/* An answer to a request we sent (sampling, elicitation). */
+		if (!deliver(req->mcp_session_id, m.id, m.root))
+			log_msg(LOG_WARN, "mcp: an answer to no waiting request of this session");
+		resp->status = 202;
+		resp->body = "";
+		resp->body_len = 0;
+		goto done;
+	}
+	collector col = { json_array(), req, resp, init ? NULL : req->mcp_session_id, false };
 	core_ctx core = { env->db, actor };
-	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col };
+	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col,
+			  .request = client_request, .request_ctx = &col };
 	json_t *reply = mcp_handle(&call, &s, &m);
 	if (init && reply && json_object_get(reply, "result")) {
 		char id[65];
 		char *info = s.client_info ? json_dumps(s.client_info, JSON_COMPACT) : NULL;
-		bool ok = new_session_id(id) &&
-			  sessions_create(env->db, id, actor->workspace_id, actor->user_id, s.protocol_version, info, &err);
+		char *caps = json_is_object(s.client_capabilities) ? json_dumps(s.client_capabilities, JSON_COMPACT) : NULL;
+		bool ok = new_session_id(id) && sessions_create(env->db, id, actor->workspace_id, actor->user_id,
+								s.protocol_version, info, caps, &err);
 		free(info);
+		free(caps);
 		if (!ok) {
 			json_decref(reply);
 			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not open a session", NULL);
@@ -205,8 +362,17 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 		json_decref(reply);
 		reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the level", NULL);
 	}
+	if (s.subscriptions_changed) {
+		char *uris = json_dumps(s.subscriptions, JSON_COMPACT);
+		bool ok = uris && sessions_set_subscriptions(env->db, req->mcp_session_id, uris, &err);
+		free(uris);
+		if (!ok) {
+			json_decref(reply);
+			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the subscription", NULL);
+		}
+	}
 	if (reply) {
-		respond(req, resp, col.queued, reply);
+		respond(req, resp, col.queued, reply, col.streaming);
 	} else {
 		resp->status = 202;
 		resp->body = "";

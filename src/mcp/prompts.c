@@ -7,14 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_COMPLETIONS = 100 }; /* the most MCP lets a completion return */
+enum { MAX_COMPLETIONS = 100, /* the most MCP lets a completion return */
+       MAX_REGISTERED = 32 };
 
 static json_t *prompts; /* array of the parsed files, loaded once */
 static pthread_once_t loaded = PTHREAD_ONCE_INIT;
+static bool in_use;
+
+/* Prompts added by mcp_prompts_register, before the files. */
+static struct {
+	json_t *def;
+	mcp_prompt_fn fn;
+} registered[MAX_REGISTERED];
+static size_t nregistered;
+
+bool mcp_prompts_register(json_t *def, mcp_prompt_fn fn)
+{
+	if (in_use || !fn || nregistered >= MAX_REGISTERED || !json_is_string(json_object_get(def, "name"))) {
+		json_decref(def);
+		return false;
+	}
+	registered[nregistered].def = def;
+	registered[nregistered++].fn = fn;
+	return true;
+}
+
+static mcp_prompt_fn fn_of(json_t *p)
+{
+	for (size_t i = 0; i < nregistered; i++)
+		if (registered[i].def == p)
+			return registered[i].fn;
+	return NULL;
+}
 
 static void load(void)
 {
+	in_use = true;
 	prompts = json_array();
+	for (size_t i = 0; i < nregistered; i++)
+		json_array_append(prompts, registered[i].def);
 	for (const embedded_file *f = embedded_prompts; f->name; f++) {
 		json_error_t jerr;
 		json_t *p = json_loads(f->text, 0, &jerr);
@@ -51,7 +82,7 @@ json_t *mcp_prompts_list(void)
 			json_array_append_new(args, json_pack("{s:O, s:O, s:b}", "name", json_object_get(a, "name"), "description",
 							      json_object_get(a, "description"), "required",
 							      json_is_true(json_object_get(a, "required"))));
-		json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:o}", "name", json_object_get(p, "name"), "title",
+		json_array_append_new(out, json_pack("{s:O, s:O*, s:O, s:o}", "name", json_object_get(p, "name"), "title",
 						     json_object_get(p, "title"), "description",
 						     json_object_get(p, "description"), "arguments", args));
 	}
@@ -90,6 +121,13 @@ json_t *mcp_prompts_get(const char *name, json_t *arguments, char *errbuf, size_
 			snprintf(errbuf, errlen, "Invalid params: prompt '%s' needs the argument '%s'", name, an);
 			return NULL;
 		}
+	}
+	mcp_prompt_fn fn = fn_of(p);
+	if (fn) {
+		json_t *empty = arguments ? NULL : json_object();
+		json_t *r = fn(arguments ? arguments : empty, errbuf, errlen);
+		json_decref(empty);
+		return r;
 	}
 	const char *t = json_string_value(json_object_get(p, "template"));
 	char *text = NULL;

@@ -6,6 +6,16 @@
 #include "core/ctx.h"
 #include <jansson.h>
 
+/* A prompt answered by code rather than a template: gets the checked
+ * arguments (an object) and answers the GetPromptResult {description?,
+ * messages: [{role, content}]} (new reference), or NULL with a message in
+ * errbuf (invalid params). */
+typedef json_t *(*mcp_prompt_fn)(json_t *arguments, char *errbuf, size_t errlen);
+/* Adds a prompt before first use (test builds register fixtures this way):
+ * def is {name, title?, description, arguments?: [{name, description, required}]},
+ * stolen. false when the prompts are already in use or the table is full. */
+bool mcp_prompts_register(json_t *def, mcp_prompt_fn fn);
+
 /* prompts/list result: {prompts: [{name, title, description, arguments}]}. */
 json_t *mcp_prompts_list(void);
 /* prompts/get result {description, messages}; NULL with a message in errbuf

@@ -1,6 +1,7 @@
 #include "mcp/server.h"
 #include "ai/tools.h"
 #include "mcp/prompts.h"
+#include "mcp/resources.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include <stdio.h>
@@ -37,6 +38,8 @@ const char *mcp_log_level_name(int level)
 void mcp_session_clear(mcp_session *s)
 {
 	json_decref(s->client_info);
+	json_decref(s->client_capabilities);
+	json_decref(s->subscriptions);
 	memset(s, 0, sizeof *s);
 	s->log_level = MCP_LOG_OFF;
 }
@@ -72,6 +75,8 @@ static json_t *initialize(mcp_session *s, const jsonrpc_msg *m)
 	snprintf(s->protocol_version, sizeof s->protocol_version, "%s", mcp_version_supported(asked) ? asked : VERSIONS[0]);
 	json_decref(s->client_info);
 	s->client_info = json_incref(json_object_get(m->params, "clientInfo"));
+	json_decref(s->client_capabilities);
+	s->client_capabilities = json_incref(json_object_get(m->params, "capabilities"));
 	json_t *result = json_pack(
 		"{s:s, s:{s:{s:b}, s:{s:b}, s:{}, s:{}}, s:{s:s, s:s, s:s}, s:s}", "protocolVersion", s->protocol_version,
 		"capabilities", "tools", "listChanged", 0, "prompts", "listChanged", 0, "completions", "logging",
@@ -80,6 +85,10 @@ static json_t *initialize(mcp_session *s, const jsonrpc_msg *m)
 		"(log_time_entry, start_timer, stop_timer, submit/approve/reject_timesheet, convert_time_to_invoice_lines) "
 		"change nothing: they return requires_confirmation with a summary to show the user and a "
 		"confirmation_token the user's client redeems at POST /api/v1/ai/confirm.");
+	/* Resources are offered only when some are registered (none in production). */
+	if (mcp_resources_any())
+		json_object_set_new(json_object_get(result, "capabilities"), "resources",
+				    json_pack("{s:b, s:b}", "subscribe", 1, "listChanged", 0));
 	return jsonrpc_result(m->id, result);
 }
 
@@ -122,14 +131,61 @@ static json_t *tools_list(mcp_call *call, const jsonrpc_msg *m)
 	return jsonrpc_result(m->id, result);
 }
 
-static void progress(mcp_call *call, json_t *token, int done, const char *message)
+/* What a running tool can reach of its caller (ai_client hooks). */
+typedef struct {
+	mcp_call *call;
+	mcp_session *s;
+	json_t *token;     /* progressToken, or NULL */
+	bool reported;     /* the tool sent progress itself */
+} tool_ctx;
+
+static void progress(mcp_call *call, json_t *token, double done, double total, const char *message)
 {
 	if (!token || !call->notify)
 		return;
-	call->notify(call->notify_ctx,
-		     jsonrpc_notification("notifications/progress", json_pack("{s:O, s:i, s:i, s:s}", "progressToken", token,
-									    "progress", done, "total", 1, "message",
-									    message)));
+	json_t *p = json_pack("{s:O, s:f, s:f}", "progressToken", token, "progress", done, "total", total);
+	/* Whole numbers go out as integers, as clients print them. */
+	if (done == (double)(json_int_t)done)
+		json_object_set_new(p, "progress", json_integer((json_int_t)done));
+	if (total == (double)(json_int_t)total)
+		json_object_set_new(p, "total", json_integer((json_int_t)total));
+	if (message)
+		json_object_set_new(p, "message", json_string(message));
+	call->notify(call->notify_ctx, jsonrpc_notification("notifications/progress", p));
+}
+
+static void tool_log(void *ctx, int level, json_t *data)
+{
+	tool_ctx *t = ctx;
+	log_to_client(t->call, t->s, level, data);
+}
+
+static void tool_progress(void *ctx, double done, double total, const char *message)
+{
+	tool_ctx *t = ctx;
+	t->reported = true;
+	progress(t->call, t->token, done, total, message);
+}
+
+static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t *err)
+{
+	tool_ctx *t = ctx;
+	json_t *caps = json_object_get(t->s->client_capabilities, !strcmp(method, "sampling/createMessage") ? "sampling"
+										: !strcmp(method, "elicitation/create") ? "elicitation"
+										: method);
+	if (!json_is_object(caps)) {
+		json_decref(params);
+		err_set(err, ERR_VALIDATION, "client_capability_missing",
+			"the client did not declare the capability %s needs", method);
+		return NULL;
+	}
+	if (!t->call->request) {
+		json_decref(params);
+		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request",
+			"this transport cannot send requests to the client");
+		return NULL;
+	}
+	return t->call->request(t->call->request_ctx, method, params, err);
 }
 
 static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
@@ -145,8 +201,9 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		token = NULL;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	progress(call, token, 0, "started");
-	ai_env env = { call->core, call->confirm, time(NULL) };
+	tool_ctx tc = { call, s, token, false };
+	ai_client client = { tool_log, tool_progress, tool_request, &tc };
+	ai_env env = { call->core, call->confirm, time(NULL), &client };
 	err_t err = { 0 };
 	json_t *result = ai_tools_call(&env, name, json_is_object(args) ? args : NULL, &err);
 	if (!result) {
@@ -155,7 +212,9 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return invalid_params(m, msg);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	progress(call, token, 1, "done");
+	/* Progress must increase: a tool that reported its own gets no closing one. */
+	if (!tc.reported)
+		progress(call, token, 1, 1, "done");
 	bool failed = json_is_true(json_object_get(result, "isError"));
 	log_to_client(call, s, failed ? 3 : 1,
 		      json_pack("{s:s, s:s, s:b, s:f}", "event", "tool_call", "tool", name, "isError", failed, "duration_ms",
@@ -191,6 +250,60 @@ static json_t *complete(mcp_call *call, const jsonrpc_msg *m)
 		return invalid_params(m, "Invalid params: no such prompt");
 	log_msg(LOG_ERROR, "completion: %s: %s", err.code, err.message);
 	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
+}
+
+/* MCP's code for a URI no resource answers to. */
+enum { MCP_RESOURCE_NOT_FOUND = -32002 };
+
+static json_t *resource_not_found(const jsonrpc_msg *m, const char *uri)
+{
+	return jsonrpc_error(m->id, MCP_RESOURCE_NOT_FOUND, "Resource not found",
+			     json_pack("{s:s}", "uri", uri ? uri : ""));
+}
+
+static json_t *resources_read(const jsonrpc_msg *m)
+{
+	const char *uri = param(m, "uri");
+	if (!uri)
+		return invalid_params(m, "Invalid params: resources/read needs uri");
+	err_t err = { 0 };
+	json_t *r = mcp_resources_read(uri, &err);
+	if (r)
+		return jsonrpc_result(m->id, r);
+	if (err.kind == ERR_NOT_FOUND)
+		return resource_not_found(m, uri);
+	log_msg(LOG_ERROR, "resources/read %s: %s: %s", uri, err.code, err.message);
+	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
+}
+
+/* resources/subscribe and unsubscribe: the session remembers the URIs (the
+ * transport persists them); nothing registered here changes yet, so no
+ * notifications/resources/updated is ever due. */
+static json_t *subscribe(mcp_session *s, const jsonrpc_msg *m, bool on)
+{
+	const char *uri = param(m, "uri");
+	if (!uri)
+		return invalid_params(m, "Invalid params: needs uri");
+	if (on && !mcp_resources_exists(uri))
+		return resource_not_found(m, uri);
+	if (!s->subscriptions)
+		s->subscriptions = json_array();
+	size_t i;
+	json_t *v;
+	json_array_foreach(s->subscriptions, i, v)
+		if (!strcmp(json_string_value(v), uri))
+			break;
+	bool listed = i < json_array_size(s->subscriptions);
+	if (on && !listed) {
+		if (json_array_size(s->subscriptions) >= MCP_MAX_SUBSCRIPTIONS)
+			return invalid_params(m, "Invalid params: too many subscriptions in this session");
+		json_array_append_new(s->subscriptions, json_string(uri));
+		s->subscriptions_changed = true;
+	} else if (!on && listed) {
+		json_array_remove(s->subscriptions, i);
+		s->subscriptions_changed = true;
+	}
+	return jsonrpc_result(m->id, NULL);
 }
 
 static json_t *set_level(mcp_session *s, const jsonrpc_msg *m)
@@ -241,6 +354,18 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return complete(call, m);
 	if (!strcmp(method, "logging/setLevel"))
 		return set_level(s, m);
+	if (mcp_resources_any()) {
+		if (!strcmp(method, "resources/list"))
+			return jsonrpc_result(m->id, mcp_resources_list());
+		if (!strcmp(method, "resources/templates/list"))
+			return jsonrpc_result(m->id, mcp_resources_templates_list());
+		if (!strcmp(method, "resources/read"))
+			return resources_read(m);
+		if (!strcmp(method, "resources/subscribe"))
+			return subscribe(s, m, true);
+		if (!strcmp(method, "resources/unsubscribe"))
+			return subscribe(s, m, false);
+	}
 	char msg[200];
 	snprintf(msg, sizeof msg, "Method not found: %.150s", method);
 	return jsonrpc_error(m->id, JSONRPC_METHOD_NOT_FOUND, msg, NULL);

@@ -21,10 +21,17 @@ typedef struct {
 	int log_level;             /* index into the syslog levels, debug = 0; MCP_LOG_OFF */
 	bool log_level_changed;    /* set by logging/setLevel: the transport persists it */
 	json_t *client_info;       /* from initialize (owned), or NULL */
+	json_t *client_capabilities; /* from initialize (owned), or NULL */
+	json_t *subscriptions;     /* resources/subscribe URIs, an array (owned); NULL for none */
+	bool subscriptions_changed; /* set by resources/(un)subscribe: the transport persists it */
 } mcp_session;
 
 /* Sends a notification (stolen) to the client, during the request at hand. */
 typedef void (*mcp_notify_fn)(void *ctx, json_t *notification);
+/* Sends a request (method, params stolen) to the client during the request at
+ * hand and waits for its answer: the result (new reference), or NULL with err
+ * set (an error answer, a timeout, the client gone). */
+typedef json_t *(*mcp_request_fn)(void *ctx, const char *method, json_t *params, err_t *err);
 
 typedef struct {
 	core_ctx *core;              /* the authenticated caller */
@@ -32,7 +39,12 @@ typedef struct {
 	mcp_notify_fn notify;
 	void *notify_ctx;
 	long page_size;              /* tools/list page; MCP_PAGE_SIZE when 0 */
+	mcp_request_fn request;      /* NULL when the transport cannot ask the client */
+	void *request_ctx;
 } mcp_call;
+
+/* What resources/subscribe tracks at most per session. */
+enum { MCP_MAX_SUBSCRIPTIONS = 100 };
 
 /* Handles one valid message (not JSONRPC_INVALID). Returns the response to
  * send (new reference), or NULL when none is due (notifications, responses). */

@@ -2,23 +2,24 @@
 #include <stdio.h>
 
 bool sessions_create(db_t *db, const char *id, const char *workspace_id, const char *user_id, const char *version,
-		     const char *client_info, err_t *err)
+		     const char *client_info, const char *capabilities, err_t *err)
 {
 	return db_exec(db, err,
-		       "INSERT INTO mcp_sessions (id, workspace_id, user_id, protocol_version, client_info)"
-		       " VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '{}'))",
-		       5, id, workspace_id, user_id, version, client_info);
+		       "INSERT INTO mcp_sessions (id, workspace_id, user_id, protocol_version, client_info, client_capabilities)"
+		       " VALUES ($1, $2, $3, $4, coalesce($5::jsonb, '{}'), coalesce($6::jsonb, '{}'))",
+		       6, id, workspace_id, user_id, version, client_info, capabilities);
 }
 
 bool sessions_load(db_t *db, const char *id, const char *user_id, session_row *row, bool *found, err_t *err)
 {
 	/* last_seen_at moves at most once a minute: a busy session is not a write per message. */
 	PGresult *r = db_query(db, err,
-			       "WITH s AS (SELECT id, protocol_version, log_level, last_seen_at FROM mcp_sessions"
+			       "WITH s AS (SELECT id, protocol_version, log_level, client_capabilities, subscriptions,"
+			       "  last_seen_at FROM mcp_sessions"
 			       "  WHERE id = $1 AND user_id = $2 AND ended_at IS NULL),"
 			       " t AS (UPDATE mcp_sessions m SET last_seen_at = now() FROM s"
 			       "  WHERE m.id = s.id AND s.last_seen_at < now() - interval '1 minute')"
-			       " SELECT protocol_version, log_level FROM s",
+			       " SELECT protocol_version, log_level, client_capabilities::text, subscriptions::text FROM s",
 			       2, id, user_id);
 	if (!r)
 		return false;
@@ -26,6 +27,8 @@ bool sessions_load(db_t *db, const char *id, const char *user_id, session_row *r
 	if (*found) {
 		snprintf(row->protocol_version, sizeof row->protocol_version, "%s", PQgetvalue(r, 0, 0));
 		snprintf(row->log_level, sizeof row->log_level, "%s", PQgetvalue(r, 0, 1));
+		row->client_capabilities = json_loads(PQgetvalue(r, 0, 2), 0, NULL);
+		row->subscriptions = json_loads(PQgetvalue(r, 0, 3), 0, NULL);
 	}
 	PQclear(r);
 	return true;
@@ -34,6 +37,11 @@ bool sessions_load(db_t *db, const char *id, const char *user_id, session_row *r
 bool sessions_set_level(db_t *db, const char *id, const char *level, err_t *err)
 {
 	return db_exec(db, err, "UPDATE mcp_sessions SET log_level = $2 WHERE id = $1", 2, id, level);
+}
+
+bool sessions_set_subscriptions(db_t *db, const char *id, const char *uris, err_t *err)
+{
+	return db_exec(db, err, "UPDATE mcp_sessions SET subscriptions = $2::jsonb WHERE id = $1", 2, id, uris);
 }
 
 bool sessions_end(db_t *db, const char *id, const char *user_id, bool *found, err_t *err)

@@ -1,0 +1,344 @@
+#define _GNU_SOURCE /* asprintf */
+#include "mcp/fixtures.h"
+#ifdef WT_TEST_BUILD
+#include "ai/tools.h"
+#include "mcp/prompts.h"
+#include "mcp/resources.h"
+#include "util/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A 1x1 red PNG and a 1 ms silent 8 kHz WAV. */
+#define PNG_B64 "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC"
+#define WAV_B64 "UklGRiwAAABXQVZFZm10IBAAAAABAAEAQB8AAEAfAAABAAgAZGF0YQgAAACAgICAgICAgA=="
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&t, NULL);
+}
+
+static json_t *content(json_t *items)
+{
+	return json_pack("{s:o}", "content", items);
+}
+
+static json_t *text(const char *t)
+{
+	return json_pack("{s:s, s:s}", "type", "text", "text", t);
+}
+
+static json_t *simple_text(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return content(json_pack("[o]", text("This is a simple text response for testing.")));
+}
+
+static json_t *image_content(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return content(json_pack("[{s:s, s:s, s:s}]", "type", "image", "data", PNG_B64, "mimeType", "image/png"));
+}
+
+static json_t *audio_content(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return content(json_pack("[{s:s, s:s, s:s}]", "type", "audio", "data", WAV_B64, "mimeType", "audio/wav"));
+}
+
+static json_t *embedded_resource(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return content(json_pack("[{s:s, s:{s:s, s:s, s:s}}]", "type", "resource", "resource", "uri",
+				 "test://embedded-resource", "mimeType", "text/plain", "text",
+				 "This is an embedded resource content."));
+}
+
+static json_t *multiple_content_types(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return content(json_pack("[o, {s:s, s:s, s:s}, {s:s, s:{s:s, s:s, s:s}}]", text("Multiple content types test:"),
+				 "type", "image", "data", PNG_B64, "mimeType", "image/png", "type", "resource",
+				 "resource", "uri", "test://mixed-content-resource", "mimeType", "application/json",
+				 "text", "{\"test\":\"data\",\"value\":123}"));
+}
+
+static void client_log(const ai_env *env, const char *message)
+{
+	if (env->client && env->client->log)
+		env->client->log(env->client->ctx, 1 /* info */, json_string(message));
+}
+
+static json_t *tool_with_logging(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args, (void)err;
+	client_log(env, "Tool execution started");
+	sleep_ms(50);
+	client_log(env, "Tool processing data");
+	sleep_ms(50);
+	client_log(env, "Tool execution completed");
+	return content(json_pack("[o]", text("Tool with logging executed successfully")));
+}
+
+static json_t *tool_with_progress(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args, (void)err;
+	for (int i = 0; i <= 2; i++) {
+		if (i)
+			sleep_ms(50);
+		if (env->client && env->client->progress)
+			env->client->progress(env->client->ctx, 50.0 * i, 100, NULL);
+	}
+	return content(json_pack("[o]", text("Tool with progress executed successfully")));
+}
+
+static json_t *error_handling(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return json_pack("{s:b, s:[o]}", "isError", 1, "content",
+			 text("This tool intentionally returns an error for testing"));
+}
+
+/* Asks the client (sampling or elicitation); NULL with err when it cannot. */
+static json_t *ask(const ai_env *env, const char *method, json_t *params, err_t *err)
+{
+	if (!env->client || !env->client->request) {
+		json_decref(params);
+		err_set(err, ERR_VALIDATION, "client_capability_missing", "this caller cannot be asked for %s", method);
+		return NULL;
+	}
+	return env->client->request(env->client->ctx, method, params, err);
+}
+
+static json_t *sampling(const ai_env *env, json_t *args, err_t *err)
+{
+	json_t *r = ask(env, "sampling/createMessage",
+			json_pack("{s:[{s:s, s:{s:s, s:O}}], s:i}", "messages", "role", "user", "content", "type", "text",
+				  "text", json_object_get(args, "prompt"), "maxTokens", 100),
+			err);
+	if (!r)
+		return NULL;
+	const char *said = json_string_value(json_object_get(json_object_get(r, "content"), "text"));
+	char *t = NULL;
+	if (asprintf(&t, "LLM response: %s", said ? said : "") < 0)
+		abort();
+	json_decref(r);
+	json_t *out = content(json_pack("[o]", text(t)));
+	free(t);
+	return out;
+}
+
+static json_t *elicitation_result(json_t *r, const char *prefix)
+{
+	char *c = json_dumps(json_object_get(r, "content") ? json_object_get(r, "content") : json_null(),
+			     JSON_COMPACT | JSON_ENCODE_ANY);
+	const char *action = json_string_value(json_object_get(r, "action"));
+	char *t = NULL;
+	if (asprintf(&t, "%saction=%s, content=%s", prefix, action ? action : "?", c ? c : "null") < 0)
+		abort();
+	free(c);
+	json_decref(r);
+	json_t *out = content(json_pack("[o]", text(t)));
+	free(t);
+	return out;
+}
+
+static json_t *elicitation(const ai_env *env, json_t *args, err_t *err)
+{
+	json_t *r = ask(env, "elicitation/create",
+			json_pack("{s:O, s:{s:s, s:{s:{s:s, s:s}, s:{s:s, s:s}}, s:[s, s]}}", "message",
+				  json_object_get(args, "message"), "requestedSchema", "type", "object", "properties",
+				  "username", "type", "string", "description", "User's response", "email", "type",
+				  "string", "description", "User's email address", "required", "username", "email"),
+			err);
+	return r ? elicitation_result(r, "User response: ") : NULL;
+}
+
+static json_t *elicitation_defaults(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	json_t *schema = json_loads(
+		"{\"type\":\"object\",\"properties\":{"
+		"\"name\":{\"type\":\"string\",\"description\":\"User name\",\"default\":\"John Doe\"},"
+		"\"age\":{\"type\":\"integer\",\"description\":\"User age\",\"default\":30},"
+		"\"score\":{\"type\":\"number\",\"description\":\"User score\",\"default\":95.5},"
+		"\"status\":{\"type\":\"string\",\"description\":\"User status\",\"enum\":[\"active\",\"inactive\",\"pending\"],"
+		"\"default\":\"active\"},"
+		"\"verified\":{\"type\":\"boolean\",\"description\":\"Verification status\",\"default\":true}}}",
+		0, NULL);
+	json_t *r = ask(env, "elicitation/create",
+			json_pack("{s:s, s:o}", "message", "Please review and update the form fields with defaults",
+				  "requestedSchema", schema),
+			err);
+	return r ? elicitation_result(r, "Elicitation completed: ") : NULL;
+}
+
+static json_t *elicitation_enums(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)args;
+	json_t *schema = json_loads(
+		"{\"type\":\"object\",\"properties\":{"
+		"\"untitledSingle\":{\"type\":\"string\",\"description\":\"Untitled single-select\","
+		"\"enum\":[\"option1\",\"option2\",\"option3\"]},"
+		"\"titledSingle\":{\"type\":\"string\",\"description\":\"Titled single-select\",\"oneOf\":["
+		"{\"const\":\"value1\",\"title\":\"First Option\"},{\"const\":\"value2\",\"title\":\"Second Option\"},"
+		"{\"const\":\"value3\",\"title\":\"Third Option\"}]},"
+		"\"legacyEnum\":{\"type\":\"string\",\"description\":\"Legacy titled enum\","
+		"\"enum\":[\"opt1\",\"opt2\",\"opt3\"],\"enumNames\":[\"Option One\",\"Option Two\",\"Option Three\"]},"
+		"\"untitledMulti\":{\"type\":\"array\",\"description\":\"Untitled multi-select\","
+		"\"items\":{\"type\":\"string\",\"enum\":[\"option1\",\"option2\",\"option3\"]}},"
+		"\"titledMulti\":{\"type\":\"array\",\"description\":\"Titled multi-select\",\"items\":{\"anyOf\":["
+		"{\"const\":\"value1\",\"title\":\"First Choice\"},{\"const\":\"value2\",\"title\":\"Second Choice\"},"
+		"{\"const\":\"value3\",\"title\":\"Third Choice\"}]}}}}",
+		0, NULL);
+	json_t *r = ask(env, "elicitation/create",
+			json_pack("{s:s, s:o}", "message", "Please choose from the enum fields", "requestedSchema", schema),
+			err);
+	return r ? elicitation_result(r, "Elicitation completed: ") : NULL;
+}
+
+static void tool(const char *name, const char *description, const char *input_schema, ai_tool_fn fn)
+{
+	json_t *schema = json_loads(input_schema, 0, NULL);
+	json_t *def = json_pack("{s:s, s:s, s:o}", "name", name, "description", description, "inputSchema", schema);
+	if (!schema || !ai_tools_register_result(def, fn))
+		log_msg(LOG_ERROR, "fixture tool %s not registered", name);
+}
+
+#define NO_ARGS "{\"type\":\"object\",\"properties\":{}}"
+
+/* Prompts. */
+static json_t *message(json_t *c)
+{
+	return json_pack("{s:s, s:o}", "role", "user", "content", c);
+}
+
+static json_t *simple_prompt(json_t *args, char *errbuf, size_t errlen)
+{
+	(void)args, (void)errbuf, (void)errlen;
+	return json_pack("{s:[o]}", "messages", message(text("This is a simple prompt for testing.")));
+}
+
+static json_t *prompt_with_arguments(json_t *args, char *errbuf, size_t errlen)
+{
+	(void)errbuf, (void)errlen;
+	char *t = NULL;
+	if (asprintf(&t, "Prompt with arguments: arg1='%s', arg2='%s'", json_string_value(json_object_get(args, "arg1")),
+		     json_string_value(json_object_get(args, "arg2"))) < 0)
+		abort();
+	json_t *r = json_pack("{s:[o]}", "messages", message(text(t)));
+	free(t);
+	return r;
+}
+
+static json_t *prompt_with_embedded_resource(json_t *args, char *errbuf, size_t errlen)
+{
+	(void)errbuf, (void)errlen;
+	return json_pack("{s:[o, o]}", "messages",
+			 message(json_pack("{s:s, s:{s:O, s:s, s:s}}", "type", "resource", "resource", "uri",
+					   json_object_get(args, "resourceUri"), "mimeType", "text/plain", "text",
+					   "Embedded resource content for testing.")),
+			 message(text("Please process the embedded resource above.")));
+}
+
+static json_t *prompt_with_image(json_t *args, char *errbuf, size_t errlen)
+{
+	(void)args, (void)errbuf, (void)errlen;
+	return json_pack("{s:[o, o]}", "messages",
+			 message(json_pack("{s:s, s:s, s:s}", "type", "image", "data", PNG_B64, "mimeType", "image/png")),
+			 message(text("Please analyze the image above.")));
+}
+
+static void prompt(const char *def, mcp_prompt_fn fn)
+{
+	json_t *d = json_loads(def, 0, NULL);
+	if (!d || !mcp_prompts_register(d, fn))
+		log_msg(LOG_ERROR, "fixture prompt not registered: %s", def);
+}
+
+/* Resources. */
+static json_t *static_text(const char *uri, json_t *vars, err_t *err)
+{
+	(void)vars, (void)err;
+	return json_pack("[{s:s, s:s, s:s}]", "uri", uri, "mimeType", "text/plain", "text",
+			 !strcmp(uri, "test://static-text") ? "This is the content of the static text resource."
+							     : "This resource is watched for updates.");
+}
+
+static json_t *static_binary(const char *uri, json_t *vars, err_t *err)
+{
+	(void)vars, (void)err;
+	return json_pack("[{s:s, s:s, s:s}]", "uri", uri, "mimeType", "image/png", "blob", PNG_B64);
+}
+
+static json_t *template_data(const char *uri, json_t *vars, err_t *err)
+{
+	(void)err;
+	json_t *id = json_object_get(vars, "id");
+	char *data = NULL;
+	if (asprintf(&data, "Data for ID: %s", json_string_value(id)) < 0)
+		abort();
+	json_t *body = json_pack("{s:O, s:b, s:s}", "id", id, "templateTest", 1, "data", data);
+	free(data);
+	char *t = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	json_t *r = json_pack("[{s:s, s:s, s:s}]", "uri", uri, "mimeType", "application/json", "text", t);
+	free(t);
+	return r;
+}
+
+static void resource(const char *def, mcp_resource_fn fn)
+{
+	json_t *d = json_loads(def, 0, NULL);
+	if (!d || !mcp_resources_register(d, fn))
+		log_msg(LOG_ERROR, "fixture resource not registered: %s", def);
+}
+
+void mcp_fixtures_register(void)
+{
+	tool("test_simple_text", "Returns simple text content", NO_ARGS, simple_text);
+	tool("test_image_content", "Returns image content", NO_ARGS, image_content);
+	tool("test_audio_content", "Returns audio content", NO_ARGS, audio_content);
+	tool("test_embedded_resource", "Returns an embedded resource", NO_ARGS, embedded_resource);
+	tool("test_multiple_content_types", "Returns text, image and resource content", NO_ARGS, multiple_content_types);
+	tool("test_tool_with_logging", "Sends three log messages while it runs", NO_ARGS, tool_with_logging);
+	tool("test_tool_with_progress", "Reports progress 0, 50 and 100 of 100", NO_ARGS, tool_with_progress);
+	tool("test_error_handling", "Always answers an error result", NO_ARGS, error_handling);
+	tool("test_sampling", "Asks the client's LLM (sampling/createMessage)",
+	     "{\"type\":\"object\",\"properties\":{\"prompt\":{\"type\":\"string\",\"description\":\"The prompt to send\"}},"
+	     "\"required\":[\"prompt\"]}",
+	     sampling);
+	tool("test_elicitation", "Asks the user for input (elicitation/create)",
+	     "{\"type\":\"object\",\"properties\":{\"message\":{\"type\":\"string\",\"description\":\"The message to show\"}},"
+	     "\"required\":[\"message\"]}",
+	     elicitation);
+	tool("test_elicitation_sep1034_defaults", "Elicitation with defaults for every primitive type", NO_ARGS,
+	     elicitation_defaults);
+	tool("test_elicitation_sep1330_enums", "Elicitation with the five enum schema forms", NO_ARGS, elicitation_enums);
+
+	prompt("{\"name\":\"test_simple_prompt\",\"description\":\"A simple prompt without arguments\"}", simple_prompt);
+	prompt("{\"name\":\"test_prompt_with_arguments\",\"description\":\"A prompt with two arguments\",\"arguments\":["
+	       "{\"name\":\"arg1\",\"description\":\"First test argument\",\"required\":true},"
+	       "{\"name\":\"arg2\",\"description\":\"Second test argument\",\"required\":true}]}",
+	       prompt_with_arguments);
+	prompt("{\"name\":\"test_prompt_with_embedded_resource\",\"description\":\"A prompt embedding a resource\","
+	       "\"arguments\":[{\"name\":\"resourceUri\",\"description\":\"URI of the resource to embed\",\"required\":true}]}",
+	       prompt_with_embedded_resource);
+	prompt("{\"name\":\"test_prompt_with_image\",\"description\":\"A prompt with an image\"}", prompt_with_image);
+
+	resource("{\"uri\":\"test://static-text\",\"name\":\"static-text\",\"description\":\"A static text resource\","
+		 "\"mimeType\":\"text/plain\"}",
+		 static_text);
+	resource("{\"uri\":\"test://static-binary\",\"name\":\"static-binary\",\"description\":\"A static PNG\","
+		 "\"mimeType\":\"image/png\"}",
+		 static_binary);
+	resource("{\"uri\":\"test://watched-resource\",\"name\":\"watched-resource\","
+		 "\"description\":\"A resource to subscribe to\",\"mimeType\":\"text/plain\"}",
+		 static_text);
+	resource("{\"uriTemplate\":\"test://template/{id}/data\",\"name\":\"template-data\","
+		 "\"description\":\"Data for an id\",\"mimeType\":\"application/json\"}",
+		 template_data);
+}
+#endif
