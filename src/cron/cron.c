@@ -14,10 +14,11 @@ static const cron_job JOBS[] = {
 	{ "time-tracking-reminders", jobs_tracking_reminders, 17, 25 },
 };
 
-#define RUN_JSON                                                                                                 \
-	"SELECT jsonb_build_object('job', job, 'run_date', run_date::text, 'now', wt_iso(run_now), 'status', status," \
+/* A cron_runs row as the triggers show it. */
+#define RUN_OBJECT                                                                                               \
+	"jsonb_build_object('job', job, 'run_date', run_date::text, 'now', wt_iso(run_now), 'status', status,"    \
 	" 'counts', counts, 'errors', errors, 'details', details, 'attempts', attempts,"                           \
-	" 'started_at', wt_iso(started_at), 'finished_at', wt_iso(finished_at)) FROM cron_runs"
+	" 'started_at', wt_iso(started_at), 'finished_at', wt_iso(finished_at))"
 
 const cron_job *cron_jobs(size_t *n)
 {
@@ -93,10 +94,7 @@ static json_t *record(db_t *lk, const char *name, const job_run *run, bool ok, c
 		" ON CONFLICT (job, run_date) DO UPDATE SET status = excluded.status, run_now = excluded.run_now,"
 		" counts = excluded.counts, errors = excluded.errors, details = excluded.details,"
 		" started_at = excluded.started_at, finished_at = clock_timestamp(), attempts = cron_runs.attempts + 1"
-		" RETURNING *)"
-		" SELECT jsonb_build_object('job', job, 'run_date', run_date::text, 'now', wt_iso(run_now), 'status', status,"
-		" 'counts', counts, 'errors', errors, 'details', details, 'attempts', attempts,"
-		" 'started_at', wt_iso(started_at), 'finished_at', wt_iso(finished_at)) FROM up",
+		" RETURNING *) SELECT " RUN_OBJECT " FROM up",
 		8, name, run->day, ok ? "succeeded" : "failed", run->now, counts, errors, details, started);
 	free(counts);
 	free(errors);
@@ -119,7 +117,7 @@ json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *no
 	json_t *out = NULL;
 	if (!lock_job(lk, name, err))
 		goto done;
-	out = db_query_json(lk, err, RUN_JSON " WHERE job = $1 AND run_date = $2::date AND status = 'succeeded'", 2, name,
+	out = db_query_json(lk, err, "SELECT " RUN_OBJECT " FROM cron_runs WHERE job = $1 AND run_date = $2::date AND status = 'succeeded'", 2, name,
 			    run.day);
 	if (out || err_any(err)) {
 		if (out)
