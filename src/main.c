@@ -4,6 +4,9 @@
 #include "core/confirm.h"
 #include "core/demo.h"
 #include "core/auth.h"
+#include "cron/cron.h"
+#include "cron/scheduler.h"
+#include "delivery/smtp.h"
 #include "http/server.h"
 #include "mcp/fixtures.h"
 #include "mcp/stdio.h"
@@ -48,7 +51,7 @@ static int usage(void)
 	fputs("usage: workestra-time serve | mcp | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
 	      "       | admin user create --workspace W --email E [--name N] [--role member|manager|admin] [--weekly-hours H]\n"
 	      "       | admin token create --user U [--name N] | admin token revoke --id TOKEN_ID\n"
-	      "       | admin demo --workspace W\n",
+	      "       | admin demo --workspace W | cron run NAME [--now ISO8601] | cron list\n",
 	      stderr);
 	return 2;
 }
@@ -116,7 +119,12 @@ static int cmd_serve(database *d)
 		return fail(&err);
 	if (!migrated)
 		log_msg(LOG_WARN, "database unavailable at start: %s; serving 503 until it is back", err.message);
-	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated };
+	smtp_config smtp;
+	bool have_smtp = smtp_config_from_env(&smtp);
+	const char *cron_secret = getenv("CRON_SECRET");
+	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated,
+			   .cron_secret = cron_secret && *cron_secret ? cron_secret : NULL,
+			   .smtp = have_smtp ? &smtp : NULL };
 	if (!load_confirm_key(&cfg.confirm, &err))
 		return fail(&err);
 	http_app app = api_app(&cfg);
@@ -127,7 +135,42 @@ static int cmd_serve(database *d)
 		.workers = workers > 0 && workers <= 64 ? workers : 4,
 		.max_body = 1024 * 1024,
 	};
-	return http_serve(&hc, &app);
+	/* The scheduler has its own connection and thread; SCHEDULER=off leaves
+	 * the jobs to an external caller of /api/cron/NAME. */
+	cron_env env = { .conninfo = d->conninfo, .smtp = cfg.smtp };
+	cron_scheduler *sched = strcmp(env_or("SCHEDULER", "on"), "off") ? cron_scheduler_start(&env) : NULL;
+	int rc = http_serve(&hc, &app);
+	cron_scheduler_stop(sched);
+	return rc;
+}
+
+/* cron run NAME [--now ISO8601]: prints the run; exits 1 when the job failed. */
+static int cmd_cron(database *d, db_t *db, int argc, char **argv)
+{
+	err_t err = { 0 };
+	if (argc >= 1 && !strcmp(argv[0], "list")) {
+		size_t n;
+		const cron_job *jobs = cron_jobs(&n);
+		json_t *out = json_array();
+		for (size_t i = 0; i < n; i++) {
+			char at[8];
+			snprintf(at, sizeof at, "%02d:%02d", jobs[i].hour, jobs[i].minute);
+			json_array_append_new(out, json_pack("{s:s, s:s}", "name", jobs[i].name, "utc_time", at));
+		}
+		return print_json(out);
+	}
+	if (argc < 2 || strcmp(argv[0], "run"))
+		return usage();
+	if (!migrate(db, &err))
+		return fail(&err);
+	smtp_config smtp;
+	cron_env env = { .conninfo = d->conninfo, .smtp = smtp_config_from_env(&smtp) ? &smtp : NULL };
+	json_t *out = cron_run(db, &env, argv[1], opt(argc, argv, "--now"), &err);
+	if (!out)
+		return fail(&err);
+	bool ok = !strcmp(json_string_value(json_object_get(out, "status")), "succeeded");
+	int rc = print_json(out);
+	return rc ? rc : ok ? 0 : 1;
 }
 
 /* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
@@ -189,7 +232,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "mcp"))
+	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "mcp") && strcmp(cmd, "cron"))
 		return usage();
 	database d = { 0 };
 	err_t err = { 0 };
@@ -205,6 +248,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(cmd, "migrate")) {
 			int applied = 0;
 			rc = migrate_run(db, &applied, &err) ? print_json(json_pack("{s:i}", "applied", applied)) : fail(&err);
+		} else if (!strcmp(cmd, "cron")) {
+			rc = cmd_cron(&d, db, argc - 2, argv + 2);
 		} else {
 			rc = cmd_admin(db, argc - 2, argv + 2);
 		}

@@ -78,9 +78,15 @@ bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 	s->rounding_minutes = 15;
 	snprintf(s->currency, sizeof s->currency, "USD");
 	s->default_weekly_hours = 40;
+	s->runaway_timer_hours = 12;
+	s->auto_submit_dow = -1;
+	s->reminder_min_daily_hours = -1;
+	s->reminder_min_weekly_hours = -1;
 	PGresult *r = db_query(c->db, err,
 			       "SELECT week_start_dow, timezone, rounding_mode, rounding_minutes, default_currency,"
-			       " default_hourly_rate, default_weekly_hours FROM time_tracking_settings WHERE workspace_id = $1",
+			       " default_hourly_rate, default_weekly_hours, runaway_timer_hours, auto_submit_dow,"
+			       " reminder_min_daily_hours, reminder_min_weekly_hours"
+			       " FROM time_tracking_settings WHERE workspace_id = $1",
 			       1, c->actor->workspace_id);
 	if (!r)
 		return false;
@@ -92,6 +98,10 @@ bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 		snprintf(s->currency, sizeof s->currency, "%s", PQgetvalue(r, 0, 4));
 		s->default_hourly_rate = atol(PQgetvalue(r, 0, 5));
 		s->default_weekly_hours = atof(PQgetvalue(r, 0, 6));
+		s->runaway_timer_hours = atof(PQgetvalue(r, 0, 7));
+		s->auto_submit_dow = PQgetisnull(r, 0, 8) ? -1 : atoi(PQgetvalue(r, 0, 8));
+		s->reminder_min_daily_hours = PQgetisnull(r, 0, 9) ? -1 : atof(PQgetvalue(r, 0, 9));
+		s->reminder_min_weekly_hours = PQgetisnull(r, 0, 10) ? -1 : atof(PQgetvalue(r, 0, 10));
 	}
 	PQclear(r);
 	return true;

@@ -14,6 +14,10 @@ typedef struct {
 	char currency[4];
 	long default_hourly_rate;  /* minor units per hour */
 	double default_weekly_hours;
+	double runaway_timer_hours;       /* a running timer older than this is a runaway */
+	int auto_submit_dow;              /* -1 when auto-submit is off */
+	double reminder_min_daily_hours;  /* -1 when daily reminders are off */
+	double reminder_min_weekly_hours; /* -1 when weekly reminders are off */
 } settings_t;
 
 /* The workspace's week start (0 = Sunday … 6) and IANA time zone; defaults

@@ -36,14 +36,15 @@ static bool running_id(core_ctx *c, char id[64], err_t *err)
 	return true;
 }
 
-/* Stops entry id now; returns the stopped entry, audited and announced. */
-static json_t *stop_entry(core_ctx *c, const char *id, err_t *err)
+/* Stops entry id at `at` (ISO 8601; NULL: now); returns the stopped entry,
+ * audited and announced. */
+static json_t *stop_entry(core_ctx *c, const char *id, const char *at, err_t *err)
 {
 	if (!db_exec(c->db, err,
-		     "UPDATE time_entries SET ended_at = greatest(now(), started_at),"
-		     " duration_seconds = greatest(0, floor(extract(epoch FROM now() - started_at)))::integer,"
+		     "UPDATE time_entries SET ended_at = greatest(coalesce($2::timestamptz, now()), started_at),"
+		     " duration_seconds = greatest(0, floor(extract(epoch FROM coalesce($2::timestamptz, now()) - started_at)))::integer,"
 		     " updated_at = now() WHERE id = $1",
-		     1, id))
+		     2, id, at))
 		return NULL;
 	json_t *entry = entries_fetch(c, id, err);
 	if (entry && audit_record(c, "timer.stopped", "time_entry", id, entry, err) &&
@@ -76,7 +77,7 @@ json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
 	json_t *stopped = NULL, *out = NULL;
 	if (!entries_prepare(&tc, body, ENTRY_TIMER, &in, err) || !lock_user(&tc, err) || !running_id(&tc, prev, err))
 		goto done;
-	if (prev[0] && !(stopped = stop_entry(&tc, prev, err)))
+	if (prev[0] && !(stopped = stop_entry(&tc, prev, NULL, err)))
 		goto done;
 	if (settings_today(&tc, in.log_date, err) && timesheets_writable_for_day(&tc, in.user_id, in.log_date, ts_id, err) &&
 	    entries_insert(&tc, &in, ts_id, true, "timer", id, err) && (out = entries_fetch(&tc, id, err)) &&
@@ -99,7 +100,31 @@ json_t *timer_stop(core_ctx *c, err_t *err)
 		if (!id[0])
 			err_set(err, ERR_CONFLICT, "no_active_timer", "you have no running timer");
 		else
-			out = stop_entry(&tc, id, err);
+			out = stop_entry(&tc, id, NULL, err);
+	}
+	return core_commit(c, out, err);
+}
+
+json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, err_t *err)
+{
+	if (!db_begin(c->db, err))
+		return NULL;
+	json_t *out = NULL;
+	/* Lock the owner as starts and stops do, then look again: a stop that got
+	 * there first must win, not be stopped a second time. */
+	PGresult *r = NULL;
+	if (db_exec(c->db, err,
+		    "SELECT 1 FROM users WHERE id = (SELECT user_id FROM time_entries WHERE id = $1 AND workspace_id = $2)"
+		    " FOR UPDATE",
+		    2, entry_id, c->actor->workspace_id) &&
+	    (r = db_query(c->db, err,
+			  "SELECT 1 FROM time_entries e WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
+			  2, entry_id, c->actor->workspace_id))) {
+		if (PQntuples(r) == 0)
+			err_set(err, ERR_CONFLICT, "no_active_timer", "entry %s is not a running timer", entry_id);
+		else
+			out = stop_entry(c, entry_id, ended_at, err);
+		PQclear(r);
 	}
 	return core_commit(c, out, err);
 }

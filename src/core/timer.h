@@ -15,4 +15,9 @@ json_t *timer_start(core_ctx *c, json_t *body, err_t *err);
 /* Stops the caller's running timer (409 no_active_timer when none). */
 json_t *timer_stop(core_ctx *c, err_t *err);
 
+/* Stops running entry entry_id of any user in the actor's workspace at
+ * ended_at (ISO 8601), for the runaway-timer cron; audited as timer.stopped
+ * with the actor's source. 409 no_active_timer when it no longer runs. */
+json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, err_t *err);
+
 #endif

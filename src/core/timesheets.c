@@ -321,7 +321,8 @@ json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action acti
 	char status[16], owner[64];
 	json_t *after = NULL;
 	if (lock_visible(c, id, status, owner, err) && check_transition(c, id, action, status, err)) {
-		const char *uid = c->actor->user_id;
+		/* The system actor (a cron) has no user: the row says nobody did it. */
+		const char *uid = c->actor->user_id[0] ? c->actor->user_id : NULL;
 		bool ok;
 		switch (action) {
 		case TS_SUBMIT:

@@ -1,6 +1,7 @@
 #include "rest/api.h"
 #include "core/auth.h"
 #include "mcp/http.h"
+#include "rest/cron_api.h"
 #include "rest/rest.h"
 #include "store/db.h"
 #include "store/migrate.h"
@@ -43,6 +44,8 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/invoices/{}/pull-from-time", invoices_api_pull_from_time },
 	{ "POST", "/api/v1/time/calendar-events/{}/convert", calendar_api_convert },
 	{ "POST", "/api/v1/ai/confirm", ai_api_confirm },
+	{ "GET", "/api/v1/notifications", notifications_api_list },
+	{ "POST", "/api/v1/notifications/{}/read", notifications_api_read },
 	{ "GET", "/api/ai/tools", ai_api_tools_list },
 	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
 };
@@ -233,7 +236,13 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, false);
 	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
 		respond_health(w, req, resp, true);
-	else if (!strcmp(req->path, "/mcp")) {
+	else if (!strncmp(req->path, CRON_API_PREFIX, strlen(CRON_API_PREFIX))) {
+		json_t *body = NULL;
+		int status = cron_api_handle(w->cfg, w->db, req, &body);
+		if (status == 401)
+			http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
+		http_response_json(req->arena, resp, status, body);
+	} else if (!strcmp(req->path, "/mcp")) {
 		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
 		mcp_http_handle(&env, req, resp);
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))

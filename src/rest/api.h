@@ -5,6 +5,7 @@
 #ifndef REST_API_H
 #define REST_API_H
 #include "core/confirm.h"
+#include "delivery/smtp.h"
 #include "http/workers.h"
 #include <stdbool.h>
 
@@ -13,6 +14,8 @@ typedef struct {
 	const char *jwt_secret;   /* NULL: session JWTs are refused */
 	bool migrated;            /* false: the first request that reaches the database migrates */
 	confirm_key confirm;      /* signs AI confirmation tokens */
+	const char *cron_secret;  /* NULL: every /api/cron endpoint answers 404 */
+	const smtp_config *smtp;  /* NULL: cron emails stay in the outbox */
 } api_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

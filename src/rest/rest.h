@@ -62,6 +62,9 @@ json_t *reports_api_utilization(rest_call *call, err_t *err);
 /* invoices_api.c */
 json_t *invoices_api_pull_from_time(rest_call *call, err_t *err);
 json_t *calendar_api_convert(rest_call *call, err_t *err);
+/* notifications_api.c */
+json_t *notifications_api_list(rest_call *call, err_t *err);
+json_t *notifications_api_read(rest_call *call, err_t *err);
 json_t *ai_api_tools_list(rest_call *call, err_t *err);
 json_t *ai_api_tools_call(rest_call *call, err_t *err);
 json_t *ai_api_confirm(rest_call *call, err_t *err);

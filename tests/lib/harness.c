@@ -33,7 +33,7 @@ const char *harness_bin(void)
 	return b && *b ? b : "build/workestra-time";
 }
 
-static int free_port(void)
+int harness_free_port(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
@@ -70,10 +70,16 @@ static size_t collect(char *ptr, size_t size, size_t n, void *userdata)
 harness_response harness_request(const char *method, const char *path, const char *token, const char *body,
 				 const char *const *extra_headers)
 {
+	return harness_request_at(harness_base(), method, path, token, body, extra_headers);
+}
+
+harness_response harness_request_at(const char *base, const char *method, const char *path, const char *token,
+				    const char *body, const char *const *extra_headers)
+{
 	harness_response r = { 0 };
 	CURL *curl = curl_easy_init();
 	char url[4096];
-	snprintf(url, sizeof url, "%s%s", harness_base(), path);
+	snprintf(url, sizeof url, "%s%s", base, path);
 	buf_t hb = { 0 }, bb = { 0 };
 	struct curl_slist *hdrs = NULL;
 	char auth[8300];
@@ -187,6 +193,11 @@ json_t *harness_cli(const char *arg0, ...)
 	return run_cli(argv);
 }
 
+json_t *harness_cron(const char *job, const char *now)
+{
+	return now ? harness_cli("cron", "run", job, "--now", now, NULL) : harness_cli("cron", "run", job, NULL);
+}
+
 static void make_user(harness_ws *w, const char *role, const char *tag, char *id, char *tok)
 {
 	char email[128];
@@ -296,7 +307,7 @@ static void print_server_log(void)
 
 static bool start_server(void)
 {
-	int port = free_port();
+	int port = harness_free_port();
 	snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
 	setenv("WT_BASE_URL", base_url, 1);
 	snprintf(server_log, sizeof server_log, "%s", getenv("WT_SERVE_LOG") ? getenv("WT_SERVE_LOG") : "build/serve-test.log");
@@ -311,6 +322,9 @@ static bool start_server(void)
 		setenv("WORKESTRA_JWT_SECRET", HARNESS_JWT_SECRET, 1);
 		setenv("WORKESTRA_SECRET_KEY", HARNESS_SECRET_KEY, 1);
 		setenv("WORKERS", "4", 1);
+		setenv("CRON_SECRET", HARNESS_CRON_SECRET, 1);
+		setenv("SCHEDULER", "off", 1);
+		unsetenv("SMTP_URL");
 		execl(harness_bin(), harness_bin(), "serve", (char *)NULL);
 		_exit(127);
 	}

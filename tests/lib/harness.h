@@ -13,6 +13,9 @@
 /* WORKESTRA_SECRET_KEY of the server under test, so tests can mint tokens. */
 #define HARNESS_SECRET_KEY "integration-test-confirmation-secret"
 
+/* CRON_SECRET of the server under test (its scheduler is off: SCHEDULER=off). */
+#define HARNESS_CRON_SECRET "integration-test-cron-secret"
+
 typedef struct {
 	long status;
 	char *headers; /* raw response headers, lowercase names as sent */
@@ -38,7 +41,12 @@ const char *harness_bin(void);
  * extra_headers: NULL-terminated array of "Name: value" strings or NULL. */
 harness_response harness_request(const char *method, const char *path, const char *token, const char *body,
 				 const char *const *extra_headers);
+/* The same against another server (base like http://127.0.0.1:PORT). */
+harness_response harness_request_at(const char *base, const char *method, const char *path, const char *token,
+				    const char *body, const char *const *extra_headers);
 void harness_response_free(harness_response *r);
+/* A free TCP port on the loopback interface. */
+int harness_free_port(void);
 /* Value of a response header (case-insensitive name), malloc'd, or NULL. */
 char *harness_header(const harness_response *r, const char *name);
 /* The response's data / error.code, borrowed from r->json. */
@@ -47,6 +55,9 @@ const char *harness_error_code(const harness_response *r);
 
 /* Runs `workestra-time args...` (NULL-terminated) and returns its stdout parsed as JSON. */
 json_t *harness_cli(const char *arg0, ...);
+/* `workestra-time cron run job --now now` (now NULL: the clock); the printed
+ * run, or NULL when the command failed. */
+json_t *harness_cron(const char *job, const char *now);
 /* A new workspace (plan "free" or "pro", modules CSV or NULL) with users and demo data. */
 void harness_workspace(harness_ws *w, const char *plan, const char *modules);
 void harness_workspace_free(harness_ws *w);

@@ -1,0 +1,153 @@
+#include "cron/cron.h"
+#include "delivery/mailer.h"
+#include "util/dates.h"
+#include "util/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cron_job JOBS[] = {
+	{ "time-running-timer-nudges", jobs_running_timer_nudges, 6, 30 },
+	{ "time-auto-submit-timesheets", jobs_auto_submit_timesheets, 5, 30 },
+	{ "time-weekly-digest", jobs_weekly_digest, 7, 30 },
+	{ "time-budget-alerts", jobs_budget_alerts, 16, 45 },
+	{ "time-tracking-reminders", jobs_tracking_reminders, 17, 25 },
+};
+
+/* A cron_runs row as the triggers show it. */
+#define RUN_OBJECT                                                                                               \
+	"jsonb_build_object('job', job, 'run_date', run_date::text, 'now', wt_iso(run_now), 'status', status,"    \
+	" 'counts', counts, 'errors', errors, 'details', details, 'attempts', attempts,"                           \
+	" 'started_at', wt_iso(started_at), 'finished_at', wt_iso(finished_at))"
+
+const cron_job *cron_jobs(size_t *n)
+{
+	*n = sizeof JOBS / sizeof JOBS[0];
+	return JOBS;
+}
+
+const cron_job *cron_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof JOBS / sizeof JOBS[0]; i++)
+		if (!strcmp(JOBS[i].name, name))
+			return &JOBS[i];
+	return NULL;
+}
+
+/* The run's clock and UTC day from now_iso (NULL: now), and when it started. */
+static bool run_clock(db_t *db, const char *now_iso, job_run *run, char started[32], err_t *err)
+{
+	/* PostgreSQL also takes words like 'yesterday': insist on a date first. */
+	char date[11];
+	long d;
+	snprintf(date, sizeof date, "%s", now_iso ? now_iso : "");
+	if (now_iso && (strlen(now_iso) < 10 || !dates_parse(date, &d)))
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
+	err_t e = { 0 };
+	PGresult *r = db_query(db, &e,
+			       "WITH t AS (SELECT coalesce($1::timestamptz, now()) AS at)"
+			       " SELECT wt_iso(t.at), (t.at AT TIME ZONE 'UTC')::date::text, wt_iso(clock_timestamp()) FROM t",
+			       1, now_iso);
+	if (!r) {
+		if (e.kind == ERR_VALIDATION)
+			return err_set(err, ERR_VALIDATION, "validation_failed",
+				       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
+		*err = e;
+		return false;
+	}
+	snprintf(run->now, sizeof run->now, "%s", PQgetvalue(r, 0, 0));
+	snprintf(run->day, sizeof run->day, "%s", PQgetvalue(r, 0, 1));
+	snprintf(started, 32, "%s", PQgetvalue(r, 0, 2));
+	PQclear(r);
+	return true;
+}
+
+/* Opens the lock transaction: waits for any other instance running this job. */
+static bool lock_job(db_t *lk, const char *name, err_t *err)
+{
+	return db_begin(lk, err) && db_exec(lk, err, "SET LOCAL statement_timeout = 0", 0) &&
+	       db_exec(lk, err, "SELECT pg_advisory_xact_lock(hashtext('workestra-cron'), hashtext($1))", 1, name);
+}
+
+static void flush_mail(db_t *db, const cron_env *env, job_run *run)
+{
+	if (!env->smtp)
+		return;
+	long sent = 0, failed = 0;
+	err_t e = { 0 };
+	if (!mailer_flush(db, env->smtp, &sent, &failed, &e))
+		jobs_error(run, NULL, "email_outbox", &e);
+	jobs_count(run, "emails_sent", sent);
+	if (failed)
+		jobs_count(run, "email_attempts_failed", failed);
+}
+
+static json_t *record(db_t *lk, const char *name, const job_run *run, bool ok, const char *started, err_t *err)
+{
+	char *counts = json_dumps(run->counts, JSON_COMPACT), *errors = json_dumps(run->errors, JSON_COMPACT),
+	     *details = json_dumps(run->details, JSON_COMPACT);
+	json_t *out = db_query_json(
+		lk, err,
+		"WITH up AS (INSERT INTO cron_runs (job, run_date, status, run_now, counts, errors, details, started_at)"
+		" VALUES ($1, $2::date, $3, $4::timestamptz, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz)"
+		" ON CONFLICT (job, run_date) DO UPDATE SET status = excluded.status, run_now = excluded.run_now,"
+		" counts = excluded.counts, errors = excluded.errors, details = excluded.details,"
+		" started_at = excluded.started_at, finished_at = clock_timestamp(), attempts = cron_runs.attempts + 1"
+		" RETURNING *) SELECT " RUN_OBJECT " FROM up",
+		8, name, run->day, ok ? "succeeded" : "failed", run->now, counts, errors, details, started);
+	free(counts);
+	free(errors);
+	free(details);
+	return out;
+}
+
+json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *now_iso, err_t *err)
+{
+	const cron_job *job = cron_find(name);
+	if (!job) {
+		err_set(err, ERR_NOT_FOUND, "not_found", "no cron job named '%.64s'", name);
+		return NULL;
+	}
+	job_run run = { .db = db };
+	char started[32];
+	if (!run_clock(db, now_iso, &run, started, err))
+		return NULL;
+	db_t *lk = db_open(env->conninfo);
+	json_t *out = NULL;
+	if (!lock_job(lk, name, err))
+		goto done;
+	out = db_query_json(lk, err, "SELECT " RUN_OBJECT " FROM cron_runs WHERE job = $1 AND run_date = $2::date AND status = 'succeeded'", 2, name,
+			    run.day);
+	if (out || err_any(err)) {
+		if (out)
+			json_object_set_new(out, "replayed", json_true());
+		goto done;
+	}
+	run.counts = json_object();
+	run.errors = json_array();
+	run.details = json_object();
+	err_t job_err = { 0 };
+	bool ok = job->run(&run, &job_err);
+	db_rollback(db); /* a job never leaves a transaction open; be sure */
+	if (!ok)
+		jobs_error(&run, NULL, NULL, &job_err);
+	flush_mail(db, env, &run);
+	out = record(lk, name, &run, ok, started, err);
+	json_decref(run.counts);
+	json_decref(run.errors);
+	json_decref(run.details);
+	if (out && db_commit(lk, err)) {
+		json_object_set_new(out, "replayed", json_false());
+		log_json(ok ? LOG_INFO : LOG_WARN, "cron run",
+			 json_pack("{s:s, s:s, s:O}", "job", name, "run_date", run.day, "status",
+				   json_object_get(out, "status")));
+	} else {
+		json_decref(out);
+		out = NULL;
+	}
+done:
+	db_rollback(lk);
+	db_close(lk);
+	return out;
+}

@@ -1,0 +1,51 @@
+/* POST (or GET) /api/cron/NAME: the trigger an external scheduler calls.
+ * Guarded by CRON_SECRET only (no user token): Authorization: Bearer
+ * <secret>, compared in constant time; while no secret is configured every
+ * cron endpoint answers 404, as if it did not exist. */
+#include "cron/cron.h"
+#include "rest/cron_api.h"
+#include "util/crypto.h"
+#include <string.h>
+#include <strings.h>
+
+/* Hashing both sides first makes the comparison's time independent of the
+ * secret's length as well as of its bytes. */
+static bool authorized(const char *secret, const char *authorization)
+{
+	if (!authorization || strncasecmp(authorization, "Bearer ", 7))
+		return false;
+	const char *given = authorization + 7;
+	char a[65], b[65];
+	crypto_sha256_hex(given, strlen(given), a);
+	crypto_sha256_hex(secret, strlen(secret), b);
+	return crypto_equal(a, 64, b, 64);
+}
+
+static int error(json_t **body, int status, const char *code, const char *message)
+{
+	*body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	return status;
+}
+
+int cron_api_handle(const api_config *cfg, db_t *db, const http_request *req, json_t **body)
+{
+	if (!cfg->cron_secret)
+		return error(body, 404, "not_found", "no such endpoint");
+	if (strcmp(req->method, "POST") && strcmp(req->method, "GET"))
+		return error(body, 405, "method_not_allowed", "use POST or GET");
+	if (!authorized(cfg->cron_secret, req->authorization))
+		return error(body, 401, "unauthorized", "send Authorization: Bearer <CRON_SECRET>");
+	const char *name = req->path + strlen(CRON_API_PREFIX);
+	err_t err = { 0 };
+	cron_env env = { .conninfo = cfg->database_url, .smtp = cfg->smtp };
+	json_t *run = cron_run(db, &env, name, NULL, &err);
+	if (!run) {
+		int status = err.kind == ERR_NOT_FOUND ? 404 : err.kind == ERR_UNAVAILABLE ? 503 : 500;
+		return error(body, status, err.code, err.message);
+	}
+	bool ok = !strcmp(json_string_value(json_object_get(run, "status")), "succeeded");
+	*body = ok ? json_pack("{s:o}", "data", run)
+		   : json_pack("{s:o, s:{s:s, s:s}}", "data", run, "error", "code", "job_failed", "message",
+			       "the job failed; see data.errors");
+	return ok ? 200 : 500;
+}
