@@ -9,6 +9,7 @@ typedef struct {
 	char user_id[64];
 	char role[16];   /* member | manager | admin */
 	char plan[8];    /* free | pro */
+	char modules[256]; /* subscribed modules, comma-separated */
 	const char *source;     /* api | timer | ai_tool | cron (static strings) */
 	const char *ip;         /* may be NULL */
 	const char *user_agent; /* may be NULL */

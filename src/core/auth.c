@@ -11,7 +11,7 @@ enum { SECRET_BYTES = 32, MAX_CREDENTIAL = 8192 };
 static bool load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
 {
 	PGresult *r = db_query(db, err,
-			       "SELECT u.workspace_id, u.id, u.role, w.plan FROM users u"
+			       "SELECT u.workspace_id, u.id, u.role, w.plan, array_to_string(w.modules, ',') FROM users u"
 			       " JOIN workspaces w ON w.id = u.workspace_id WHERE u.id = $1",
 			       1, user_id);
 	if (!r)
@@ -24,6 +24,7 @@ static bool load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
 	snprintf(actor->user_id, sizeof actor->user_id, "%s", PQgetvalue(r, 0, 1));
 	snprintf(actor->role, sizeof actor->role, "%s", PQgetvalue(r, 0, 2));
 	snprintf(actor->plan, sizeof actor->plan, "%s", PQgetvalue(r, 0, 3));
+	snprintf(actor->modules, sizeof actor->modules, "%s", PQgetvalue(r, 0, 4));
 	PQclear(r);
 	return true;
 }

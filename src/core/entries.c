@@ -1,6 +1,7 @@
 #include "core/entries.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/rates.h"
 #include "core/representation.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
@@ -62,17 +63,17 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	return ok;
 }
 
-static bool check_project(core_ctx *c, const char *project_id, err_t *err)
+bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2", 2,
-			       c->actor->workspace_id, project_id);
+	if (!fields_one_of(entity_type, ENTITY_TYPES))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' %s is not a known entity type", entity_type);
+	PGresult *r = db_query(c->db, err, entity_lookup_sql(entity_type), 2, c->actor->workspace_id, entity_id);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
 	PQclear(r);
 	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'project_id': no project %s in this workspace",
-				project_id);
+		      : err_set(err, ERR_VALIDATION, "validation_failed", "no %s %s in this workspace", entity_type, entity_id);
 }
 
 static bool check_user(core_ctx *c, const char *user_id, err_t *err)
@@ -129,7 +130,7 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
 	bool project_given = in->project_id[0] != '\0';
-	return check_user(c, in->user_id, err) && (!project_given || check_project(c, in->project_id, err)) &&
+	return check_user(c, in->user_id, err) && (!project_given || entries_check_ref(c, "project", in->project_id, err)) &&
 	       check_entity(c, in, project_given, err);
 }
 
@@ -218,18 +219,23 @@ json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_
 bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,
 		    char id_out[64], err_t *err)
 {
-	char secs[24];
+	char secs[24], rate_text[24];
+	rate_t rate;
+	if (!rates_resolve(c, in->user_id, in->project_id, in->entity_type, in->entity_id, in->log_date, &rate, err))
+		return false;
 	snprintf(secs, sizeof secs, "%ld", in->seconds);
+	snprintf(rate_text, sizeof rate_text, "%ld", rate.hourly_rate);
 	PGresult *r = db_query(
 		c->db, err,
 		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
-		" log_date, duration_seconds, started_at, billable, timesheet_id, source)"
+		" log_date, duration_seconds, started_at, billable, timesheet_id, source, hourly_rate, currency,"
+		" calendar_event_id)"
 		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
 		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
-		" $10::boolean, $11, $12) RETURNING id",
-		12, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
+		" $10::boolean, $11, $12, $13::bigint, $14, nullif($15, '')) RETURNING id",
+		15, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
 		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,
-		source);
+		source, rate_text, rate.currency, in->calendar_event_id);
 	if (!r)
 		return false;
 	snprintf(id_out, 64, "%s", PQgetvalue(r, 0, 0));
@@ -289,12 +295,20 @@ static json_t *merge_patch(json_t *before, json_t *body)
 	return m;
 }
 
+/* Whether value differs from the string (or null, as "") at key of obj. */
+static bool changed(json_t *obj, const char *key, const char *value)
+{
+	const char *old = json_string_value(json_object_get(obj, key));
+	return strcmp(old ? old : "", value);
+}
+
 json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 {
 	static const char *const patchable[] = { "entity_type", "entity_id", "project_id", "description",
 						 "log_date", "hours", "billable", NULL };
 	static const char *const diff_keys[] = { "entity_type", "entity_id", "project_id", "description",
-						 "log_date", "duration_seconds", "billable", "timesheet_id", NULL };
+						 "log_date", "duration_seconds", "billable", "timesheet_id",
+						 "hourly_rate", "currency", NULL };
 	if (!fields_only(body, patchable, err))
 		return NULL;
 	if (!db_begin(c->db, err))
@@ -315,16 +329,26 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 	if (strcmp(in.log_date, json_string_value(json_object_get(before, "log_date"))) &&
 	    !timesheets_writable_for_day(c, in.user_id, in.log_date, ts_id, err))
 		goto done;
-	char secs[24];
+	char secs[24], rate_text[24];
+	rate_t rate;
 	snprintf(secs, sizeof secs, "%ld", in.seconds);
+	/* The rate follows what the entry is logged against, and only that. */
+	bool retarget = changed(before, "project_id", in.project_id) || changed(before, "entity_id", in.entity_id) ||
+			changed(before, "entity_type", in.entity_type) || changed(before, "log_date", in.log_date);
+	if (retarget && !rates_resolve(c, in.user_id, in.project_id, in.entity_type, in.entity_id, in.log_date, &rate, err))
+		goto done;
+	snprintf(rate_text, sizeof rate_text, "%ld", retarget ? rate.hourly_rate : 0);
 	if (!db_exec(c->db, err,
 		     "UPDATE time_entries SET entity_type = $2, entity_id = nullif($3, ''), project_id = nullif($4, ''),"
 		     " description = $5, log_date = $6::date, billable = $7::boolean, timesheet_id = $8,"
 		     " duration_seconds = CASE WHEN $9::integer > 0 THEN $9::integer ELSE duration_seconds END,"
 		     " ended_at = CASE WHEN $9::integer > 0 AND started_at IS NOT NULL THEN started_at + make_interval(secs => $9::integer)"
-		     "  ELSE ended_at END, updated_at = now() WHERE id = $1",
-		     9, id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
-		     in.billable ? "true" : "false", ts_id, in.seconds > 0 ? secs : "0"))
+		     "  ELSE ended_at END,"
+		     " hourly_rate = CASE WHEN $10::boolean THEN $11::bigint ELSE hourly_rate END,"
+		     " currency = CASE WHEN $10::boolean THEN $12 ELSE currency END, updated_at = now() WHERE id = $1",
+		     12, id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
+		     in.billable ? "true" : "false", ts_id, in.seconds > 0 ? secs : "0", retarget ? "true" : "false",
+		     rate_text, retarget ? rate.currency : ""))
 		goto done;
 	if ((after = entries_fetch(c, id, err))) {
 		json_t *diff = audit_diff(before, after, diff_keys);

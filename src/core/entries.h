@@ -19,6 +19,7 @@ typedef struct {
 	long seconds;            /* -1 when not given */
 	bool billable;
 	char user_id[64];        /* whose entry */
+	char calendar_event_id[64]; /* the event it was converted from, or "" */
 } entry_input;
 
 typedef struct {
@@ -44,10 +45,14 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err);
 /* Soft delete; returns the entry as it was. */
 json_t *entries_delete(core_ctx *c, const char *id, err_t *err);
 
+/* Whether entity_type is known and entity_id exists in the workspace
+ * (422 validation_failed naming the record otherwise). */
+bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
+
 /* For the timer and other core modules, inside an open transaction. */
 json_t *entries_fetch(core_ctx *c, const char *id, err_t *err);
-/* Inserts a validated entry into timesheet ts_id; running: started now, no
- * duration. Returns the new id in id_out (64 bytes). */
+/* Inserts a validated entry into timesheet ts_id, with the rate in force
+ * snapshotted; running: started now, no duration. Returns the new id in id_out (64 bytes). */
 bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,
 		    char id_out[64], err_t *err);
 

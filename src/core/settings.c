@@ -1,19 +1,216 @@
 #include "core/settings.h"
+#include "core/audit.h"
+#include "core/tx.h"
+#include "store/query.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#define SETTINGS_JSON                                                                                           \
+	"SELECT jsonb_build_object('workspace_id', workspace_id, 'week_start_dow', week_start_dow,"               \
+	" 'timezone', timezone, 'default_weekly_hours', default_weekly_hours,"                                    \
+	" 'runaway_timer_hours', runaway_timer_hours, 'auto_submit_dow', auto_submit_dow,"                        \
+	" 'reminder_min_daily_hours', reminder_min_daily_hours, 'reminder_min_weekly_hours', reminder_min_weekly_hours," \
+	" 'rounding', rounding_mode, 'rounding_minutes', rounding_minutes, 'default_currency', default_currency,"  \
+	" 'default_hourly_rate', default_hourly_rate, 'updated_at', wt_iso(updated_at))"                         \
+	" FROM time_tracking_settings WHERE workspace_id = $1"
+
+/* How each setting is validated and which column it writes. */
+typedef enum { SET_DOW, SET_TIMEZONE, SET_HOURS, SET_ROUNDING, SET_MINUTES, SET_CURRENCY, SET_MONEY } setting_kind;
+
+static const struct {
+	const char *name, *column;
+	setting_kind kind;
+	bool nullable;
+	double min, max; /* for hours: min is exclusive when min_exclusive */
+	bool min_exclusive;
+} SETTINGS[] = {
+	{ "week_start_dow", "week_start_dow", SET_DOW, false, 0, 6, false },
+	{ "timezone", "timezone", SET_TIMEZONE, false, 0, 0, false },
+	{ "default_weekly_hours", "default_weekly_hours", SET_HOURS, false, 0, 168, false },
+	{ "runaway_timer_hours", "runaway_timer_hours", SET_HOURS, false, 0, 168, true },
+	{ "auto_submit_dow", "auto_submit_dow", SET_DOW, true, 0, 6, false },
+	{ "reminder_min_daily_hours", "reminder_min_daily_hours", SET_HOURS, true, 0, 24, false },
+	{ "reminder_min_weekly_hours", "reminder_min_weekly_hours", SET_HOURS, true, 0, 168, false },
+	{ "rounding", "rounding_mode", SET_ROUNDING, false, 0, 0, false },
+	{ "rounding_minutes", "rounding_minutes", SET_MINUTES, false, 1, 60, false },
+	{ "default_currency", "default_currency", SET_CURRENCY, false, 0, 0, false },
+	{ "default_hourly_rate", "default_hourly_rate", SET_MONEY, false, 0, 1e12, false },
+};
+enum { NSETTINGS = sizeof SETTINGS / sizeof SETTINGS[0] };
+
+static bool ensure_row(core_ctx *c, err_t *err)
+{
+	return db_exec(c->db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+		       c->actor->workspace_id);
+}
 
 bool settings_calendar(core_ctx *c, int *week_start_dow, char tz[64], err_t *err)
 {
-	*week_start_dow = 1;
-	snprintf(tz, 64, "UTC");
-	PGresult *r = db_query(c->db, err, "SELECT week_start_dow, timezone FROM time_tracking_settings WHERE workspace_id = $1",
+	settings_t s;
+	if (!settings_load(c, &s, err))
+		return false;
+	*week_start_dow = s.week_start_dow;
+	snprintf(tz, 64, "%s", s.timezone);
+	return true;
+}
+
+bool settings_load(core_ctx *c, settings_t *s, err_t *err)
+{
+	memset(s, 0, sizeof *s);
+	s->week_start_dow = 1;
+	snprintf(s->timezone, sizeof s->timezone, "UTC");
+	s->rounding_minutes = 15;
+	snprintf(s->currency, sizeof s->currency, "USD");
+	s->default_weekly_hours = 40;
+	PGresult *r = db_query(c->db, err,
+			       "SELECT week_start_dow, timezone, rounding_mode, rounding_minutes, default_currency,"
+			       " default_hourly_rate, default_weekly_hours FROM time_tracking_settings WHERE workspace_id = $1",
 			       1, c->actor->workspace_id);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 1) {
-		*week_start_dow = atoi(PQgetvalue(r, 0, 0));
-		snprintf(tz, 64, "%s", PQgetvalue(r, 0, 1));
+		s->week_start_dow = atoi(PQgetvalue(r, 0, 0));
+		snprintf(s->timezone, sizeof s->timezone, "%s", PQgetvalue(r, 0, 1));
+		rounding_parse(PQgetvalue(r, 0, 2), &s->rounding);
+		s->rounding_minutes = atoi(PQgetvalue(r, 0, 3));
+		snprintf(s->currency, sizeof s->currency, "%s", PQgetvalue(r, 0, 4));
+		s->default_hourly_rate = atol(PQgetvalue(r, 0, 5));
+		s->default_weekly_hours = atof(PQgetvalue(r, 0, 6));
 	}
 	PQclear(r);
 	return true;
+}
+
+json_t *settings_get(core_ctx *c, err_t *err)
+{
+	if (!ensure_row(c, err))
+		return NULL;
+	return db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id);
+}
+
+static bool valid_timezone(core_ctx *c, const char *tz, err_t *err)
+{
+	PGresult *r = db_query(c->db, err, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, tz);
+	if (!r)
+		return false;
+	int n = PQntuples(r);
+	PQclear(r);
+	return n > 0 ? true
+		     : err_set(err, ERR_VALIDATION, "validation_failed", "'timezone' must be an IANA time zone such as Europe/Berlin");
+}
+
+/* Validates one setting's value and renders it as SQL parameter text (in arena-free storage out). */
+static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *err)
+{
+	const char *name = SETTINGS[i].name;
+	if (json_is_null(v)) {
+		if (!SETTINGS[i].nullable)
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' cannot be null", name);
+		out[0] = '\0';
+		return true;
+	}
+	switch (SETTINGS[i].kind) {
+	case SET_DOW:
+	case SET_MINUTES:
+	case SET_MONEY:
+		if (!json_is_integer(v) || json_integer_value(v) < SETTINGS[i].min || json_integer_value(v) > SETTINGS[i].max)
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a whole number from %.0f to %.0f",
+				       name, SETTINGS[i].min, SETTINGS[i].max);
+		snprintf(out, 64, "%lld", (long long)json_integer_value(v));
+		return true;
+	case SET_HOURS: {
+		double h = json_number_value(v);
+		if (!json_is_number(v) || !isfinite(h) || h > SETTINGS[i].max || h < SETTINGS[i].min ||
+		    (SETTINGS[i].min_exclusive && h <= SETTINGS[i].min))
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a number of hours from %s%.0f to %.0f",
+				       name, SETTINGS[i].min_exclusive ? "more than " : "", SETTINGS[i].min, SETTINGS[i].max);
+		snprintf(out, 64, "%.2f", h);
+		return true;
+	}
+	case SET_TIMEZONE:
+		if (!json_is_string(v) || json_string_length(v) > 63)
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'timezone' must be an IANA time zone name");
+		snprintf(out, 64, "%s", json_string_value(v));
+		return valid_timezone(c, out, err);
+	case SET_ROUNDING: {
+		rounding_mode m;
+		if (!json_is_string(v) || !rounding_parse(json_string_value(v), &m))
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'rounding' must be none, up, down or nearest");
+		snprintf(out, 64, "%s", rounding_name(m));
+		return true;
+	}
+	case SET_CURRENCY: {
+		const char *s = json_is_string(v) ? json_string_value(v) : "";
+		bool ok = strlen(s) == 3;
+		for (int k = 0; ok && k < 3; k++)
+			ok = s[k] >= 'A' && s[k] <= 'Z';
+		if (!ok)
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'default_currency' must be an ISO 4217 code such as EUR");
+		snprintf(out, 64, "%s", s);
+		return true;
+	}
+	}
+	return false;
+}
+
+json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
+{
+	char vals[NSETTINGS][64];
+	if (!actor_is_admin(c->actor)) {
+		err_set(err, ERR_FORBIDDEN, "forbidden", "only workspace admins can change time-tracking settings");
+		return NULL;
+	}
+	if (!json_is_object(body)) {
+		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		return NULL;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach(body, key, v) {
+		int i = 0;
+		while (i < NSETTINGS && strcmp(SETTINGS[i].name, key))
+			i++;
+		if (i == NSETTINGS) {
+			err_set(err, ERR_VALIDATION, "validation_failed", "unknown setting '%.64s'", key);
+			return NULL;
+		}
+	}
+	if (!db_begin(c->db, err))
+		return NULL;
+	json_t *before = NULL, *after = NULL;
+	query_t q;
+	query_init(&q, "UPDATE time_tracking_settings SET updated_at = now()");
+	for (int i = 0; i < NSETTINGS; i++) {
+		json_t *val = json_object_get(body, SETTINGS[i].name);
+		if (!val)
+			continue;
+		if (!setting_value(c, i, val, vals[i], err))
+			goto done;
+		query_sql(&q, ", ");
+		query_sql(&q, SETTINGS[i].column);
+		query_cond(&q, " = nullif(", vals[i], ", '')");
+		if (SETTINGS[i].kind != SET_TIMEZONE && SETTINGS[i].kind != SET_ROUNDING && SETTINGS[i].kind != SET_CURRENCY)
+			query_sql(&q, "::numeric");
+	}
+	query_cond(&q, " WHERE workspace_id = ", c->actor->workspace_id, "");
+	if (!ensure_row(c, err) || !(before = db_query_json(c->db, err, SETTINGS_JSON " FOR UPDATE", 1, c->actor->workspace_id)))
+		goto done;
+	PGresult *r = query_run(c->db, &q, err);
+	if (!r)
+		goto done;
+	PQclear(r);
+	if ((after = db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id))) {
+		const char *keys[NSETTINGS + 1];
+		for (int i = 0; i < NSETTINGS; i++)
+			keys[i] = SETTINGS[i].name;
+		keys[NSETTINGS] = NULL;
+		json_t *diff = audit_diff(before, after, keys);
+		audit_record(c, "time_settings.updated", "time_tracking_settings", c->actor->workspace_id, diff, err);
+		json_decref(diff);
+	}
+done:
+	json_decref(before);
+	return core_commit(c, after, err);
 }

@@ -1,10 +1,29 @@
-/* Workspace time-tracking settings (time_tracking_settings). */
+/* Workspace time-tracking settings (time_tracking_settings): read by everyone
+ * in the workspace, changed by admins, every field validated and audited. */
 #ifndef CORE_SETTINGS_H
 #define CORE_SETTINGS_H
 #include "core/ctx.h"
+#include "core/rounding.h"
+#include <jansson.h>
+
+typedef struct {
+	int week_start_dow;        /* 0 = Sunday … 6 */
+	char timezone[64];         /* IANA */
+	rounding_mode rounding;
+	int rounding_minutes;
+	char currency[4];
+	long default_hourly_rate;  /* minor units per hour */
+	double default_weekly_hours;
+} settings_t;
 
 /* The workspace's week start (0 = Sunday … 6) and IANA time zone; defaults
  * (Monday, UTC) when the workspace has no settings row. tz holds 64 bytes. */
 bool settings_calendar(core_ctx *c, int *week_start_dow, char tz[64], err_t *err);
+/* The settings core rules need, with defaults when no row exists. */
+bool settings_load(core_ctx *c, settings_t *s, err_t *err);
+/* GET: every setting as JSON (new reference). */
+json_t *settings_get(core_ctx *c, err_t *err);
+/* PATCH: partial update by an admin; returns the new settings. */
+json_t *settings_update(core_ctx *c, json_t *body, err_t *err);
 
 #endif

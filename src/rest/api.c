@@ -27,6 +27,11 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/timesheets/{}/submit", timesheets_api_submit },
 	{ "POST", "/api/v1/timesheets/{}/approve", timesheets_api_approve },
 	{ "POST", "/api/v1/timesheets/{}/reject", timesheets_api_reject },
+	{ "GET", "/api/v1/time/settings", settings_api_get },
+	{ "PATCH", "/api/v1/time/settings", settings_api_update },
+	{ "GET", "/api/v1/time/rates", rates_api_list },
+	{ "POST", "/api/v1/time/rates", rates_api_upsert },
+	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
 };
 
 typedef struct {

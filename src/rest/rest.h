@@ -45,5 +45,10 @@ json_t *timesheets_api_update(rest_call *call, err_t *err);
 json_t *timesheets_api_submit(rest_call *call, err_t *err);
 json_t *timesheets_api_approve(rest_call *call, err_t *err);
 json_t *timesheets_api_reject(rest_call *call, err_t *err);
+json_t *settings_api_get(rest_call *call, err_t *err);
+json_t *settings_api_update(rest_call *call, err_t *err);
+json_t *rates_api_list(rest_call *call, err_t *err);
+json_t *rates_api_upsert(rest_call *call, err_t *err);
+json_t *rates_api_delete(rest_call *call, err_t *err);
 
 #endif
