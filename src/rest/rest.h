@@ -50,5 +50,13 @@ json_t *settings_api_update(rest_call *call, err_t *err);
 json_t *rates_api_list(rest_call *call, err_t *err);
 json_t *rates_api_upsert(rest_call *call, err_t *err);
 json_t *rates_api_delete(rest_call *call, err_t *err);
+json_t *webhooks_api_list(rest_call *call, err_t *err);
+json_t *webhooks_api_get(rest_call *call, err_t *err);
+json_t *webhooks_api_create(rest_call *call, err_t *err);
+json_t *webhooks_api_update(rest_call *call, err_t *err);
+json_t *webhooks_api_delete(rest_call *call, err_t *err);
+json_t *webhooks_api_deliveries(rest_call *call, err_t *err);
+json_t *webhooks_api_retry(rest_call *call, err_t *err);
+json_t *webhooks_api_test(rest_call *call, err_t *err);
 
 #endif
