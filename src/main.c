@@ -2,12 +2,18 @@
  * (DATABASE_URL, or the embedded cluster under var/), runs, and prints JSON. */
 #include "core/admin.h"
 #include "core/demo.h"
+#include "cron/deliver_time_webhooks.h"
+#include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "rest/api.h"
 #include "store/db.h"
 #include "store/embedded_pg.h"
 #include "store/migrate.h"
+#include "util/dates.h"
+#include "util/keyring.h"
 #include "util/log.h"
+#include "util/netpolicy.h"
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +50,8 @@ static int usage(void)
 	fputs("usage: workestra-time serve | migrate | admin workspace create --name N [--plan free|pro] [--modules a,b]\n"
 	      "       | admin user create --workspace W --email E [--name N] [--role member|manager|admin] [--weekly-hours H]\n"
 	      "       | admin token create --user U [--name N] | admin token revoke --id TOKEN_ID\n"
-	      "       | admin demo --workspace W\n",
+	      "       | admin demo --workspace W\n"
+	      "       | cron run deliver-time-webhooks [--now ISO8601]\n",
 	      stderr);
 	return 2;
 }
@@ -95,8 +102,22 @@ static int cmd_serve(database *d)
 	db_close(db);
 	if (!ok)
 		return fail(&err);
+	if (!keyring_load(env_or("WORKESTRA_DATA_DIR", "var"), &err))
+		return fail(&err);
 	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET") };
 	http_app app = api_app(&cfg);
+	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
+	 * (or to another process); otherwise this process delivers too, safely
+	 * alongside any others on the same database. */
+	dispatcher_t *dispatcher = NULL;
+	const char *dispatch = env_or("WEBHOOK_DISPATCHER", "on");
+	if (strcmp(dispatch, "off") && strcmp(dispatch, "0") && strcmp(dispatch, "false")) {
+		pump_config pc = { .allow_private = netpolicy_allow_private() };
+		if (!(dispatcher = dispatcher_start(d->conninfo, &pc))) {
+			err_set(&err, ERR_INTERNAL, "dispatcher_failed", "the webhook dispatcher thread could not start");
+			return fail(&err);
+		}
+	}
 	int workers = atoi(env_or("WORKERS", "4"));
 	http_config hc = {
 		.host = env_or("HOST", "127.0.0.1"),
@@ -104,7 +125,33 @@ static int cmd_serve(database *d)
 		.workers = workers > 0 && workers <= 64 ? workers : 4,
 		.max_body = 1024 * 1024,
 	};
-	return http_serve(&hc, &app);
+	int rc = http_serve(&hc, &app);
+	dispatcher_stop(dispatcher);
+	return rc;
+}
+
+static int cmd_cron(database *d, int argc, char **argv)
+{
+	err_t err = { 0 };
+	if (argc < 2 || strcmp(argv[0], "run"))
+		return usage();
+	const char *name = argv[1], *now_text = opt(argc, argv, "--now");
+	double now = 0;
+	if (now_text && !dates_parse_instant(now_text, &now)) {
+		err_set(&err, ERR_VALIDATION, "validation_failed", "--now must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
+		return fail(&err);
+	}
+	if (strcmp(name, "deliver-time-webhooks")) {
+		err_set(&err, ERR_NOT_FOUND, "unknown_job", "no cron job named %.64s", name);
+		return fail(&err);
+	}
+	db_t *db = db_open(d->conninfo);
+	bool ok = migrate(db, &err);
+	db_close(db);
+	if (!ok || !keyring_load(env_or("WORKESTRA_DATA_DIR", "var"), &err))
+		return fail(&err);
+	json_t *out = cron_deliver_time_webhooks(d->conninfo, now, &err);
+	return out ? print_json(out) : fail(&err);
 }
 
 static int cmd_admin(db_t *db, int argc, char **argv)
@@ -142,8 +189,10 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage();
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin"))
+	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "cron"))
 		return usage();
+	/* Before any thread exists: libcurl's global state is not thread-safe to set up. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	database d = { 0 };
 	err_t err = { 0 };
 	if (!database_open(&d, &err))
@@ -151,6 +200,8 @@ int main(int argc, char **argv)
 	int rc;
 	if (!strcmp(cmd, "serve")) {
 		rc = cmd_serve(&d);
+	} else if (!strcmp(cmd, "cron")) {
+		rc = cmd_cron(&d, argc - 2, argv + 2);
 	} else {
 		db_t *db = db_open(d.conninfo);
 		if (!strcmp(cmd, "migrate")) {
@@ -162,5 +213,6 @@ int main(int argc, char **argv)
 		db_close(db);
 	}
 	database_close(&d);
+	curl_global_cleanup();
 	return rc;
 }
