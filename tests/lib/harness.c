@@ -278,65 +278,92 @@ char *harness_jwt(const char *user_id, long ttl, const char *secret)
 	return jwt_sign_hs256(claims, secret);
 }
 
-static bool server_healthy(void)
+static bool healthy_at(const char *base)
 {
-	harness_response r = harness_request("GET", "/healthz", NULL, NULL, NULL);
-	bool ok = r.status == 200;
-	harness_response_free(&r);
-	return ok;
+	char url[128];
+	snprintf(url, sizeof url, "%s/healthz", base);
+	CURL *curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 2L);
+	long status = 0;
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(curl);
+	return status == 200;
 }
 
-static void print_server_log(void)
+static void print_log(const char *path)
 {
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "tail -n 40 '%s' >&2", server_log);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "tail -n 40 '%s' >&2", path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "(no server log)\n");
 }
 
-static bool start_server(void)
+int harness_spawn_serve(const char *const *env, const char *log_path, char base[64])
 {
 	int port = free_port();
-	snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
-	setenv("WT_BASE_URL", base_url, 1);
-	snprintf(server_log, sizeof server_log, "%s", getenv("WT_SERVE_LOG") ? getenv("WT_SERVE_LOG") : "build/serve-test.log");
+	snprintf(base, 64, "http://127.0.0.1:%d", port);
 	char portbuf[16];
 	snprintf(portbuf, sizeof portbuf, "%d", port);
-	server_pid = fork();
-	if (server_pid == 0) {
-		FILE *log = freopen(server_log, "w", stderr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		FILE *log = freopen(log_path, "w", stderr);
 		(void)log;
 		setenv("PORT", portbuf, 1);
 		setenv("HOST", "127.0.0.1", 1);
 		setenv("WORKESTRA_JWT_SECRET", HARNESS_JWT_SECRET, 1);
-		setenv("WORKERS", "4", 1);
+		if (!getenv("WORKERS"))
+			setenv("WORKERS", "4", 1);
+		for (const char *const *e = env; e && *e; e++)
+			putenv(strdup(*e));
 		execl(harness_bin(), harness_bin(), "serve", (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 300; i++) {
-		if (server_healthy())
-			return true;
+		if (healthy_at(base))
+			return pid;
 		int st;
-		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
 			fprintf(stderr, "serve exited early\n");
-			print_server_log();
-			return false;
+			print_log(log_path);
+			return 0;
 		}
 		usleep(100 * 1000);
 	}
 	fprintf(stderr, "serve did not become healthy\n");
-	print_server_log();
-	return false;
+	print_log(log_path);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+int harness_stop_serve(int pid)
+{
+	kill(pid, SIGTERM);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool start_server(void)
+{
+	snprintf(server_log, sizeof server_log, "%s", getenv("WT_SERVE_LOG") ? getenv("WT_SERVE_LOG") : "build/serve-test.log");
+	static const char *const env[] = { "WEBHOOK_ALLOW_PRIVATE=1", NULL };
+	server_pid = harness_spawn_serve(env, server_log, base_url);
+	if (!server_pid)
+		return false;
+	setenv("WT_BASE_URL", base_url, 1);
+	return true;
 }
 
 static int stop_server(void)
 {
-	kill(server_pid, SIGTERM);
-	int st = 0;
-	waitpid(server_pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	int st = harness_stop_serve(server_pid);
+	if (st != 0) {
 		fprintf(stderr, "serve did not exit cleanly on SIGTERM (status %d)\n", st);
-		print_server_log();
+		print_log(server_log);
 		return 1;
 	}
 	return 0;
