@@ -38,11 +38,14 @@ typedef struct {
 } server_t;
 
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_signal, stop_sender;
 static struct lws_context *signal_ctx;
 
-static void on_signal(int sig)
+static void on_signal(int sig, siginfo_t *info, void *ucontext)
 {
-	(void)sig;
+	(void)ucontext;
+	stop_signal = sig;
+	stop_sender = info ? info->si_pid : 0;
 	stop_requested = 1;
 	if (signal_ctx)
 		lws_cancel_service(signal_ctx);
@@ -79,6 +82,32 @@ static const char *copy_custom(struct lws *wsi, arena_t *a, const char *name)
 	if (lws_hdr_custom_copy(wsi, buf, len + 1, name, nlen) < 0)
 		return NULL;
 	return buf;
+}
+
+/* The raw query string. lws keeps each argument as a separate fragment and
+ * lws_hdr_copy() joins them without the '&', so "page=1&limit=2" would read
+ * as one argument: rebuild it fragment by fragment. */
+static const char *copy_query(struct lws *wsi, arena_t *a)
+{
+	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	if (total <= 0 || total > MAX_URI)
+		return NULL;
+	size_t cap = (size_t)total * 2 + 2; /* room for the separators */
+	char *out = arena_alloc(a, cap), *frag = arena_alloc(a, (size_t)total + 1);
+	size_t len = 0;
+	for (int i = 0;; i++) {
+		int n = lws_hdr_copy_fragment(wsi, frag, total + 1, WSI_TOKEN_HTTP_URI_ARGS, i);
+		if (n < 0)
+			break;
+		if (len + (size_t)n + 2 > cap)
+			return NULL;
+		if (len)
+			out[len++] = '&';
+		memcpy(out + len, frag, (size_t)n);
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	return out;
 }
 
 static const char *method_of(struct lws *wsi, enum lws_token_indexes *tok)
@@ -177,7 +206,7 @@ static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
 	char ip[64] = "";
 	lws_get_peer_simple(wsi, ip, sizeof ip);
 	req->ip = arena_strdup(a, ip);
-	const char *query = copy_header(wsi, a, WSI_TOKEN_HTTP_URI_ARGS);
+	const char *query = copy_query(wsi, a);
 	req->query = query ? query : "";
 	req->path = http_url_decode(a, uri, strlen(uri), 0);
 	const char *te = copy_header(wsi, a, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
@@ -431,7 +460,8 @@ int http_serve(const http_config *cfg, const http_app *app)
 	signal_ctx = s.ctx;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -447,7 +477,7 @@ int http_serve(const http_config *cfg, const http_app *app)
 	time_t deadline = time(NULL) + DRAIN_SECONDS;
 	while ((workers_in_flight(s.workers) > 0 || s.responding > 0) && time(NULL) < deadline)
 		lws_service(s.ctx, 0);
-	log_msg(LOG_INFO, "shutting down");
+	log_msg(LOG_INFO, "shutting down (signal %d from pid %d)", (int)stop_signal, (int)stop_sender);
 	/* Join the workers while the context they wake is alive, hand their last
 	 * jobs to the connections, then close those (which frees the jobs). */
 	workers_stop(s.workers);
