@@ -278,13 +278,20 @@ char *harness_jwt(const char *user_id, long ttl, const char *secret)
 	return jwt_sign_hs256(claims, secret);
 }
 
+static size_t discard(char *ptr, size_t size, size_t n, void *userdata)
+{
+	(void)ptr;
+	(void)userdata;
+	return size * n;
+}
+
 static bool healthy_at(const char *base)
 {
 	char url[128];
 	snprintf(url, sizeof url, "%s/healthz", base);
 	CURL *curl = curl_easy_init();
 	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 2L);
 	long status = 0;
 	if (curl_easy_perform(curl) == CURLE_OK)
@@ -309,6 +316,8 @@ int harness_spawn_serve(const char *const *env, const char *log_path, char base[
 	snprintf(portbuf, sizeof portbuf, "%d", port);
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* Its own process group: a signal meant for the test's group never reaches it. */
+		setpgid(0, 0);
 		FILE *log = freopen(log_path, "w", stderr);
 		(void)log;
 		setenv("PORT", portbuf, 1);
@@ -341,6 +350,8 @@ int harness_spawn_serve(const char *const *env, const char *log_path, char base[
 
 int harness_stop_serve(int pid)
 {
+	if (pid <= 0)
+		return -1; /* kill(0) would signal the whole process group */
 	kill(pid, SIGTERM);
 	int st = 0;
 	waitpid(pid, &st, 0);
