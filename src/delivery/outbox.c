@@ -138,6 +138,15 @@ void outbox_release(db_t *db, const outbox_job *job)
 		log_msg(LOG_WARN, "could not release the lease on delivery %s: %s", job->id, err.message);
 }
 
+void outbox_unsigned_outcome(double at, outbox_outcome *o)
+{
+	memset(o, 0, sizeof *o);
+	o->at = at;
+	o->verdict = VERDICT_PERMANENT;
+	snprintf(o->error, sizeof o->error,
+		 "the signing secret cannot be decrypted (was WORKESTRA_SECRET_KEY changed?); set a new secret with PATCH");
+}
+
 void outbox_job_free(outbox_job *job)
 {
 	while (job) {

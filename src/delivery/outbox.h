@@ -48,6 +48,9 @@ outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, 
 bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, delivery_status *status, err_t *err);
 /* Gives the lease back so the delivery is due again at once (shutdown). */
 void outbox_release(db_t *db, const outbox_job *job);
+/* The outcome of a job whose secret does not open: failed without sending,
+ * since an unsigned delivery would be refused by every careful receiver. */
+void outbox_unsigned_outcome(double at, outbox_outcome *o);
 void outbox_job_free(outbox_job *job);
 void outbox_outcome_clear(outbox_outcome *o);
 

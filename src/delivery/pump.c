@@ -97,9 +97,8 @@ static void record(pump_t *p, const outbox_job *job, outbox_outcome *o)
 /* A job whose secret does not open cannot be signed: fail it without sending. */
 static void fail_unsigned(pump_t *p, outbox_job *job)
 {
-	outbox_outcome o = { .at = pump_now(p), .verdict = VERDICT_PERMANENT };
-	snprintf(o.error, sizeof o.error,
-		 "the signing secret cannot be decrypted (was WORKESTRA_SECRET_KEY changed?); set a new secret with PATCH");
+	outbox_outcome o;
+	outbox_unsigned_outcome(pump_now(p), &o);
 	record(p, job, &o);
 	outbox_job_free(job);
 }

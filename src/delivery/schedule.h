@@ -23,8 +23,8 @@ schedule_verdict schedule_classify(long http_code);
  * automatic schedule; -1 when it was the last. */
 long schedule_backoff(int attempt);
 /* What becomes of a delivery after attempt (1-based) of max_attempts ended with
- * verdict; *delay_seconds is set when the result is STATUS_PENDING. A manual
- * retry raises max_attempts past the schedule: it waits as the last step did. */
+ * verdict; *delay_seconds is set when the result is STATUS_PENDING. Should
+ * max_attempts ever exceed the schedule, later steps wait as its last did. */
 delivery_status schedule_next(schedule_verdict verdict, int attempt, int max_attempts, long *delay_seconds);
 const char *schedule_status_name(delivery_status s);
 

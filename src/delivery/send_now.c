@@ -1,7 +1,6 @@
 #include "delivery/send_now.h"
 #include "delivery/outbox.h"
 #include "delivery/request.h"
-#include <stdio.h>
 #include <sys/time.h>
 
 bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, bool allow_private, err_t *err)
@@ -20,8 +19,7 @@ bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, boo
 		request_finish(r, rc, &o);
 		request_free(r);
 	} else {
-		o = (outbox_outcome){ .at = now, .verdict = VERDICT_PERMANENT };
-		snprintf(o.error, sizeof o.error, "the signing secret cannot be decrypted; set a new secret with PATCH");
+		outbox_unsigned_outcome(now, &o);
 	}
 	delivery_status st;
 	bool ok = outbox_record(db, job, &o, &st, err);
