@@ -53,7 +53,7 @@ static net_class classify_v4(uint32_t a)
 static net_class classify_v6(const unsigned char *b)
 {
 	static const unsigned char zero[16];
-	static const unsigned char metadata[16] = { 0xfd, 0x00, 0x0e, 0xc2, [15] = 0x54 };
+	static const unsigned char metadata[16] = { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 }; /* fd00:ec2::254 */
 	/* IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and the old
 	 * IPv4-compatible form all reach an IPv4 address: judge that address. */
 	bool mapped = !memcmp(b, zero, 10) && b[10] == 0xff && b[11] == 0xff;
