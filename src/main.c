@@ -7,6 +7,8 @@
 #include "cron/cron.h"
 #include "cron/scheduler.h"
 #include "delivery/smtp.h"
+#include "cron/deliver_time_webhooks.h"
+#include "delivery/dispatcher.h"
 #include "http/server.h"
 #include "mcp/fixtures.h"
 #include "mcp/stdio.h"
@@ -14,7 +16,11 @@
 #include "store/db.h"
 #include "store/embedded_pg.h"
 #include "store/migrate.h"
+#include "util/dates.h"
+#include "util/keyring.h"
 #include "util/log.h"
+#include "util/netpolicy.h"
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,15 +102,26 @@ static int print_json(json_t *v)
 
 /* WORKESTRA_SECRET_KEY, else the key file (WORKESTRA_SECRET_KEY_FILE, default
  * <data folder>/secret_key), made on first use. */
+/* Where the generated server secret lives when WORKESTRA_SECRET_KEY is unset. */
+static const char *secret_key_file(char path[1024])
+{
+	const char *file = getenv("WORKESTRA_SECRET_KEY_FILE");
+	if (file && *file)
+		return file;
+	snprintf(path, 1024, "%s/secret_key", env_or("WORKESTRA_DATA_DIR", "var"));
+	return path;
+}
+
 static bool load_confirm_key(confirm_key *k, err_t *err)
 {
 	char path[1024];
-	const char *file = getenv("WORKESTRA_SECRET_KEY_FILE");
-	if (!file || !*file) {
-		snprintf(path, sizeof path, "%s/secret_key", env_or("WORKESTRA_DATA_DIR", "var"));
-		file = path;
-	}
-	return confirm_key_load(k, getenv("WORKESTRA_SECRET_KEY"), file, err);
+	return confirm_key_load(k, secret_key_file(path), err);
+}
+
+static bool load_keyring(err_t *err)
+{
+	char path[1024];
+	return keyring_load(secret_key_file(path), err);
 }
 
 static int cmd_serve(database *d)
@@ -127,7 +144,21 @@ static int cmd_serve(database *d)
 			   .smtp = have_smtp ? &smtp : NULL };
 	if (!load_confirm_key(&cfg.confirm, &err))
 		return fail(&err);
+	if (!load_keyring(&err))
+		return fail(&err);
 	http_app app = api_app(&cfg);
+	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
+	 * (or to another process); otherwise this process delivers too, safely
+	 * alongside any others on the same database. */
+	dispatcher_t *dispatcher = NULL;
+	const char *dispatch = env_or("WEBHOOK_DISPATCHER", "on");
+	if (strcmp(dispatch, "off") && strcmp(dispatch, "0") && strcmp(dispatch, "false")) {
+		pump_config pc = { .allow_private = netpolicy_allow_private() };
+		if (!(dispatcher = dispatcher_start(d->conninfo, &pc))) {
+			err_set(&err, ERR_INTERNAL, "dispatcher_failed", "the webhook dispatcher thread could not start");
+			return fail(&err);
+		}
+	}
 	int workers = atoi(env_or("WORKERS", "4"));
 	http_config hc = {
 		.host = env_or("HOST", "127.0.0.1"),
@@ -141,7 +172,24 @@ static int cmd_serve(database *d)
 	cron_scheduler *sched = strcmp(env_or("SCHEDULER", "on"), "off") ? cron_scheduler_start(&env) : NULL;
 	int rc = http_serve(&hc, &app);
 	cron_scheduler_stop(sched);
+	dispatcher_stop(dispatcher);
 	return rc;
+}
+
+/* The webhook drain is not a once-a-day job: every call sends what is due by
+ * then (leases keep two callers from sending one attempt twice). */
+static int cmd_deliver_webhooks(database *d, const char *now_text)
+{
+	err_t err = { 0 };
+	double now = 0;
+	if (now_text && !dates_parse_instant(now_text, &now)) {
+		err_set(&err, ERR_VALIDATION, "validation_failed", "--now must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
+		return fail(&err);
+	}
+	if (!load_keyring(&err))
+		return fail(&err);
+	json_t *out = cron_deliver_time_webhooks(d->conninfo, now, &err);
+	return out ? print_json(out) : fail(&err);
 }
 
 /* cron run NAME [--now ISO8601]: prints the run; exits 1 when the job failed. */
@@ -163,6 +211,8 @@ static int cmd_cron(database *d, db_t *db, int argc, char **argv)
 		return usage();
 	if (!migrate(db, &err))
 		return fail(&err);
+	if (!strcmp(argv[1], "deliver-time-webhooks"))
+		return cmd_deliver_webhooks(d, opt(argc, argv, "--now"));
 	smtp_config smtp;
 	cron_env env = { .conninfo = d->conninfo, .smtp = smtp_config_from_env(&smtp) ? &smtp : NULL };
 	json_t *out = cron_run(db, &env, argv[1], opt(argc, argv, "--now"), &err);
@@ -234,6 +284,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "mcp") && strcmp(cmd, "cron"))
 		return usage();
+	/* Before any thread exists: libcurl's global state is not thread-safe to set up. */
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	database d = { 0 };
 	err_t err = { 0 };
 	if (!database_open(&d, &err))
@@ -256,5 +308,6 @@ int main(int argc, char **argv)
 		db_close(db);
 	}
 	database_close(&d);
+	curl_global_cleanup();
 	return rc;
 }

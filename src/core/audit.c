@@ -18,16 +18,27 @@ bool audit_record(core_ctx *c, const char *action, const char *entity_type, cons
 bool events_emit(core_ctx *c, const char *event, json_t *data, err_t *err)
 {
 	char *text = json_dumps(data, JSON_COMPACT);
-	bool ok = db_exec(c->db, err,
-			  "WITH e AS (SELECT wt_id('evt') AS id, clock_timestamp() AS at)"
-			  " INSERT INTO time_webhook_events (id, workspace_id, event, payload, created_at)"
-			  " SELECT e.id, $1, $2, jsonb_build_object('id', e.id, 'event', $2::text, 'workspace_id', $1::text,"
-			  " 'data', $3::jsonb, 'timestamp', wt_iso(e.at)), e.at FROM e",
-			  3, c->actor->workspace_id, event, text ? text : "{}");
+	/* The event and one delivery per enabled subscription that wants it, in
+	 * one statement inside the caller's transaction: a change and its
+	 * deliveries commit (or vanish) together. */
+	PGresult *r = db_query(
+		c->db, err,
+		"WITH e AS (INSERT INTO time_webhook_events (id, workspace_id, event, payload, created_at)"
+		"  SELECT x.id, $1, $2, jsonb_build_object('id', x.id, 'event', $2::text, 'workspace_id', $1::text,"
+		"  'data', $3::jsonb, 'timestamp', wt_iso(x.at)), x.at"
+		"  FROM (SELECT wt_id('evt') AS id, clock_timestamp() AS at) x RETURNING id, created_at),"
+		" d AS (INSERT INTO time_webhook_deliveries (workspace_id, webhook_id, event_id, event, next_attempt_at)"
+		"  SELECT $1, w.id, e.id, $2, e.created_at FROM e JOIN time_webhooks w"
+		"  ON w.workspace_id = $1 AND w.enabled AND $2 = ANY (w.events) RETURNING 1)"
+		" SELECT count(*) FROM d",
+		3, c->actor->workspace_id, event, text ? text : "{}");
 	free(text);
-	if (ok)
-		ok = db_exec(c->db, err, "SELECT pg_notify('time_events', $1)", 1, c->actor->workspace_id);
-	return ok;
+	if (!r)
+		return false;
+	bool fanned_out = atol(PQgetvalue(r, 0, 0)) > 0;
+	PQclear(r);
+	/* Wakes the dispatchers at commit; nobody listens for events nobody wants. */
+	return !fanned_out || db_exec(c->db, err, "SELECT pg_notify('time_events', $1)", 1, c->actor->workspace_id);
 }
 
 json_t *audit_diff(json_t *before, json_t *after, const char *const *keys)

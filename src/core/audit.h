@@ -8,8 +8,9 @@
 /* Writes an audit_log row for the actor; changes may be NULL (borrowed). */
 bool audit_record(core_ctx *c, const char *action, const char *entity_type, const char *entity_id,
 		  json_t *changes, err_t *err);
-/* Writes an outbox event {id: "evt_…", event, workspace_id, data, timestamp};
- * data is borrowed. */
+/* Writes an outbox event {id: "evt_…", event, workspace_id, data, timestamp}
+ * and one pending delivery per enabled webhook subscribed to it, then wakes
+ * the dispatchers (NOTIFY time_events, sent at commit); data is borrowed. */
 bool events_emit(core_ctx *c, const char *event, json_t *data, err_t *err);
 /* The {field: {"from": old, "to": new}} diff of the named keys between two
  * objects; a new reference, empty when nothing changed. */

@@ -1,4 +1,5 @@
 #include "core/confirm.h"
+#include "util/keyring.h"
 #include "core/entries.h"
 #include "core/invoicing.h"
 #include "core/timer.h"
@@ -53,57 +54,12 @@ void confirm_key_from_secret(confirm_key *k, const char *secret)
 	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, k->key);
 }
 
-/* Reads the first line of path into buf; false when it does not exist. */
-static bool read_secret(const char *path, char *buf, size_t n)
+bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	char secret[129];
+	if (!keyring_secret(key_file, secret, err))
 		return false;
-	bool ok = fgets(buf, (int)n, f) != NULL;
-	fclose(f);
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return ok && *buf;
-}
-
-/* Creates key_file (and its folder, one level) with a random secret, unless a
- * concurrent starter won the race: then its secret is used. */
-static bool create_secret(const char *key_file, char *buf, size_t n, err_t *err)
-{
-	char dir[1024];
-	snprintf(dir, sizeof dir, "%s", key_file);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) && errno != EEXIST)
-			return err_set(err, ERR_INTERNAL, "secret_key", "cannot create %s: %s", dir, strerror(errno));
-	}
-	unsigned char raw[SECRET_BYTES];
-	if (!crypto_random(raw, sizeof raw))
-		return err_set(err, ERR_INTERNAL, "secret_key", "no randomness available");
-	crypto_hex(raw, sizeof raw, buf);
-	int fd = open(key_file, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0 && errno == EEXIST && read_secret(key_file, buf, n))
-		return true;
-	if (fd < 0)
-		return err_set(err, ERR_INTERNAL, "secret_key", "cannot create %s: %s", key_file, strerror(errno));
-	size_t len = strlen(buf);
-	bool ok = write(fd, buf, len) == (ssize_t)len && write(fd, "\n", 1) == 1;
-	ok = close(fd) == 0 && ok;
-	return ok ? true : err_set(err, ERR_INTERNAL, "secret_key", "cannot write %s", key_file);
-}
-
-bool confirm_key_load(confirm_key *k, const char *secret, const char *key_file, err_t *err)
-{
-	if (secret && *secret) {
-		if (strlen(secret) < 16)
-			return err_set(err, ERR_INTERNAL, "secret_key", "WORKESTRA_SECRET_KEY must be at least 16 characters");
-		confirm_key_from_secret(k, secret);
-		return true;
-	}
-	char buf[256];
-	if (!read_secret(key_file, buf, sizeof buf) && !create_secret(key_file, buf, sizeof buf, err))
-		return false;
-	confirm_key_from_secret(k, buf);
+	confirm_key_from_secret(k, secret);
 	return true;
 }
 

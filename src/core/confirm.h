@@ -23,10 +23,10 @@ typedef struct {
 	unsigned char key[32];
 } confirm_key;
 
-/* The signing key is derived from secret (WORKESTRA_SECRET_KEY) when it is set,
- * else from the contents of key_file, which is created with a random secret
- * (mode 0600) the first time. Several instances must share one secret. */
-bool confirm_key_load(confirm_key *k, const char *secret, const char *key_file, err_t *err);
+/* The signing key is derived from the server secret (keyring_secret:
+ * WORKESTRA_SECRET_KEY, else key_file, created the first time). Several
+ * instances must share one secret. */
+bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err);
 /* The key derived from a secret text (for tests and tools that mint tokens). */
 void confirm_key_from_secret(confirm_key *k, const char *secret);
 

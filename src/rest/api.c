@@ -48,6 +48,14 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/notifications/{}/read", notifications_api_read },
 	{ "GET", "/api/ai/tools", ai_api_tools_list },
 	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
+	{ "GET", "/api/v1/time/webhooks", webhooks_api_list },
+	{ "POST", "/api/v1/time/webhooks", webhooks_api_create },
+	{ "GET", "/api/v1/time/webhooks/{}", webhooks_api_get },
+	{ "PATCH", "/api/v1/time/webhooks/{}", webhooks_api_update },
+	{ "DELETE", "/api/v1/time/webhooks/{}", webhooks_api_delete },
+	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
+	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
+	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
 };
 
 typedef struct {

@@ -68,5 +68,13 @@ json_t *notifications_api_read(rest_call *call, err_t *err);
 json_t *ai_api_tools_list(rest_call *call, err_t *err);
 json_t *ai_api_tools_call(rest_call *call, err_t *err);
 json_t *ai_api_confirm(rest_call *call, err_t *err);
+json_t *webhooks_api_list(rest_call *call, err_t *err);
+json_t *webhooks_api_get(rest_call *call, err_t *err);
+json_t *webhooks_api_create(rest_call *call, err_t *err);
+json_t *webhooks_api_update(rest_call *call, err_t *err);
+json_t *webhooks_api_delete(rest_call *call, err_t *err);
+json_t *webhooks_api_deliveries(rest_call *call, err_t *err);
+json_t *webhooks_api_retry(rest_call *call, err_t *err);
+json_t *webhooks_api_test(rest_call *call, err_t *err);
 
 #endif

@@ -74,3 +74,70 @@ long dates_period_start(long day, int week_start_dow)
 	int back = (dates_dow(day) - week_start_dow + 7) % 7;
 	return day - back;
 }
+
+/* Reads n digits at s into *out. */
+static bool digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+bool dates_parse_instant(const char *s, double *unix_seconds)
+{
+	long day;
+	char date[11];
+	int hh, mm, ss;
+	if (!s || strlen(s) < 20)
+		return false;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (!dates_parse(date, &day) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s + 11, 2, &hh) ||
+	    s[13] != ':' || !digits(s + 14, 2, &mm) || s[16] != ':' || !digits(s + 17, 2, &ss) || hh > 23 || mm > 59 ||
+	    ss > 60)
+		return false;
+	const char *p = s + 19;
+	double frac = 0, scale = 0.1;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return false;
+		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+			frac += (*p - '0') * scale;
+	}
+	long offset = 0;
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int oh, om;
+		if (!digits(p + 1, 2, &oh) || p[3] != ':' || !digits(p + 4, 2, &om) || oh > 23 || om > 59)
+			return false;
+		offset = (*p == '-' ? -1 : 1) * (oh * 3600L + om * 60L);
+		p += 6;
+	} else {
+		return false;
+	}
+	if (*p)
+		return false;
+	*unix_seconds = (double)(day * 86400L + hh * 3600L + mm * 60L + ss - offset) + frac;
+	return true;
+}
+
+void dates_format_instant(double unix_seconds, char out[21])
+{
+	long long t = (long long)unix_seconds;
+	if ((double)t > unix_seconds)
+		t--; /* floor for instants before 1970 */
+	long long day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+	long secs = (long)(t - day * 86400);
+	int y, m, d;
+	dates_to_civil((long)day, &y, &m, &d);
+	char buf[48];
+	snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02ld:%02ld:%02ldZ", y, m, d, secs / 3600, secs / 60 % 60, secs % 60);
+	memcpy(out, buf, 20);
+	out[20] = '\0';
+}

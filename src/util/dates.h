@@ -15,4 +15,10 @@ int dates_dow(long day);
 /* First day of the 7-day period containing day, for weeks starting on week_start_dow. */
 long dates_period_start(long day, int week_start_dow);
 
+/* Parses an ISO 8601 instant "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" (a space
+ * may replace the T) into unix seconds; false when malformed. */
+bool dates_parse_instant(const char *s, double *unix_seconds);
+/* Writes "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); out holds 21 bytes. */
+void dates_format_instant(double unix_seconds, char out[21]);
+
 #endif

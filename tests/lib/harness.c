@@ -289,33 +289,75 @@ char *harness_jwt(const char *user_id, long ttl, const char *secret)
 	return jwt_sign_hs256(claims, secret);
 }
 
-static bool server_healthy(void)
+static size_t discard(char *ptr, size_t size, size_t n, void *userdata)
 {
-	harness_response r = harness_request("GET", "/healthz", NULL, NULL, NULL);
-	bool ok = r.status == 200;
-	harness_response_free(&r);
-	return ok;
+	(void)ptr;
+	(void)userdata;
+	return size * n;
 }
 
-static void print_server_log(void)
+static bool healthy_at(const char *base)
 {
-	char cmd[300];
-	snprintf(cmd, sizeof cmd, "tail -n 40 '%s' >&2", server_log);
+	char url[128];
+	snprintf(url, sizeof url, "%s/healthz", base);
+	CURL *curl = curl_easy_init();
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, 2L);
+	long status = 0;
+	if (curl_easy_perform(curl) == CURLE_OK)
+		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(curl);
+	return status == 200;
+}
+
+static void print_log(const char *path)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "tail -n 40 '%s' >&2", path);
 	if (system(cmd) != 0)
 		fprintf(stderr, "(no server log)\n");
 }
 
-static bool start_server(void)
+/* Serves a test spawned and has not stopped yet: killed when the test process
+ * exits, also after a failed assertion, so none outlives its test. */
+static pid_t spawned[16];
+
+static void kill_spawned(void)
+{
+	for (size_t i = 0; i < sizeof spawned / sizeof spawned[0]; i++)
+		if (spawned[i] > 0) {
+			kill(spawned[i], SIGKILL);
+			waitpid(spawned[i], NULL, 0);
+			spawned[i] = 0;
+		}
+}
+
+static void track_spawned(pid_t pid, bool add)
+{
+	static bool registered;
+	if (!registered) {
+		atexit(kill_spawned);
+		registered = true;
+	}
+	for (size_t i = 0; i < sizeof spawned / sizeof spawned[0]; i++)
+		if (add ? spawned[i] == 0 : spawned[i] == pid) {
+			spawned[i] = add ? pid : 0;
+			return;
+		}
+}
+
+int harness_spawn_serve(const char *const *env, const char *log_path, char base[64])
 {
 	int port = harness_free_port();
-	snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
-	setenv("WT_BASE_URL", base_url, 1);
-	snprintf(server_log, sizeof server_log, "%s", getenv("WT_SERVE_LOG") ? getenv("WT_SERVE_LOG") : "build/serve-test.log");
+	snprintf(base, 64, "http://127.0.0.1:%d", port);
 	char portbuf[16];
 	snprintf(portbuf, sizeof portbuf, "%d", port);
-	server_pid = fork();
-	if (server_pid == 0) {
-		FILE *log = freopen(server_log, "w", stderr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Its own process group: a signal meant for the test's group never reaches it. */
+		setpgid(0, 0);
+		FILE *log = freopen(log_path, "w", stderr);
 		(void)log;
 		setenv("PORT", portbuf, 1);
 		setenv("HOST", "127.0.0.1", 1);
@@ -325,33 +367,59 @@ static bool start_server(void)
 		setenv("CRON_SECRET", HARNESS_CRON_SECRET, 1);
 		setenv("SCHEDULER", "off", 1);
 		unsetenv("SMTP_URL");
+		for (const char *const *e = env; e && *e; e++)
+			putenv(strdup(*e));
 		execl(harness_bin(), harness_bin(), "serve", (char *)NULL);
 		_exit(127);
 	}
+	track_spawned(pid, true);
 	for (int i = 0; i < 300; i++) {
-		if (server_healthy())
-			return true;
+		if (healthy_at(base))
+			return pid;
 		int st;
-		if (waitpid(server_pid, &st, WNOHANG) == server_pid) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
 			fprintf(stderr, "serve exited early\n");
-			print_server_log();
-			return false;
+			print_log(log_path);
+			return 0;
 		}
 		usleep(100 * 1000);
 	}
 	fprintf(stderr, "serve did not become healthy\n");
-	print_server_log();
-	return false;
+	print_log(log_path);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
+int harness_stop_serve(int pid)
+{
+	if (pid <= 0)
+		return -1; /* kill(0) would signal the whole process group */
+	kill(pid, SIGTERM);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	track_spawned(pid, false);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool start_server(void)
+{
+	snprintf(server_log, sizeof server_log, "%s", getenv("WT_SERVE_LOG") ? getenv("WT_SERVE_LOG") : "build/serve-test.log");
+	static const char *const env[] = { "WEBHOOK_ALLOW_PRIVATE=1", NULL };
+	server_pid = harness_spawn_serve(env, server_log, base_url);
+	if (!server_pid)
+		return false;
+	track_spawned(server_pid, false); /* stopped (and checked) by stop_server */
+	setenv("WT_BASE_URL", base_url, 1);
+	return true;
 }
 
 static int stop_server(void)
 {
-	kill(server_pid, SIGTERM);
-	int st = 0;
-	waitpid(server_pid, &st, 0);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+	int st = harness_stop_serve(server_pid);
+	if (st != 0) {
 		fprintf(stderr, "serve did not exit cleanly on SIGTERM (status %d)\n", st);
-		print_server_log();
+		print_log(server_log);
 		return 1;
 	}
 	return 0;
@@ -360,6 +428,9 @@ static int stop_server(void)
 int main(int argc, char *argv[])
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* Every process the tests start (serve, CLI drains) shares one server secret,
+	 * as the instances of one deployment do. */
+	setenv("WORKESTRA_SECRET_KEY", HARNESS_SECRET_KEY, 1);
 	struct criterion_test_set *tests = criterion_initialize();
 	int result = 1;
 	if (criterion_handle_args(argc, argv, true)) {

@@ -69,6 +69,16 @@ PGresult *harness_sql(const char *sql, int nparams, ...);
 /* Convenience: first column of first row as a long (0 if none). */
 long harness_sql_long(const char *sql, int nparams, ...);
 
+/* Starts another `workestra-time serve` on a free port with the current
+ * environment plus env ("NAME=value" strings, NULL-terminated, may be NULL),
+ * its stderr to log_path; waits until it is healthy. Returns its pid (0 when
+ * it did not come up) and its base URL in base (64 bytes). The main server is
+ * started this way with WEBHOOK_ALLOW_PRIVATE=1 (webhook tests deliver to
+ * 127.0.0.1). */
+int harness_spawn_serve(const char *const *env, const char *log_path, char base[64]);
+/* SIGTERM, then waits: the exit status (0 clean), or -1 when it did not exit normally. */
+int harness_stop_serve(int pid);
+
 /* An HS256 JWT for user_id expiring in ttl seconds (negative: already expired). */
 char *harness_jwt(const char *user_id, long ttl, const char *secret);
 

@@ -1,0 +1,119 @@
+#include "core/webhook_deliveries.h"
+#include "core/audit.h"
+#include "core/tx.h"
+#include "core/webhooks.h"
+#include "store/query.h"
+#include <stdio.h>
+#include <string.h>
+
+#define ATTEMPT_JSON                                                                                            \
+	"jsonb_build_object('attempt', a.attempt, 'at', wt_iso(a.at), 'duration_ms', a.duration_ms,"           \
+	" 'response_code', a.response_code, 'response_body', a.response_body, 'error', a.error)"
+
+#define DELIVERY_JSON                                                                                           \
+	"jsonb_build_object('id', d.id, 'webhook_id', d.webhook_id, 'event', d.event, 'event_id', d.event_id,"  \
+	" 'status', d.status, 'attempts', coalesce((SELECT jsonb_agg(" ATTEMPT_JSON " ORDER BY a.attempt)"       \
+	" FROM time_webhook_attempts a WHERE a.delivery_id = d.id), '[]'::jsonb),"                               \
+	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at))"
+
+json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
+{
+	if (!webhooks_authorize(c, err) || !webhooks_exists(c, webhook_id, err))
+		return NULL;
+	char limit[24], offset[24];
+	snprintf(limit, sizeof limit, "%ld", page->limit);
+	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
+	query_t count, rows;
+	query_init(&count, "SELECT count(*) FROM time_webhook_deliveries d WHERE d.workspace_id = ");
+	query_param(&count, c->actor->workspace_id);
+	query_cond(&count, " AND d.webhook_id = ", webhook_id, "");
+	query_init(&rows, "SELECT " DELIVERY_JSON " FROM time_webhook_deliveries d WHERE d.workspace_id = ");
+	query_param(&rows, c->actor->workspace_id);
+	query_cond(&rows, " AND d.webhook_id = ", webhook_id, " ORDER BY d.created_at DESC, d.id DESC");
+	query_cond(&rows, " LIMIT ", limit, "::bigint");
+	query_cond(&rows, " OFFSET ", offset, "::bigint");
+	return query_page(c->db, &count, &rows, &page->total, err);
+}
+
+static json_t *fetch(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
+{
+	json_t *out = db_query_json(c->db, err,
+				    "SELECT " DELIVERY_JSON " FROM time_webhook_deliveries d"
+				    " WHERE d.id = $1 AND d.webhook_id = $2 AND d.workspace_id = $3",
+				    3, delivery_id, webhook_id, c->actor->workspace_id);
+	if (!out && !err_any(err))
+		err_set(err, ERR_NOT_FOUND, "not_found", "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
+	return out;
+}
+
+json_t *webhook_deliveries_get(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
+{
+	return webhooks_authorize(c, err) ? fetch(c, webhook_id, delivery_id, err) : NULL;
+}
+
+json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
+{
+	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+		return NULL;
+	json_t *out = NULL;
+	PGresult *r = db_query(c->db, err,
+			       "SELECT status, lease_until > clock_timestamp() FROM time_webhook_deliveries"
+			       " WHERE id = $1 AND webhook_id = $2 AND workspace_id = $3 FOR UPDATE",
+			       3, delivery_id, webhook_id, c->actor->workspace_id);
+	if (!r)
+		goto done;
+	if (PQntuples(r) == 0) {
+		err_set(err, ERR_NOT_FOUND, "not_found", "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
+	} else if (!strcmp(PQgetvalue(r, 0, 1), "t")) {
+		err_set(err, ERR_CONFLICT, "delivery_in_flight", "the delivery is being sent right now; look again shortly");
+	}
+	char was[16];
+	snprintf(was, sizeof was, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+	PQclear(r);
+	if (err_any(err))
+		goto done;
+	/* Due at once. A delivery still on its schedule keeps it; a finished one
+	 * gets exactly one more attempt. */
+	if (!db_exec(c->db, err,
+		     "UPDATE time_webhook_deliveries SET status = 'pending', next_attempt_at = clock_timestamp(),"
+		     " max_attempts = CASE WHEN status = 'pending' THEN max_attempts ELSE attempts + 1 END,"
+		     " lease_owner = NULL, lease_until = NULL,"
+		     " updated_at = clock_timestamp() WHERE id = $1",
+		     1, delivery_id) ||
+	    !db_exec(c->db, err, "SELECT pg_notify('time_events', $1)", 1, c->actor->workspace_id))
+		goto done;
+	json_t *changes = json_pack("{s:s, s:{s:s, s:s}}", "delivery_id", delivery_id, "status", "from", was, "to", "pending");
+	if (audit_record(c, "time_webhook.delivery_retried", "time_webhook", webhook_id, changes, err))
+		out = fetch(c, webhook_id, delivery_id, err);
+	json_decref(changes);
+done:
+	return core_commit(c, out, err);
+}
+
+bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *lease_owner, char delivery_id[64],
+			     err_t *err)
+{
+	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+		return false;
+	PGresult *r = NULL;
+	if (webhooks_exists(c, webhook_id, err))
+		r = db_query(c->db, err,
+			     "WITH e AS (INSERT INTO time_webhook_events (id, workspace_id, event, payload, created_at)"
+			     "  SELECT x.id, $1, $3, jsonb_build_object('id', x.id, 'event', $3::text, 'workspace_id', $1::text,"
+			     "   'data', jsonb_build_object('webhook_id', $2::text, 'message',"
+			     "    'This is a test event from Workestra Time. Verify its signature with your secret.'),"
+			     "   'timestamp', wt_iso(x.at)), x.at"
+			     "  FROM (SELECT wt_id('evt') AS id, clock_timestamp() AS at) x RETURNING id, created_at)"
+			     " INSERT INTO time_webhook_deliveries (workspace_id, webhook_id, event_id, event, max_attempts,"
+			     "  next_attempt_at, lease_owner, lease_until)"
+			     " SELECT $1, $2, e.id, $3, 1, e.created_at, $4, e.created_at + interval '60 seconds' FROM e RETURNING id",
+			     4, c->actor->workspace_id, webhook_id, WEBHOOK_TEST_EVENT, lease_owner);
+	if (r) {
+		snprintf(delivery_id, 64, "%s", PQgetvalue(r, 0, 0));
+		PQclear(r);
+	}
+	json_t *done = core_commit(c, r ? json_true() : NULL, err);
+	bool ok = done != NULL;
+	json_decref(done);
+	return ok;
+}

@@ -1,0 +1,34 @@
+#include "cron/deliver_time_webhooks.h"
+#include "delivery/pump.h"
+#include "util/dates.h"
+#include "util/netpolicy.h"
+#include <sys/time.h>
+
+json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	double real = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	pump_config cfg = { .clock_offset = now > 0 ? now - real : 0, .allow_private = netpolicy_allow_private() };
+	db_t *db = db_open(conninfo);
+	if (!db_connect(db, err)) {
+		db_close(db);
+		return NULL;
+	}
+	pump_t *p = pump_new(db, &cfg);
+	bool ok = pump_drain(p);
+	char at[21];
+	dates_format_instant(pump_now(p), at);
+	const pump_stats *s = pump_get_stats(p);
+	json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "job", "deliver-time-webhooks", "now", at,
+				"attempted", (json_int_t)s->attempted, "delivered", (json_int_t)s->delivered, "retrying",
+				(json_int_t)s->retrying, "failed", (json_int_t)s->failed, "lost", (json_int_t)s->lost);
+	pump_free(p);
+	db_close(db);
+	if (!ok) {
+		json_decref(out);
+		err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database failed while leasing deliveries");
+		return NULL;
+	}
+	return out;
+}

@@ -1,0 +1,179 @@
+#include "delivery/request.h"
+#include "delivery/signing.h"
+#include "util/netpolicy.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct delivery_request {
+	CURL *curl;
+	struct curl_slist *headers;
+	bool allow_private;
+	char refused[160];            /* why the policy refused an address, "" if it did not */
+	char errbuf[CURL_ERROR_SIZE];
+	char body[OUTBOX_BODY_MAX + 1];
+	size_t body_len;
+	double at;
+	struct timespec started;
+};
+
+static size_t capture(char *ptr, size_t size, size_t n, void *userdata)
+{
+	delivery_request *r = userdata;
+	size_t len = size * n, room = OUTBOX_BODY_MAX - r->body_len;
+	/* Keep the first 4 KB for the log and swallow the rest, so a chatty
+	 * receiver still gets its 2xx counted. */
+	memcpy(r->body + r->body_len, ptr, len < room ? len : room);
+	r->body_len += len < room ? len : room;
+	return len;
+}
+
+static curl_socket_t open_checked(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
+{
+	delivery_request *r = userdata;
+	(void)purpose;
+	if (!netpolicy_address_allowed(&address->addr, r->allow_private)) {
+		char text[64];
+		netpolicy_format(&address->addr, text, sizeof text);
+		snprintf(r->refused, sizeof r->refused, "refused to connect to %s: a %s address", text,
+			 netpolicy_class_name(netpolicy_classify(&address->addr)));
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
+static void add_header(delivery_request *r, const char *name, const char *value)
+{
+	char line[512];
+	snprintf(line, sizeof line, "%s: %s", name, value);
+	struct curl_slist *h = curl_slist_append(r->headers, line);
+	if (!h)
+		abort();
+	r->headers = h;
+}
+
+delivery_request *request_new(const outbox_job *job, double at, bool allow_private)
+{
+	delivery_request *r = calloc(1, sizeof *r);
+	if (!r || !(r->curl = curl_easy_init()))
+		abort();
+	r->allow_private = allow_private;
+	r->at = at;
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
+	/* Receivers compare the timestamp with their own clock: it is real time,
+	 * even when the scheduler runs on an injected clock. */
+	long long ts = (long long)time(NULL);
+	char ts_text[24], sig[SIGNING_HEADER_LEN];
+	snprintf(ts_text, sizeof ts_text, "%lld", ts);
+	signing_sign(job->secret ? job->secret : "", ts, job->body, job->body_len, sig);
+	add_header(r, "Content-Type", "application/json");
+	add_header(r, "User-Agent", "Workestra-Webhooks/1");
+	add_header(r, "X-Workestra-Event", job->event);
+	add_header(r, "X-Workestra-Delivery", job->id);
+	add_header(r, "X-Workestra-Timestamp", ts_text);
+	add_header(r, "X-Workestra-Signature", sig);
+	add_header(r, "Expect", ""); /* no 100-continue round trip */
+	CURL *c = r->curl;
+	curl_easy_setopt(c, CURLOPT_URL, job->url);
+	curl_easy_setopt(c, CURLOPT_POST, 1L);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, job->body);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)job->body_len);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)REQUEST_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* an environment proxy would bypass the address check */
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, r);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, capture);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, r);
+	return r;
+}
+
+CURL *request_handle(delivery_request *r)
+{
+	return r->curl;
+}
+
+/* PostgreSQL text must be valid UTF-8 without NUL: anything else becomes '?'.
+ * A character cut by the 4 KB limit is dropped. */
+static char *sanitize(const char *in, size_t len)
+{
+	char *out = malloc(len + 1);
+	if (!out)
+		abort();
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)in[i];
+		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+		bool ok = n > 0 && c != 0 && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
+		if (ok && i + n > len) {
+			break;
+		}
+		for (size_t k = 1; ok && k < n; k++)
+			ok = ((unsigned char)in[i + k] & 0xc0) == 0x80;
+		if (ok && n == 3) {
+			unsigned char c1 = (unsigned char)in[i + 1];
+			ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0); /* overlong, surrogates */
+		}
+		if (ok && n == 4) {
+			unsigned char c1 = (unsigned char)in[i + 1];
+			ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+		}
+		if (!ok) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, in + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+void request_finish(delivery_request *r, CURLcode rc, outbox_outcome *o)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	memset(o, 0, sizeof *o);
+	o->at = r->at;
+	o->duration_ms = (long)((now.tv_sec - r->started.tv_sec) * 1000 + (now.tv_nsec - r->started.tv_nsec) / 1000000);
+	if (o->duration_ms < 0)
+		o->duration_ms = 0;
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &o->response_code);
+	if (o->response_code < 0 || o->response_code > 999)
+		o->response_code = 0;
+	o->response_body = r->body_len ? sanitize(r->body, r->body_len) : NULL;
+	if (rc == CURLE_OK) {
+		o->verdict = schedule_classify(o->response_code);
+		if (o->response_code >= 300 && o->response_code < 400)
+			snprintf(o->error, sizeof o->error, "redirects are not followed; point the webhook at the final URL");
+		return;
+	}
+	if (r->refused[0]) {
+		/* A policy refusal will not change on retry. */
+		o->verdict = VERDICT_PERMANENT;
+		snprintf(o->error, sizeof o->error, "%s", r->refused);
+		return;
+	}
+	o->verdict = VERDICT_RETRY; /* timeouts, refused or dropped connections */
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		snprintf(o->error, sizeof o->error, "timeout: no complete answer within %d s", REQUEST_TIMEOUT_MS / 1000);
+	else
+		snprintf(o->error, sizeof o->error, "%s%s%s", curl_easy_strerror(rc), r->errbuf[0] ? ": " : "", r->errbuf);
+}
+
+void request_free(delivery_request *r)
+{
+	if (!r)
+		return;
+	curl_easy_cleanup(r->curl);
+	curl_slist_free_all(r->headers);
+	free(r);
+}

@@ -1,0 +1,64 @@
+/* /api/v1/time/webhooks: subscriptions, their delivery log, retry and test. */
+#include "core/webhook_deliveries.h"
+#include "core/webhooks.h"
+#include "delivery/outbox.h"
+#include "delivery/send_now.h"
+#include "rest/rest.h"
+#include "util/netpolicy.h"
+
+json_t *webhooks_api_list(rest_call *call, err_t *err)
+{
+	return webhooks_list(&call->core, err);
+}
+
+json_t *webhooks_api_get(rest_call *call, err_t *err)
+{
+	return webhooks_get(&call->core, call->params[0], err);
+}
+
+json_t *webhooks_api_create(rest_call *call, err_t *err)
+{
+	json_t *body = rest_body_object(call, err);
+	call->status = 201;
+	return body ? webhooks_create(&call->core, body, err) : NULL;
+}
+
+json_t *webhooks_api_update(rest_call *call, err_t *err)
+{
+	json_t *body = rest_body_object(call, err);
+	return body ? webhooks_update(&call->core, call->params[0], body, err) : NULL;
+}
+
+json_t *webhooks_api_delete(rest_call *call, err_t *err)
+{
+	return webhooks_delete(&call->core, call->params[0], err);
+}
+
+json_t *webhooks_api_deliveries(rest_call *call, err_t *err)
+{
+	if (!rest_paging(call, err))
+		return NULL;
+	return webhook_deliveries_list(&call->core, call->params[0], &call->page, err);
+}
+
+json_t *webhooks_api_retry(rest_call *call, err_t *err)
+{
+	return webhook_deliveries_retry(&call->core, call->params[0], call->params[1], err);
+}
+
+/* The synthetic event is written already leased to this call, sent from this
+ * worker thread at once, and answered with the recorded attempt. */
+json_t *webhooks_api_test(rest_call *call, err_t *err)
+{
+	char lease[OUTBOX_LEASE_LEN], delivery_id[64];
+	outbox_new_lease(lease);
+	if (!webhook_deliveries_test(&call->core, call->params[0], lease, delivery_id, err) ||
+	    !delivery_send_now(call->core.db, delivery_id, lease, netpolicy_allow_private(), err))
+		return NULL;
+	json_t *d = webhook_deliveries_get(&call->core, call->params[0], delivery_id, err);
+	if (d) {
+		json_t *attempts = json_object_get(d, "attempts");
+		json_object_set(d, "attempt", json_array_get(attempts, json_array_size(attempts) - 1));
+	}
+	return d;
+}

@@ -1,0 +1,900 @@
+/* Webhooks end to end: a real serve (and, where a test needs a database of
+ * its own, extra serve and cron processes) delivering to a scriptable
+ * receiver on 127.0.0.1 inside the test process. Signatures are checked with
+ * Node's crypto, not with our code. Scheduling is driven through
+ * `cron run deliver-time-webhooks --now`, so the retry schedule runs without
+ * waiting minutes. */
+#include "harness.h"
+#include "receiver.h"
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static const char *const NINE[] = { "time_entry.created", "time_entry.updated", "time_entry.deleted",
+				    "time_entry.invoiced", "timer.started",      "timer.stopped",
+				    "timesheet.submitted", "timesheet.approved", "timesheet.rejected" };
+
+/* ---- database access (our own connection: the database may be a test's own) ---- */
+
+static PGconn *db;
+
+static PGconn *conn(void)
+{
+	if (!db || PQstatus(db) != CONNECTION_OK) {
+		db = PQconnectdb(getenv("DATABASE_URL"));
+		cr_assert(PQstatus(db) == CONNECTION_OK, "database: %s", PQerrorMessage(db));
+	}
+	return db;
+}
+
+static PGresult *sql(const char *q, int n, const char *p1, const char *p2)
+{
+	const char *params[2] = { p1, p2 };
+	PGresult *r = PQexecParams(conn(), q, n, NULL, params, NULL, NULL, 0);
+	cr_assert(PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK, "sql: %s",
+		  PQresultErrorMessage(r));
+	return r;
+}
+
+static long sql_long(const char *q, const char *p1, const char *p2)
+{
+	PGresult *r = sql(q, p2 ? 2 : p1 ? 1 : 0, p1, p2);
+	long v = PQntuples(r) && !PQgetisnull(r, 0, 0) ? atol(PQgetvalue(r, 0, 0)) : -1;
+	PQclear(r);
+	return v;
+}
+
+static char *sql_text(const char *q, const char *p1, const char *p2)
+{
+	PGresult *r = sql(q, p2 ? 2 : p1 ? 1 : 0, p1, p2);
+	char *v = PQntuples(r) && !PQgetisnull(r, 0, 0) ? strdup(PQgetvalue(r, 0, 0)) : NULL;
+	PQclear(r);
+	return v;
+}
+
+/* Polls until the query gives at least want; the last value seen. */
+static long wait_long(const char *q, const char *p1, long want, int timeout_ms)
+{
+	long v = -1;
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		if ((v = sql_long(q, p1, NULL)) >= want)
+			return v;
+		usleep(50 * 1000);
+	}
+	return v;
+}
+
+/* A database of the test's own (no dispatcher runs on it unless the test
+ * starts one); DATABASE_URL points there from now on, for the CLI too. */
+static void own_database(const char *tag)
+{
+	char name[64], stmt[160], url[1024];
+	snprintf(name, sizeof name, "wh_%s_%d", tag, (int)getpid());
+	snprintf(stmt, sizeof stmt, "DROP DATABASE IF EXISTS %s", name);
+	PQclear(sql(stmt, 0, NULL, NULL));
+	snprintf(stmt, sizeof stmt, "CREATE DATABASE %s", name);
+	PQclear(sql(stmt, 0, NULL, NULL));
+	snprintf(url, sizeof url, "%s dbname=%s", getenv("DATABASE_URL"), name);
+	setenv("DATABASE_URL", url, 1);
+	PQfinish(db);
+	db = NULL;
+	json_t *m = harness_cli("migrate", NULL);
+	cr_assert(m, "migrate on the test's database failed");
+	json_decref(m);
+}
+
+/* A serve on the current DATABASE_URL that REST calls go to from now on. */
+static int own_serve(const char *const *env)
+{
+	static int started;
+	char base[64], log[128];
+	snprintf(log, sizeof log, "build/serve-webhooks-%d-%d.log", (int)getpid(), ++started);
+	int pid = harness_spawn_serve(env, log, base);
+	cr_assert(pid > 0, "extra serve did not start (log %s)", log);
+	setenv("WT_BASE_URL", base, 1);
+	return pid;
+}
+
+/* ---- REST helpers ---- */
+
+static json_t *call(const char *method, const char *path, const char *token, json_t *body, long want)
+{
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	harness_response r = harness_request(method, path, token, text, NULL);
+	free(text);
+	cr_assert_eq(r.status, want, "%s %s: want %ld, got %ld: %s", method, path, want, r.status, r.body);
+	json_t *data = json_incref(harness_data(&r));
+	if (!data)
+		data = json_incref(r.json);
+	harness_response_free(&r);
+	return data;
+}
+
+static const char *error_of(const char *method, const char *path, const char *token, json_t *body, long want)
+{
+	static char code[64];
+	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	json_decref(body);
+	harness_response r = harness_request(method, path, token, text, NULL);
+	free(text);
+	cr_assert_eq(r.status, want, "%s %s: want %ld, got %ld: %s", method, path, want, r.status, r.body);
+	snprintf(code, sizeof code, "%s", harness_error_code(&r) ? harness_error_code(&r) : "");
+	harness_response_free(&r);
+	return code;
+}
+
+/* Creates a subscription to url for events (NULL-terminated); returns it (with secret). */
+static json_t *subscribe(const harness_ws *w, const char *url, const char *const *events)
+{
+	json_t *ev = json_array();
+	for (const char *const *e = events; *e; e++)
+		json_array_append_new(ev, json_string(*e));
+	return call("POST", "/api/v1/time/webhooks", w->admin_tok, json_pack("{s:s, s:o}", "url", url, "events", ev), 201);
+}
+
+static const char *const CREATED[] = { "time_entry.created", NULL };
+
+/* A manual entry: fires time_entry.created. Returns the entry id (malloc'd). */
+static char *log_entry(const harness_ws *w)
+{
+	json_t *e = call("POST", "/api/v1/time-entries", w->admin_tok,
+			 json_pack("{s:s, s:s, s:f, s:s}", "entity_type", "task", "entity_id", harness_demo_id(w, "tasks", 0),
+				   "hours", 1.25, "log_date", "2026-04-29"),
+			 201);
+	char *id = strdup(json_string_value(json_object_get(e, "id")));
+	json_decref(e);
+	return id;
+}
+
+/* ---- signature check with Node's crypto ---- */
+
+static bool node_verifies(const char *secret, const char *timestamp, const char *body, size_t body_len, const char *sig)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/wh-body-%d.json", (int)getpid());
+	FILE *f = fopen(path, "wb");
+	cr_assert(f);
+	fwrite(body, 1, body_len, f);
+	fclose(f);
+	static const char script[] =
+		"const c = require('crypto'), fs = require('fs');"
+		"const want = 'sha256=' + c.createHmac('sha256', process.env.WH_SECRET)"
+		" .update(process.env.WH_TS + '.').update(fs.readFileSync(process.argv[1])).digest('hex');"
+		"const got = Buffer.from(process.env.WH_SIG), exp = Buffer.from(want);"
+		"process.exit(got.length === exp.length && c.timingSafeEqual(got, exp) ? 0 : 1);";
+	pid_t pid = fork();
+	if (pid == 0) {
+		setenv("WH_SECRET", secret, 1);
+		setenv("WH_TS", timestamp, 1);
+		setenv("WH_SIG", sig, 1);
+		execlp("node", "node", "-e", script, path, (char *)NULL);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	unlink(path);
+	cr_assert(!(WIFEXITED(st) && WEXITSTATUS(st) == 127), "node is not installed");
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Checks the captured request's headers and signature against secret. */
+static void check_signed(const receiver_request *rq, const char *secret, const char *event)
+{
+	char *sig = receiver_header(rq, "X-Workestra-Signature");
+	char *ts = receiver_header(rq, "X-Workestra-Timestamp");
+	char *ev = receiver_header(rq, "X-Workestra-Event");
+	char *dlv = receiver_header(rq, "X-Workestra-Delivery");
+	char *ct = receiver_header(rq, "Content-Type");
+	cr_assert(sig && ts && ev && dlv && ct, "missing webhook headers:\n%s", rq->headers);
+	cr_assert_str_eq(ev, event);
+	cr_assert_str_eq(ct, "application/json");
+	cr_assert(!strncmp(dlv, "dlv_", 4));
+	cr_assert(labs(atol(ts) - (long)time(NULL)) < 120, "timestamp %s is not now", ts);
+	cr_assert(node_verifies(secret, ts, rq->body, rq->body_len, sig), "Node does not accept signature %s", sig);
+	cr_assert(!node_verifies("whsec_wrong_secret_xxxxxxxx", ts, rq->body, rq->body_len, sig));
+	json_t *body = json_loadb(rq->body, rq->body_len, 0, NULL);
+	cr_assert(body, "body is not JSON");
+	cr_assert_str_eq(json_string_value(json_object_get(body, "event")), event);
+	cr_assert(!strncmp(json_string_value(json_object_get(body, "id")), "evt_", 4));
+	cr_assert(json_is_string(json_object_get(body, "workspace_id")));
+	cr_assert(json_is_object(json_object_get(body, "data")));
+	cr_assert(json_is_string(json_object_get(body, "timestamp")));
+	json_decref(body);
+	free(sig), free(ts), free(ev), free(dlv), free(ct);
+}
+
+/* ---- cron drains on an injected clock ---- */
+
+static double now_s(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* With milliseconds: a whole second could fall before the event just written. */
+static void iso(double t, char out[40])
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	char base[32];
+	strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 40, "%s.%03dZ", base, (int)((t - (double)s) * 1000));
+}
+
+/* Runs the cron at t; returns how many attempts it made. */
+static long drain_at(double t)
+{
+	char at[40];
+	iso(t, at);
+	json_t *out = harness_cli("cron", "run", "deliver-time-webhooks", "--now", at, NULL);
+	cr_assert(out, "cron run deliver-time-webhooks --now %s failed", at);
+	long n = (long)json_integer_value(json_object_get(out, "attempted"));
+	json_decref(out);
+	return n;
+}
+
+static pid_t drain_async(double t)
+{
+	char at[40];
+	iso(t, at);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int devnull = open("/dev/null", 1);
+		dup2(devnull, 1);
+		execl(harness_bin(), harness_bin(), "cron", "run", "deliver-time-webhooks", "--now", at, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static const char *STATUS_SQL = "SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND status = $2";
+static const char *ATTEMPTS_SQL =
+	"SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1";
+
+/* ================= subscriptions ================= */
+
+Test(webhooks, crud_secret_only_on_create_and_audited)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *url = receiver_url(rx, "/crud");
+	static const char *const events[] = { "timer.started", "timesheet.approved", "timer.started", NULL };
+	json_t *wh = subscribe(&w, url, events);
+	const char *id = json_string_value(json_object_get(wh, "id"));
+	const char *secret = json_string_value(json_object_get(wh, "secret"));
+	cr_assert(id && !strncmp(id, "wh_", 3));
+	cr_assert(secret && !strncmp(secret, "whsec_", 6) && strlen(secret) >= 40, "secret %s", secret);
+	cr_assert_eq(json_array_size(json_object_get(wh, "events")), 2, "duplicate events collapse");
+	cr_assert(json_is_true(json_object_get(wh, "enabled")));
+	cr_assert(json_is_string(json_object_get(wh, "created_at")));
+
+	/* At rest the secret is sealed, never the plain text. */
+	char *sealed = sql_text("SELECT secret_sealed FROM time_webhooks WHERE id = $1", id, NULL);
+	cr_assert(sealed && !strncmp(sealed, "v1.", 3) && !strstr(sealed, secret + 6));
+	free(sealed);
+
+	json_t *list = call("GET", "/api/v1/time/webhooks", w.admin_tok, NULL, 200);
+	cr_assert_eq(json_array_size(list), 1);
+	char *text = json_dumps(list, 0);
+	cr_assert(!strstr(text, secret) && !strstr(text, "\"secret\""), "GET shows the secret: %s", text);
+	free(text);
+	json_decref(list);
+	json_t *one = call("GET", "/api/v1/time/webhooks/", w.admin_tok, NULL, 404);
+	json_decref(one);
+	char path[160];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s", id);
+	one = call("GET", path, w.admin_tok, NULL, 200);
+	cr_assert_null(json_object_get(one, "secret"));
+	json_decref(one);
+
+	json_t *patched = call("PATCH", path, w.admin_tok,
+			       json_pack("{s:[s], s:b, s:s}", "events", "time_entry.created", "enabled", 0, "secret",
+					 "a-new-secret-of-enough-length"),
+			       200);
+	cr_assert_null(json_object_get(patched, "secret"));
+	cr_assert(json_is_false(json_object_get(patched, "enabled")));
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(patched, "events"), 0)), "time_entry.created");
+	json_decref(patched);
+
+	/* A given secret is kept and echoed once. */
+	json_t *given = call("POST", "/api/v1/time/webhooks", w.admin_tok,
+			     json_pack("{s:s, s:[s], s:s}", "url", url, "events", "timer.stopped", "secret",
+				       "my-own-signing-secret-123"),
+			     201);
+	cr_assert_str_eq(json_string_value(json_object_get(given, "secret")), "my-own-signing-secret-123");
+	json_decref(given);
+
+	json_t *gone = call("DELETE", path, w.admin_tok, NULL, 200);
+	json_decref(gone);
+	cr_assert_str_eq(error_of("GET", path, w.admin_tok, NULL, 404), "not_found");
+	cr_assert_eq(sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'time_webhook.upserted'", id,
+			      NULL),
+		     2);
+	cr_assert_eq(sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'time_webhook.deleted'", id,
+			      NULL),
+		     1);
+	char *changes = sql_text("SELECT changes::text FROM audit_log WHERE entity_id = $1 AND action = 'time_webhook.upserted'"
+				 " ORDER BY created_at DESC LIMIT 1",
+				 id, NULL);
+	cr_assert(changes && strstr(changes, "rotated") && !strstr(changes, "a-new-secret"), "changes %s", changes);
+	free(changes);
+	json_decref(wh);
+	free(url);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, validation_of_events_and_fields)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "finance");
+	const char *u = "http://127.0.0.1:9/x";
+	const char *p = "/api/v1/time/webhooks";
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:s, s:[s]}", "url", u, "events", "time_entry.exploded"), 422),
+			 "validation_failed");
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:s, s:[s]}", "url", u, "events", "webhook.test"), 422),
+			 "validation_failed");
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:s, s:[]}", "url", u, "events"), 422), "validation_failed");
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:[s]}", "events", "timer.started"), 422),
+			 "validation_failed");
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:s, s:[s], s:s}", "url", u, "events", "timer.started", "secret", "short"), 422),
+			 "validation_failed");
+	cr_assert_str_eq(error_of("POST", p, w.admin_tok, json_pack("{s:s, s:[s], s:i}", "url", u, "events", "timer.started", "colour", 3), 422),
+			 "validation_failed");
+	/* All nine are accepted. */
+	json_t *ev = json_array();
+	for (size_t i = 0; i < 9; i++)
+		json_array_append_new(ev, json_string(NINE[i]));
+	json_t *wh = call("POST", p, w.admin_tok, json_pack("{s:s, s:o}", "url", u, "events", ev), 201);
+	cr_assert_eq(json_array_size(json_object_get(wh, "events")), 9);
+	json_decref(wh);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, plan_gate_and_admin_only)
+{
+	harness_ws free_ws, bare_pro, pro;
+	harness_workspace(&free_ws, "free", "projects");
+	harness_workspace(&bare_pro, "pro", "people");
+	harness_workspace(&pro, "pro", "projects");
+	const char *p = "/api/v1/time/webhooks";
+	json_t *body = json_pack("{s:s, s:[s]}", "url", "http://127.0.0.1:9/x", "events", "timer.started");
+	cr_assert_str_eq(error_of("POST", p, free_ws.admin_tok, json_incref(body), 402), "plan_required");
+	cr_assert_str_eq(error_of("GET", p, free_ws.admin_tok, NULL, 402), "plan_required");
+	cr_assert_str_eq(error_of("POST", p, bare_pro.admin_tok, json_incref(body), 402), "plan_required");
+	cr_assert_str_eq(error_of("POST", p, pro.member_tok, json_incref(body), 403), "forbidden");
+	cr_assert_str_eq(error_of("GET", p, pro.manager_tok, NULL, 403), "forbidden");
+	cr_assert_str_eq(error_of("GET", p, NULL, NULL, 401), "unauthorized");
+	json_t *wh = call("POST", p, pro.admin_tok, body, 201);
+	char path[160];
+	snprintf(path, sizeof path, "%s/%s", p, json_string_value(json_object_get(wh, "id")));
+	/* Another workspace's webhook does not exist for you. */
+	harness_ws other;
+	harness_workspace(&other, "pro", "projects");
+	cr_assert_str_eq(error_of("DELETE", path, other.admin_tok, NULL, 404), "not_found");
+	cr_assert_str_eq(error_of("DELETE", path, pro.member_tok, NULL, 403), "forbidden");
+	json_decref(wh);
+	harness_workspace_free(&free_ws);
+	harness_workspace_free(&bare_pro);
+	harness_workspace_free(&pro);
+	harness_workspace_free(&other);
+}
+
+/* The main serve runs with WEBHOOK_ALLOW_PRIVATE=1: even so, plain http to a
+ * public address and the metadata endpoints stay refused. */
+Test(webhooks, ssrf_refusals_with_allow_private)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	static const char *const refused[] = {
+		"http://93.184.216.34/hook", "https://169.254.169.254/latest/meta-data", "http://169.254.169.254/",
+		"https://[fd00:ec2::254]/", "https://0.0.0.0/", "ftp://127.0.0.1/x", "https://user:pw@127.0.0.1/x",
+		"not a url", NULL,
+	};
+	for (const char *const *u = refused; *u; u++)
+		cr_assert_str_eq(error_of("POST", "/api/v1/time/webhooks", w.admin_tok,
+					  json_pack("{s:s, s:[s]}", "url", *u, "events", "timer.started"), 422),
+				 "validation_failed", "%s", *u);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, ssrf_refusals_without_allow_private, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	unsetenv("WEBHOOK_ALLOW_PRIVATE");
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	static const char *const refused[] = {
+		"http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "https://10.1.2.3/hook", "https://[::1]/hook",
+		"https://localhost/hook",     "https://192.168.1.10/", "https://172.20.0.1/",   "https://169.254.169.254/",
+		"https://[fe80::1]/",         "https://[::ffff:10.0.0.1]/", "https://100.64.0.1/", "http://93.184.216.34/",
+		NULL,
+	};
+	for (const char *const *u = refused; *u; u++)
+		cr_assert_str_eq(error_of("POST", "/api/v1/time/webhooks", w.admin_tok,
+					  json_pack("{s:s, s:[s]}", "url", *u, "events", "timer.started"), 422),
+				 "validation_failed", "%s", *u);
+	/* A public https address passes. */
+	json_t *ok = call("POST", "/api/v1/time/webhooks", w.admin_tok,
+			  json_pack("{s:s, s:[s], s:b}", "url", "https://93.184.216.34/hook", "events", "timer.started",
+				    "enabled", 0),
+			  201);
+	json_decref(ok);
+	cr_assert_eq(harness_stop_serve(pid), 0, "serve did not exit 0 on SIGTERM");
+	harness_workspace_free(&w);
+}
+
+/* ================= delivery by the dispatcher in serve ================= */
+
+Test(webhooks, signed_delivery_checked_with_node, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *url = receiver_url(rx, "/sig"), *other_url = receiver_url(rx, "/other"), *off_url = receiver_url(rx, "/off");
+	json_t *wh = subscribe(&w, url, CREATED);
+	static const char *const timer_only[] = { "timer.started", NULL };
+	json_t *other = subscribe(&w, other_url, timer_only);
+	json_t *off = subscribe(&w, off_url, CREATED);
+	char off_path[160];
+	snprintf(off_path, sizeof off_path, "/api/v1/time/webhooks/%s", json_string_value(json_object_get(off, "id")));
+	json_decref(call("PATCH", off_path, w.admin_tok, json_pack("{s:b}", "enabled", 0), 200));
+
+	char *entry = log_entry(&w);
+	cr_assert(receiver_wait(rx, "/sig", 1, 10000), "no delivery arrived");
+	receiver_request rq;
+	cr_assert(receiver_get(rx, "/sig", 0, &rq));
+	check_signed(&rq, json_string_value(json_object_get(wh, "secret")), "time_entry.created");
+	json_t *body = json_loadb(rq.body, rq.body_len, 0, NULL);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(body, "data"), "id")), entry);
+	cr_assert_str_eq(json_string_value(json_object_get(body, "workspace_id")), w.ws);
+	json_decref(body);
+
+	/* The log shows it delivered, with the receiver's answer. */
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	cr_assert_eq(wait_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND status = 'delivered'", wid,
+			       1, 5000),
+		     1);
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries", wid);
+	json_t *log = call("GET", path, w.admin_tok, NULL, 200);
+	json_t *d = json_array_get(log, 0);
+	char *dlv = receiver_header(&rq, "X-Workestra-Delivery");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "id")), dlv);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "status")), "delivered");
+	cr_assert_str_eq(json_string_value(json_object_get(d, "event")), "time_entry.created");
+	cr_assert(json_is_null(json_object_get(d, "next_attempt_at")));
+	json_t *a = json_array_get(json_object_get(d, "attempts"), 0);
+	cr_assert_eq(json_integer_value(json_object_get(a, "attempt")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(a, "response_code")), 200);
+	cr_assert(strstr(json_string_value(json_object_get(a, "response_body")), "received"));
+	cr_assert(json_is_integer(json_object_get(a, "duration_ms")));
+	cr_assert(json_is_string(json_object_get(a, "at")));
+	free(dlv);
+	json_decref(log);
+
+	/* Not subscribed, or disabled: no delivery at all. */
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1",
+			      json_string_value(json_object_get(other, "id")), NULL),
+		     0);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1",
+			      json_string_value(json_object_get(off, "id")), NULL),
+		     0);
+	cr_assert_eq(receiver_count(rx, "/other") + receiver_count(rx, "/off"), 0);
+	receiver_request_free(&rq);
+	json_decref(wh), json_decref(other), json_decref(off);
+	free(url), free(other_url), free(off_url), free(entry);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+/* One event fanned out to one subscription per status class. */
+Test(webhooks, each_status_class, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	static const struct {
+		const char *path, *script, *status;
+		long code;
+	} cases[] = {
+		{ "/c201", "201", "delivered", 201 }, { "/c410", "410", "failed", 410 },   { "/c400", "400", "failed", 400 },
+		{ "/c302", "302", "failed", 302 },    { "/c429", "429", "pending", 429 },  { "/c503", "503", "pending", 503 },
+		{ "/drop", "drop", "pending", 0 },
+	};
+	enum { N = sizeof cases / sizeof cases[0] };
+	json_t *hooks[N];
+	for (int i = 0; i < N; i++) {
+		receiver_script(rx, cases[i].path, cases[i].script);
+		char *u = receiver_url(rx, cases[i].path);
+		hooks[i] = subscribe(&w, u, CREATED);
+		free(u);
+	}
+	free(log_entry(&w));
+	for (int i = 0; i < N; i++) {
+		const char *wid = json_string_value(json_object_get(hooks[i], "id"));
+		cr_assert_eq(wait_long(ATTEMPTS_SQL, wid, 1, 10000), 1, "%s: no attempt", cases[i].path);
+		char path[200];
+		snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries", wid);
+		json_t *log = call("GET", path, w.admin_tok, NULL, 200);
+		json_t *d = json_array_get(log, 0);
+		json_t *a = json_array_get(json_object_get(d, "attempts"), 0);
+		cr_assert_str_eq(json_string_value(json_object_get(d, "status")), cases[i].status, "%s", cases[i].path);
+		if (cases[i].code)
+			cr_assert_eq(json_integer_value(json_object_get(a, "response_code")), cases[i].code, "%s", cases[i].path);
+		else
+			cr_assert(json_is_null(json_object_get(a, "response_code")) &&
+					  json_is_string(json_object_get(a, "error")),
+				  "%s: a dropped connection is an error without a code", cases[i].path);
+		if (!strcmp(cases[i].status, "pending")) {
+			/* Retried a minute after the attempt. */
+			long gap = sql_long("SELECT extract(epoch FROM d.next_attempt_at - a.at)::bigint FROM time_webhook_deliveries d"
+					    " JOIN time_webhook_attempts a ON a.delivery_id = d.id WHERE d.webhook_id = $1",
+					    wid, NULL);
+			cr_assert_eq(gap, 60, "%s: next attempt %ld s after the first", cases[i].path, gap);
+		} else {
+			cr_assert(json_is_null(json_object_get(d, "next_attempt_at")));
+		}
+		if (!strcmp(cases[i].path, "/c302"))
+			cr_assert(strstr(json_string_value(json_object_get(a, "error")), "redirect"));
+		json_decref(log);
+		json_decref(hooks[i]);
+	}
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, test_event_answers_with_the_attempt, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/t500", "500");
+	char *ok_url = receiver_url(rx, "/tok"), *bad_url = receiver_url(rx, "/t500");
+	json_t *ok = subscribe(&w, ok_url, CREATED), *bad = subscribe(&w, bad_url, CREATED);
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/test", json_string_value(json_object_get(ok, "id")));
+	json_t *t = call("POST", path, w.admin_tok, NULL, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(t, "event")), "webhook.test");
+	cr_assert_str_eq(json_string_value(json_object_get(t, "status")), "delivered");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(t, "attempt"), "response_code")), 200);
+	/* It was delivered before the answer came back. */
+	cr_assert_eq(receiver_count(rx, "/tok"), 1);
+	receiver_request rq;
+	cr_assert(receiver_get(rx, "/tok", 0, &rq));
+	check_signed(&rq, json_string_value(json_object_get(ok, "secret")), "webhook.test");
+	char *dlv = receiver_header(&rq, "X-Workestra-Delivery");
+	cr_assert_str_eq(dlv, json_string_value(json_object_get(t, "id")));
+	free(dlv);
+	receiver_request_free(&rq);
+	json_decref(t);
+
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/test", json_string_value(json_object_get(bad, "id")));
+	t = call("POST", path, w.admin_tok, NULL, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(t, "status")), "failed");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(t, "attempt"), "response_code")), 500);
+	cr_assert_eq(json_array_size(json_object_get(t, "attempts")), 1);
+	json_decref(t);
+	cr_assert_str_eq(error_of("POST", "/api/v1/time/webhooks/wh_nope/test", w.admin_tok, NULL, 404), "not_found");
+	cr_assert_str_eq(error_of("POST", path, w.member_tok, NULL, 403), "forbidden");
+	json_decref(ok), json_decref(bad);
+	free(ok_url), free(bad_url);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, manual_retry_redelivers, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/retry", "500,200,200");
+	char *u = receiver_url(rx, "/retry");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	cr_assert_eq(wait_long(ATTEMPTS_SQL, wid, 1, 10000), 1);
+	char *did = sql_text("SELECT id FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL);
+	char path[256];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries/%s/retry", wid, did);
+	json_t *d = call("POST", path, w.admin_tok, NULL, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(d, "status")), "pending");
+	json_decref(d);
+	/* The dispatcher is woken at once, not a minute later. */
+	cr_assert_eq(wait_long(ATTEMPTS_SQL, wid, 2, 5000), 2);
+	cr_assert_eq(wait_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND status = 'delivered'",
+			       wid, 1, 5000),
+		     1);
+	/* A delivered one can be sent again by hand: one more attempt. */
+	d = call("POST", path, w.admin_tok, NULL, 200);
+	json_decref(d);
+	cr_assert_eq(wait_long(ATTEMPTS_SQL, wid, 3, 5000), 3);
+	cr_assert_eq(receiver_count(rx, "/retry"), 3);
+	cr_assert_eq(sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'time_webhook.delivery_retried'",
+			      wid, NULL),
+		     2);
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries/dlv_nope/retry", wid);
+	cr_assert_str_eq(error_of("POST", path, w.admin_tok, NULL, 404), "not_found");
+	free(did), free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+/* A receiver that answers after the 10 s timeout holds a delivery in flight;
+ * REST calls meanwhile are answered at once. A functional check with a
+ * generous bound, not a benchmark. */
+Test(webhooks, slow_receiver_never_slows_the_api, .timeout = 90)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/slow", "slow:12000:200");
+	char *u = receiver_url(rx, "/slow");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	for (int i = 0; i < 3; i++)
+		free(log_entry(&w));
+	cr_assert(receiver_wait(rx, "/slow", 3, 10000), "the deliveries did not start");
+	double t0 = now_s();
+	for (int i = 0; i < 5; i++) {
+		json_decref(call("GET", "/api/v1/time/webhooks", w.admin_tok, NULL, 200));
+		free(log_entry(&w));
+	}
+	double took = now_s() - t0;
+	cr_assert(took < 3.0, "10 REST calls took %.1f s while deliveries were in flight", took);
+	cr_assert_eq(sql_long(ATTEMPTS_SQL, wid, NULL), 0, "the slow deliveries should still be in flight");
+	/* Then all eight (sent within a second of each other) time out and wait for their retry. */
+	cr_assert_eq(wait_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
+			       " ON d.id = a.delivery_id WHERE d.webhook_id = $1 AND a.error LIKE 'timeout%'",
+			       wid, 8, 25000),
+		     8);
+	long dur = sql_long("SELECT min(a.duration_ms) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
+			    " ON d.id = a.delivery_id WHERE d.webhook_id = $1",
+			    wid, NULL);
+	cr_assert(dur >= 9000 && dur < 12000, "timed out after %ld ms", dur);
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "pending"), 8);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+/* ================= a database of the test's own, driven by the cron ================= */
+
+Test(webhooks, full_retry_schedule_on_an_injected_clock, .timeout = 90)
+{
+	own_database("sched");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/sched", "503");
+	char *u = receiver_url(rx, "/sched");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	double t0 = now_s();
+	/* attempt 1 now; 2 at +1 min; 3 at +5 min after that; 4 at +30 min after that; then failed */
+	static const struct {
+		double at;
+		long attempts;
+		const char *status;
+	} steps[] = {
+		{ 0, 1, "pending" },	     { 59, 0, "pending" },	 { 61, 1, "pending" },
+		{ 61 + 299, 0, "pending" }, { 61 + 301, 1, "pending" }, { 362 + 1799, 0, "pending" },
+		{ 362 + 1801, 1, "failed" }, { 86400, 0, "failed" },
+	};
+	long total = 0;
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		long n = drain_at(t0 + steps[i].at);
+		total += n;
+		cr_assert_eq(n, steps[i].attempts, "drain at +%.0f s made %ld attempts", steps[i].at, n);
+		cr_assert_eq(sql_long(STATUS_SQL, wid, steps[i].status), 1, "at +%.0f s the delivery is not %s", steps[i].at,
+			     steps[i].status);
+	}
+	cr_assert_eq(total, 4);
+	cr_assert_eq(receiver_count(rx, "/sched"), 4);
+	/* The gaps the schedule left between attempts, on the injected clock. */
+	PGresult *r = sql("SELECT round(extract(epoch FROM a.at - lag(a.at) OVER (ORDER BY a.attempt)))::bigint"
+			  " FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
+			  " WHERE d.webhook_id = $1 ORDER BY a.attempt",
+			  1, wid, NULL);
+	cr_assert_eq(PQntuples(r), 4);
+	long want[] = { 61, 301, 1801 };
+	for (int i = 1; i < 4; i++) {
+		long gap = atol(PQgetvalue(r, i, 0));
+		cr_assert(labs(gap - want[i - 1]) <= 2, "gap before attempt %d is %ld s", i + 1, gap);
+	}
+	PQclear(r);
+	/* One stable delivery id across every retry. */
+	char *first = NULL;
+	for (int i = 0; i < 4; i++) {
+		receiver_request rq;
+		cr_assert(receiver_get(rx, "/sched", i, &rq));
+		char *dlv = receiver_header(&rq, "X-Workestra-Delivery");
+		if (!first)
+			first = strdup(dlv);
+		cr_assert_str_eq(dlv, first);
+		free(dlv);
+		receiver_request_free(&rq);
+	}
+	free(first);
+	/* The log lists it failed, with four attempts. */
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries?limit=1&page=1", wid);
+	json_t *log = call("GET", path, w.admin_tok, NULL, 200);
+	cr_assert_eq(json_array_size(json_object_get(json_array_get(log, 0), "attempts")), 4);
+	json_decref(log);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+Test(webhooks, two_concurrent_drains_never_duplicate, .timeout = 90)
+{
+	own_database("conc");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/conc", "slow:100:200");
+	char *u = receiver_url(rx, "/conc");
+	json_t *hooks[3];
+	for (int i = 0; i < 3; i++)
+		hooks[i] = subscribe(&w, u, CREATED);
+	for (int i = 0; i < 20; i++)
+		free(log_entry(&w));
+	double t = now_s();
+	pid_t a = drain_async(t), b = drain_async(t);
+	int sa, sb;
+	waitpid(a, &sa, 0);
+	waitpid(b, &sb, 0);
+	cr_assert(WIFEXITED(sa) && WEXITSTATUS(sa) == 0 && WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE status = 'delivered' AND attempts = 1", NULL, NULL),
+		     60);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts", NULL, NULL), 60);
+	cr_assert_eq(receiver_count(rx, "/conc"), 60, "the receiver got %d requests for 60 deliveries",
+		     receiver_count(rx, "/conc"));
+	/* Every delivery id arrived exactly once. */
+	for (int i = 0; i < 60; i++) {
+		receiver_request rq;
+		cr_assert(receiver_get(rx, "/conc", i, &rq));
+		char *dlv = receiver_header(&rq, "X-Workestra-Delivery");
+		for (int k = i + 1; k < 60; k++) {
+			receiver_request other;
+			cr_assert(receiver_get(rx, "/conc", k, &other));
+			char *d2 = receiver_header(&other, "X-Workestra-Delivery");
+			cr_assert_str_neq(dlv, d2, "delivery %s was sent twice", dlv);
+			free(d2);
+			receiver_request_free(&other);
+		}
+		free(dlv);
+		receiver_request_free(&rq);
+	}
+	for (int i = 0; i < 3; i++)
+		json_decref(hooks[i]);
+	free(u);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* Two serve processes, both with their dispatcher, on one database. */
+Test(webhooks, two_serve_dispatchers_never_duplicate, .timeout = 90)
+{
+	own_database("disp");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_ALLOW_PRIVATE=1", NULL };
+	int p1 = own_serve(env), p2 = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/two", "slow:50:200");
+	char *u = receiver_url(rx, "/two");
+	json_t *hooks[2] = { subscribe(&w, u, CREATED), subscribe(&w, u, CREATED) };
+	for (int i = 0; i < 15; i++)
+		free(log_entry(&w));
+	cr_assert_eq(wait_long("SELECT count(*) FROM time_webhook_deliveries WHERE status = 'delivered'", NULL, 30, 20000), 30);
+	usleep(500 * 1000);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts", NULL, NULL), 30);
+	cr_assert_eq(receiver_count(rx, "/two"), 30);
+	cr_assert_eq(harness_stop_serve(p1), 0);
+	cr_assert_eq(harness_stop_serve(p2), 0);
+	json_decref(hooks[0]), json_decref(hooks[1]);
+	free(u);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+}
+
+Test(webhooks, drain_killed_mid_delivery_loses_nothing, .timeout = 90)
+{
+	own_database("kill");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/kill", "slow:8000:200,200");
+	char *u = receiver_url(rx, "/kill");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	double t = now_s();
+	pid_t drain = drain_async(t);
+	cr_assert(receiver_wait(rx, "/kill", 1, 10000), "the drain did not start sending");
+	kill(drain, SIGKILL);
+	waitpid(drain, NULL, 0);
+	/* Nothing recorded, still pending, and leased to the dead process. */
+	cr_assert_eq(sql_long(ATTEMPTS_SQL, wid, NULL), 0);
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "pending"), 1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND lease_until IS NOT NULL",
+			      wid, NULL),
+		     1);
+	/* While the lease holds nobody else sends it; once it expires, it is sent again. */
+	cr_assert_eq(drain_at(t + 30), 0);
+	cr_assert_eq(drain_at(t + 120), 1);
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), 1);
+	cr_assert_eq(receiver_count(rx, "/kill"), 2);
+	receiver_request r1, r2;
+	cr_assert(receiver_get(rx, "/kill", 0, &r1) && receiver_get(rx, "/kill", 1, &r2));
+	char *d1 = receiver_header(&r1, "X-Workestra-Delivery"), *d2 = receiver_header(&r2, "X-Workestra-Delivery");
+	cr_assert_str_eq(d1, d2, "a redelivery keeps its delivery id, so receivers can deduplicate");
+	free(d1), free(d2);
+	receiver_request_free(&r1);
+	receiver_request_free(&r2);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* Saved while private addresses were allowed, sent by a process where they are
+ * not: the address is refused when connecting, after DNS resolution. */
+Test(webhooks, connect_time_address_check, .timeout = 60)
+{
+	own_database("ssrf");
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", "WEBHOOK_ALLOW_PRIVATE=1", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *u = receiver_url(rx, "/inside");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	unsetenv("WEBHOOK_ALLOW_PRIVATE");
+	cr_assert_eq(drain_at(now_s()), 1);
+	cr_assert_eq(receiver_count(rx, "/inside"), 0, "the private receiver was reached");
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "failed"), 1);
+	char *error = sql_text("SELECT a.error FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
+			       " WHERE d.webhook_id = $1",
+			       wid, NULL);
+	cr_assert(error && strstr(error, "refused to connect to 127.0.0.1"), "error: %s", error);
+	free(error);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
