@@ -9,6 +9,7 @@
 static const cron_job JOBS[] = {
 	{ "time-running-timer-nudges", jobs_running_timer_nudges, 6, 30 },
 	{ "time-auto-submit-timesheets", jobs_auto_submit_timesheets, 5, 30 },
+	{ "time-scheduled-reports", jobs_scheduled_reports, 6, 20 },
 	{ "time-weekly-digest", jobs_weekly_digest, 7, 30 },
 	{ "time-budget-alerts", jobs_budget_alerts, 16, 45 },
 	{ "time-tracking-reminders", jobs_tracking_reminders, 17, 25 },

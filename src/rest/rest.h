@@ -65,6 +65,12 @@ json_t *calendar_api_convert(rest_call *call, err_t *err);
 /* notifications_api.c */
 json_t *notifications_api_list(rest_call *call, err_t *err);
 json_t *notifications_api_read(rest_call *call, err_t *err);
+/* saved_views_api.c */
+json_t *saved_views_api_list(rest_call *call, err_t *err);
+json_t *saved_views_api_create(rest_call *call, err_t *err);
+json_t *saved_views_api_get(rest_call *call, err_t *err);
+json_t *saved_views_api_update(rest_call *call, err_t *err);
+json_t *saved_views_api_delete(rest_call *call, err_t *err);
 json_t *ai_api_tools_list(rest_call *call, err_t *err);
 json_t *ai_api_tools_call(rest_call *call, err_t *err);
 json_t *ai_api_confirm(rest_call *call, err_t *err);
