@@ -211,7 +211,7 @@ static int cmd_cron(database *d, db_t *db, int argc, char **argv)
 		return usage();
 	if (!migrate(db, &err))
 		return fail(&err);
-	if (!strcmp(argv[1], "deliver-time-webhooks"))
+	if (!strcmp(argv[1], CRON_DELIVER_WEBHOOKS))
 		return cmd_deliver_webhooks(d, opt(argc, argv, "--now"));
 	smtp_config smtp;
 	cron_env env = { .conninfo = d->conninfo, .smtp = smtp_config_from_env(&smtp) ? &smtp : NULL };

@@ -6,6 +6,10 @@
 #include "util/err.h"
 #include <jansson.h>
 
+/* Its name for `cron run` and /api/cron/. It is not in the once-a-day registry:
+ * every call sends what is due by then. */
+#define CRON_DELIVER_WEBHOOKS "deliver-time-webhooks"
+
 /* now: unix seconds the scheduler treats as the present (0: the real clock).
  * Returns {job, now, attempted, delivered, retrying, failed, lost}. */
 json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err);

@@ -108,6 +108,22 @@ static void *crf_concurrent(void *arg)
 	return harness_cron("time-budget-alerts", arg);
 }
 
+/* The webhook drain has the same triggers, but every call sends what is due. */
+Test(cron_framework, webhook_drain_runs_over_http_each_time)
+{
+	harness_response r = crf_trigger("POST", "deliver-time-webhooks", "Bearer wrong-secret");
+	cr_assert_eq(r.status, 401);
+	harness_response_free(&r);
+	for (int i = 0; i < 2; i++) {
+		r = crf_trigger("POST", "deliver-time-webhooks", "Bearer " HARNESS_CRON_SECRET);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		cr_assert_str_eq(crf_str(harness_data(&r), "job"), "deliver-time-webhooks", "%s", r.body);
+		cr_assert(json_is_integer(json_object_get(harness_data(&r), "attempted")), "%s", r.body);
+		cr_assert_null(json_object_get(harness_data(&r), "replayed"));
+		harness_response_free(&r);
+	}
+}
+
 Test(cron_framework, concurrent_runs_do_the_work_once)
 {
 	enum { N = 4 };
