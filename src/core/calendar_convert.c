@@ -102,18 +102,26 @@ static json_t *entry_body(core_ctx *c, const char *event_id, json_t *overrides, 
 	return entry;
 }
 
-json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err)
+bool calendar_convert_check_body(json_t *body, err_t *err)
 {
 	static const char *const overridable[] = { "billable", "description", "entity_type", "entity_id", NULL };
 	if (body && !fields_only(body, overridable, err))
-		return NULL;
+		return false;
 	/* A record id alone could be read as any type: the two come together. */
-	if (json_object_get(body, "entity_id") && !json_object_get(body, "entity_type")) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is required with 'entity_id'");
+	if (json_object_get(body, "entity_id") && !json_object_get(body, "entity_type"))
+		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is required with 'entity_id'");
+	return true;
+}
+
+json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err)
+{
+	if (!calendar_convert_check_body(body, err) || !db_begin(c->db, err))
 		return NULL;
-	}
-	if (!db_begin(c->db, err))
-		return NULL;
+	return core_commit(c, calendar_convert_in_tx(c, event_id, body, err), err);
+}
+
+json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, err_t *err)
+{
 	entry_input in;
 	char ts_id[64], id[64];
 	json_t *out = NULL, *entry = entry_body(c, event_id, body, err);
@@ -126,5 +134,5 @@ json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, 
 	}
 	/* in borrows its strings from entry: released only after the insert. */
 	json_decref(entry);
-	return core_commit(c, out, err);
+	return out;
 }

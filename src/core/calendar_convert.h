@@ -15,4 +15,10 @@
  * Returns the new entry (new reference), or NULL with err set. */
 json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err);
 
+/* The parts of calendar_convert_event, for conversions that do more in the
+ * same transaction (calendar imports): the body check, and the conversion
+ * inside a transaction the caller opened and commits (or rolls back). */
+bool calendar_convert_check_body(json_t *body, err_t *err);
+json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, err_t *err);
+
 #endif

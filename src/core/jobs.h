@@ -29,6 +29,7 @@ bool jobs_weekly_digest(job_run *run, err_t *err);
 bool jobs_budget_alerts(job_run *run, err_t *err);
 bool jobs_tracking_reminders(job_run *run, err_t *err);
 bool jobs_scheduled_reports(job_run *run, err_t *err);
+bool jobs_calendar_refresh(job_run *run, err_t *err);
 
 /* ---- shared by the jobs (jobs.c) ---- */
 

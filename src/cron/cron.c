@@ -7,6 +7,7 @@
 #include <string.h>
 
 static const cron_job JOBS[] = {
+	{ "time-calendar-refresh", jobs_calendar_refresh, 4, 45 },
 	{ "time-running-timer-nudges", jobs_running_timer_nudges, 6, 30 },
 	{ "time-auto-submit-timesheets", jobs_auto_submit_timesheets, 5, 30 },
 	{ "time-scheduled-reports", jobs_scheduled_reports, 6, 20 },

@@ -62,6 +62,12 @@ json_t *reports_api_utilization(rest_call *call, err_t *err);
 /* invoices_api.c */
 json_t *invoices_api_pull_from_time(rest_call *call, err_t *err);
 json_t *calendar_api_convert(rest_call *call, err_t *err);
+/* calendar_api.c */
+json_t *calendar_api_connections_list(rest_call *call, err_t *err);
+json_t *calendar_api_connections_create(rest_call *call, err_t *err);
+json_t *calendar_api_connections_delete(rest_call *call, err_t *err);
+json_t *calendar_api_imports_list(rest_call *call, err_t *err);
+json_t *calendar_api_imports_convert(rest_call *call, err_t *err);
 /* notifications_api.c */
 json_t *notifications_api_list(rest_call *call, err_t *err);
 json_t *notifications_api_read(rest_call *call, err_t *err);

@@ -33,13 +33,15 @@ Test(cron_schedule, registry_names_match_the_spec)
 {
 	size_t n;
 	const cron_job *jobs = cron_jobs(&n);
-	cr_assert_eq(n, 6);
+	cr_assert_eq(n, 7);
+	cr_assert_not_null(cron_find("time-calendar-refresh"));
 	cr_assert_not_null(cron_find("time-running-timer-nudges"));
 	cr_assert_not_null(cron_find("time-auto-submit-timesheets"));
 	cr_assert_not_null(cron_find("time-weekly-digest"));
 	cr_assert_not_null(cron_find("time-budget-alerts"));
 	cr_assert_not_null(cron_find("time-tracking-reminders"));
 	cr_assert_not_null(cron_find("time-scheduled-reports"));
+	/* The webhook drain runs at every call, outside the once-a-day registry. */
 	cr_assert_null(cron_find("deliver-time-webhooks"));
 	for (size_t i = 0; i < n; i++)
 		cr_assert(jobs[i].hour >= 0 && jobs[i].hour < 24 && jobs[i].minute >= 0 && jobs[i].minute < 60);
