@@ -18,18 +18,6 @@
 
 #define OUT_DEAD_DB "host=127.0.0.1 port=1 dbname=workestra_nowhere connect_timeout=2"
 
-static int out_free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	cr_assert(fd >= 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof a;
-	cr_assert(!bind(fd, (struct sockaddr *)&a, sizeof a) && !getsockname(fd, (struct sockaddr *)&a, &len));
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 /* A second `serve` on port with this DATABASE_URL; its stderr goes to log. */
 static pid_t out_spawn(int port, const char *database_url, const char *log)
 {
@@ -117,7 +105,7 @@ Test(outage, unreachable_database_answers_503_and_stops_cleanly, .timeout = 120)
 {
 	char log[300], base[64];
 	out_log_path(log, sizeof log);
-	int port = out_free_port();
+	int port = harness_free_port();
 	char *saved = strdup(harness_base());
 	snprintf(base, sizeof base, "http://127.0.0.1:%d", port);
 	setenv("WT_BASE_URL", base, 1);
