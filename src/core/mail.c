@@ -1,4 +1,5 @@
 #include "core/mail.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,4 +39,57 @@ char *mail_html_escape(const char *text)
 	}
 	*o = '\0';
 	return out;
+}
+
+bool mail_flush_clock(db_t *db, char since[64], err_t *err)
+{
+	PGresult *r = db_query(db, err, "SELECT clock_timestamp()::text", 0);
+	if (!r)
+		return false;
+	snprintf(since, 64, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return true;
+}
+
+bool mail_claim(db_t *db, const char *since, mail_claimed *out, bool *found, err_t *err)
+{
+	memset(out, 0, sizeof *out);
+	PGresult *r = db_query(db, err,
+			       "SELECT id, to_address, subject, body_text, body_html, attachment_name, attachment_type, attachment"
+			       " FROM email_outbox WHERE status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < $1::timestamptz)"
+			       " ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
+			       1, since);
+	if (!r)
+		return false;
+	*found = PQntuples(r) == 1;
+	if (!*found) {
+		PQclear(r);
+		return true;
+	}
+	*out = (mail_claimed){ r,
+			       db_value(r, 0, 0), db_value(r, 0, 1), db_value(r, 0, 2), db_value(r, 0, 3),
+			       db_value(r, 0, 4), db_value(r, 0, 5), db_value(r, 0, 6), db_value(r, 0, 7) };
+	return true;
+}
+
+void mail_claimed_free(mail_claimed *m)
+{
+	PQclear(m->res);
+	memset(m, 0, sizeof *m);
+}
+
+bool mail_mark(db_t *db, const char *id, const char *error, int max_attempts, err_t *err)
+{
+	char max[16];
+	snprintf(max, sizeof max, "%d", max_attempts);
+	if (!error)
+		return db_exec(db, err,
+			       "UPDATE email_outbox SET status = 'sent', sent_at = clock_timestamp(), attempts = attempts + 1,"
+			       " last_attempt_at = clock_timestamp(), last_error = NULL WHERE id = $1",
+			       1, id);
+	return db_exec(db, err,
+		       "UPDATE email_outbox SET attempts = attempts + 1, last_attempt_at = clock_timestamp(),"
+		       " last_error = $2, status = CASE WHEN attempts + 1 >= $3::int THEN 'failed' ELSE 'pending' END"
+		       " WHERE id = $1",
+		       3, id, error, max);
 }

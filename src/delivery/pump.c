@@ -1,5 +1,5 @@
 #include "delivery/pump.h"
-#include "delivery/outbox.h"
+#include "core/outbox.h"
 #include "delivery/request.h"
 #include "util/log.h"
 #include <curl/curl.h>

@@ -6,7 +6,7 @@
  * (the test button). */
 #ifndef DELIVERY_REQUEST_H
 #define DELIVERY_REQUEST_H
-#include "delivery/outbox.h"
+#include "core/outbox.h"
 #include <curl/curl.h>
 
 enum { REQUEST_TIMEOUT_MS = 10000 };

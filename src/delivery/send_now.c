@@ -1,5 +1,5 @@
 #include "delivery/send_now.h"
-#include "delivery/outbox.h"
+#include "core/outbox.h"
 #include "delivery/request.h"
 #include <sys/time.h>
 

@@ -1,7 +1,7 @@
 /* /api/v1/time/webhooks: subscriptions, their delivery log, retry and test. */
 #include "core/webhook_deliveries.h"
 #include "core/webhooks.h"
-#include "delivery/outbox.h"
+#include "core/outbox.h"
 #include "delivery/send_now.h"
 #include "rest/rest.h"
 #include "util/netpolicy.h"

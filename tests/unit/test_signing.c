@@ -6,7 +6,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include "delivery/schedule.h"
+#include "core/schedule.h"
 #include "delivery/signing.h"
 #include "util/dates.h"
 #include "util/keyring.h"

@@ -1,4 +1,4 @@
-#include "delivery/outbox.h"
+#include "core/outbox.h"
 #include "util/crypto.h"
 #include "util/keyring.h"
 #include "util/log.h"

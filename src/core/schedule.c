@@ -1,4 +1,4 @@
-#include "delivery/schedule.h"
+#include "core/schedule.h"
 
 static const long BACKOFF[SCHEDULE_MAX_ATTEMPTS - 1] = { 60, 5 * 60, 30 * 60 };
 

@@ -3,8 +3,8 @@
  * 2xx delivered; 4xx other than 429 (and 3xx: redirects are not followed)
  * fail at once; 429, 5xx, timeouts and connection errors are retried
  * +1 min, +5 min, +30 min after attempts 1, 2 and 3; attempt 4 is the last. */
-#ifndef DELIVERY_SCHEDULE_H
-#define DELIVERY_SCHEDULE_H
+#ifndef CORE_SCHEDULE_H
+#define CORE_SCHEDULE_H
 #include <stdbool.h>
 
 enum { SCHEDULE_MAX_ATTEMPTS = 4 };

@@ -5,9 +5,9 @@
  * mid-delivery loses nothing: another leases the delivery again. An attempt
  * is recorded only while its lease is still held, and (delivery, attempt) is
  * a primary key, so one attempt is never logged twice. */
-#ifndef DELIVERY_OUTBOX_H
-#define DELIVERY_OUTBOX_H
-#include "delivery/schedule.h"
+#ifndef CORE_OUTBOX_H
+#define CORE_OUTBOX_H
+#include "core/schedule.h"
 #include "store/db.h"
 #include <stddef.h>
 
