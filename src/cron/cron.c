@@ -1,5 +1,6 @@
 #include "cron/cron.h"
 #include "delivery/mailer.h"
+#include "store/cron_runs.h"
 #include "util/dates.h"
 #include "util/log.h"
 #include <stdio.h>
@@ -15,12 +16,6 @@ static const cron_job JOBS[] = {
 	{ "time-budget-alerts", jobs_budget_alerts, 16, 45 },
 	{ "time-tracking-reminders", jobs_tracking_reminders, 17, 25 },
 };
-
-/* A cron_runs row as the triggers show it. */
-#define RUN_OBJECT                                                                                               \
-	"jsonb_build_object('job', job, 'run_date', run_date::text, 'now', wt_iso(run_now), 'status', status,"    \
-	" 'counts', counts, 'errors', errors, 'details', details, 'attempts', attempts,"                           \
-	" 'started_at', wt_iso(started_at), 'finished_at', wt_iso(finished_at))"
 
 const cron_job *cron_jobs(size_t *n)
 {
@@ -47,29 +42,14 @@ static bool run_clock(db_t *db, const char *now_iso, job_run *run, char started[
 		return err_set(err, ERR_VALIDATION, "validation_failed",
 			       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 	err_t e = { 0 };
-	PGresult *r = db_query(db, &e,
-			       "WITH t AS (SELECT coalesce($1::timestamptz, now()) AS at)"
-			       " SELECT wt_iso(t.at), (t.at AT TIME ZONE 'UTC')::date::text, wt_iso(clock_timestamp()) FROM t",
-			       1, now_iso);
-	if (!r) {
+	if (!cron_runs_clock(db, now_iso, run->now, run->day, started, &e)) {
 		if (e.kind == ERR_VALIDATION)
 			return err_set(err, ERR_VALIDATION, "validation_failed",
 				       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 		*err = e;
 		return false;
 	}
-	snprintf(run->now, sizeof run->now, "%s", PQgetvalue(r, 0, 0));
-	snprintf(run->day, sizeof run->day, "%s", PQgetvalue(r, 0, 1));
-	snprintf(started, 32, "%s", PQgetvalue(r, 0, 2));
-	PQclear(r);
 	return true;
-}
-
-/* Opens the lock transaction: waits for any other instance running this job. */
-static bool lock_job(db_t *lk, const char *name, err_t *err)
-{
-	return db_begin(lk, err) && db_exec(lk, err, "SET LOCAL statement_timeout = 0", 0) &&
-	       db_exec(lk, err, "SELECT pg_advisory_xact_lock(hashtext('workestra-cron'), hashtext($1))", 1, name);
 }
 
 static void flush_mail(db_t *db, const cron_env *env, job_run *run)
@@ -85,25 +65,6 @@ static void flush_mail(db_t *db, const cron_env *env, job_run *run)
 		jobs_count(run, "email_attempts_failed", failed);
 }
 
-static json_t *record(db_t *lk, const char *name, const job_run *run, bool ok, const char *started, err_t *err)
-{
-	char *counts = json_dumps(run->counts, JSON_COMPACT), *errors = json_dumps(run->errors, JSON_COMPACT),
-	     *details = json_dumps(run->details, JSON_COMPACT);
-	json_t *out = db_query_json(
-		lk, err,
-		"WITH up AS (INSERT INTO cron_runs (job, run_date, status, run_now, counts, errors, details, started_at)"
-		" VALUES ($1, $2::date, $3, $4::timestamptz, $5::jsonb, $6::jsonb, $7::jsonb, $8::timestamptz)"
-		" ON CONFLICT (job, run_date) DO UPDATE SET status = excluded.status, run_now = excluded.run_now,"
-		" counts = excluded.counts, errors = excluded.errors, details = excluded.details,"
-		" started_at = excluded.started_at, finished_at = clock_timestamp(), attempts = cron_runs.attempts + 1"
-		" RETURNING *) SELECT " RUN_OBJECT " FROM up",
-		8, name, run->day, ok ? "succeeded" : "failed", run->now, counts, errors, details, started);
-	free(counts);
-	free(errors);
-	free(details);
-	return out;
-}
-
 json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *now_iso, err_t *err)
 {
 	const cron_job *job = cron_find(name);
@@ -117,10 +78,9 @@ json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *no
 		return NULL;
 	db_t *lk = db_open(env->conninfo);
 	json_t *out = NULL;
-	if (!lock_job(lk, name, err))
+	if (!cron_runs_lock(lk, name, err))
 		goto done;
-	out = db_query_json(lk, err, "SELECT " RUN_OBJECT " FROM cron_runs WHERE job = $1 AND run_date = $2::date AND status = 'succeeded'", 2, name,
-			    run.day);
+	out = cron_runs_succeeded(lk, name, run.day, err);
 	if (out || err_any(err)) {
 		if (out)
 			json_object_set_new(out, "replayed", json_true());
@@ -135,7 +95,7 @@ json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *no
 	if (!ok)
 		jobs_error(&run, NULL, NULL, &job_err);
 	flush_mail(db, env, &run);
-	out = record(lk, name, &run, ok, started, err);
+	out = cron_runs_record(lk, name, run.day, ok, run.now, run.counts, run.errors, run.details, started, err);
 	json_decref(run.counts);
 	json_decref(run.errors);
 	json_decref(run.details);
