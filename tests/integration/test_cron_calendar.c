@@ -17,21 +17,6 @@
 #define CAL_CONNECTIONS "/api/v1/time/calendar-connections"
 #define CAL_JOB "time-calendar-refresh"
 
-__attribute__((format(printf, 5, 6))) static json_t *cal_call(long want, const char *tok, const char *method,
-							       const char *path, const char *fmt, ...)
-{
-	char body[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(body, sizeof body, fmt, ap);
-	va_end(ap);
-	harness_response r = harness_request(method, path, tok, *body ? body : NULL, NULL);
-	cr_assert_eq(r.status, want, "%s %s: want %ld, got %ld: %s", method, path, want, r.status, r.body);
-	json_t *d = json_incref(harness_data(&r));
-	harness_response_free(&r);
-	return d;
-}
-
 static void cal_write(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -100,30 +85,30 @@ Test(calendar_refresh, imports_converts_and_refreshes_idempotently)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	json_decref(cal_call(200, w.admin_tok, "PATCH", "/api/v1/time/settings", "{\"timezone\":\"America/New_York\"}"));
+	json_decref(harness_call(200, w.admin_tok, "PATCH", "/api/v1/time/settings", "{\"timezone\":\"America/New_York\"}"));
 
 	/* connections over HTTP: never file://, whatever the server allows; own only */
 	harness_response bad = harness_request("POST", CAL_CONNECTIONS, w.member_tok, "{\"url\":\"file:///etc/passwd\"}", NULL);
 	cr_assert_eq(bad.status, 422, "%s", bad.body);
 	harness_response_free(&bad);
-	json_t *k = cal_call(201, w.member_tok, "POST", CAL_CONNECTIONS,
+	json_t *k = harness_call(201, w.member_tok, "POST", CAL_CONNECTIONS,
 			     "{\"url\":\"https://calendar.example.test/feed.ics\",\"name\":\"Work\"}");
 	const char *conn = json_string_value(json_object_get(k, "id"));
 	cr_assert_str_eq(json_string_value(json_object_get(k, "provider")), "ics");
-	json_t *others = cal_call(200, w.member2_tok, "GET", CAL_CONNECTIONS, "%s", "");
+	json_t *others = harness_call(200, w.member2_tok, "GET", CAL_CONNECTIONS, "%s", "");
 	cr_assert_eq(json_array_size(others), 0);
 	json_decref(others);
-	json_decref(cal_call(404, w.admin_tok, "DELETE", CAL_CONNECTIONS "/x", "%s", ""));
+	json_decref(harness_call(404, w.admin_tok, "DELETE", CAL_CONNECTIONS "/x", "%s", ""));
 	char path[256], url[300], del[128];
 	snprintf(del, sizeof del, CAL_CONNECTIONS "/%s", conn);
-	json_decref(cal_call(404, w.member2_tok, "DELETE", del, "%s", ""));
+	json_decref(harness_call(404, w.member2_tok, "DELETE", del, "%s", ""));
 
 	/* the feed, and a second connection whose file does not exist */
 	snprintf(path, sizeof path, "/tmp/wt-cal-%d-%s.ics", (int)getpid(), w.ws);
 	snprintf(url, sizeof url, "file://%s", path);
 	cal_write(path, CAL_V1);
 	PQclear(harness_sql("UPDATE calendar_connections SET url = $2 WHERE id = $1", 2, conn, url));
-	json_t *k2 = cal_call(201, w.member2_tok, "POST", CAL_CONNECTIONS, "{\"url\":\"https://calendar.example.test/2.ics\"}");
+	json_t *k2 = harness_call(201, w.member2_tok, "POST", CAL_CONNECTIONS, "{\"url\":\"https://calendar.example.test/2.ics\"}");
 	const char *conn2 = json_string_value(json_object_get(k2, "id"));
 	PQclear(harness_sql("UPDATE calendar_connections SET url = 'file:///nonexistent/wt-cal.ics' WHERE id = $1", 1, conn2));
 	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
@@ -167,19 +152,19 @@ Test(calendar_refresh, imports_converts_and_refreshes_idempotently)
 	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_calendar_imports WHERE connection_id = $1", 1, conn), 8);
 
 	/* the ghost blocks: the member's own only */
-	json_t *list = cal_call(200, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=2026-11-16&to=2026-11-16", "%s", "");
+	json_t *list = harness_call(200, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=2026-11-16&to=2026-11-16", "%s", "");
 	cr_assert_eq(json_array_size(list), 2, "%s", json_dumps(list, 0)); /* the meeting and the 16th's standup */
 	json_decref(list);
-	list = cal_call(200, w.member2_tok, "GET", "/api/v1/time/calendar-imports", "%s", "");
+	list = harness_call(200, w.member2_tok, "GET", "/api/v1/time/calendar-imports", "%s", "");
 	cr_assert_eq(json_array_size(list), 0);
 	json_decref(list);
-	json_decref(cal_call(422, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=yesterday", "%s", ""));
+	json_decref(harness_call(422, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=yesterday", "%s", ""));
 
 	/* convert: once, by its owner */
 	char *meeting = cal_import_id(conn, "tz-meeting@test", ""), cpath[160];
 	snprintf(cpath, sizeof cpath, "/api/v1/time/calendar-imports/%s/convert", meeting);
-	json_decref(cal_call(404, w.member2_tok, "POST", cpath, "%s", ""));
-	json_t *entry = cal_call(201, w.member_tok, "POST", cpath, "%s", "");
+	json_decref(harness_call(404, w.member2_tok, "POST", cpath, "%s", ""));
+	json_t *entry = harness_call(201, w.member_tok, "POST", cpath, "%s", "");
 	cr_assert_str_eq(json_string_value(json_object_get(entry, "log_date")), "2026-11-16");
 	cr_assert_str_eq(json_string_value(json_object_get(entry, "description")), "Design review, Berlin");
 	cr_assert_eq(json_integer_value(json_object_get(entry, "duration_seconds")), 5400, "%s", json_dumps(entry, 0));
@@ -208,7 +193,7 @@ Test(calendar_refresh, imports_converts_and_refreshes_idempotently)
 				      1, conn), 5);
 	cr_assert_eq(harness_sql_long("SELECT count(*) - count(DISTINCT (uid, recurrence_id)) FROM time_calendar_imports"
 				      " WHERE connection_id = $1", 1, conn), 0);
-	list = cal_call(200, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=2026-11-01&to=2026-11-30", "%s", "");
+	list = harness_call(200, w.member_tok, "GET", "/api/v1/time/calendar-imports?from=2026-11-01&to=2026-11-30", "%s", "");
 	cr_assert_eq(json_array_size(list), 5, "%s", json_dumps(list, 0));
 	json_decref(list);
 	/* the entry made from it stays */
@@ -216,7 +201,7 @@ Test(calendar_refresh, imports_converts_and_refreshes_idempotently)
 				      " AND source = 'calendar'", 2, w.ws, w.member), 1);
 
 	/* deleting the connection takes its imports with it */
-	json_decref(cal_call(200, w.member_tok, "DELETE", del, "%s", ""));
+	json_decref(harness_call(200, w.member_tok, "DELETE", del, "%s", ""));
 	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_calendar_imports WHERE connection_id = $1", 1, conn), 0);
 	unsetenv("WEBHOOK_ALLOW_PRIVATE");
 	unlink(path);
@@ -230,7 +215,7 @@ Test(calendar_refresh, converting_respects_the_timesheet_lock)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	json_t *k = cal_call(201, w.member_tok, "POST", CAL_CONNECTIONS, "{\"url\":\"https://calendar.example.test/l.ics\"}");
+	json_t *k = harness_call(201, w.member_tok, "POST", CAL_CONNECTIONS, "{\"url\":\"https://calendar.example.test/l.ics\"}");
 	const char *conn = json_string_value(json_object_get(k, "id"));
 	PGresult *r = harness_sql("INSERT INTO time_calendar_imports (workspace_id, user_id, connection_id, uid, title, starts_at, ends_at)"
 				  " VALUES ($1, $2, $3, 'locked@test', 'Locked', '2026-10-07T14:00:00Z', '2026-10-07T15:00:00Z') RETURNING id",
@@ -239,7 +224,7 @@ Test(calendar_refresh, converting_respects_the_timesheet_lock)
 	snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	/* a locked (submitted) timesheet for that day */
-	json_decref(cal_call(201, w.member_tok, "POST", "/api/v1/time-entries",
+	json_decref(harness_call(201, w.member_tok, "POST", "/api/v1/time-entries",
 			     "{\"entity_type\":\"project\",\"entity_id\":\"%s\",\"log_date\":\"2026-10-07\",\"hours\":1}",
 			     harness_demo_id(&w, "projects", 0)));
 	PQclear(harness_sql("UPDATE timesheets SET status = 'submitted' WHERE workspace_id = $1 AND user_id = $2", 2, w.ws, w.member));

@@ -10,30 +10,15 @@
 #include <string.h>
 
 /* Sends a request, asserts the status, returns data (owned, may be NULL). */
-__attribute__((format(printf, 5, 6))) static json_t *cj_call(long want, const char *tok, const char *method,
-							      const char *path, const char *fmt, ...)
-{
-	char body[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(body, sizeof body, fmt, ap);
-	va_end(ap);
-	harness_response r = harness_request(method, path, tok, *body ? body : NULL, NULL);
-	cr_assert_eq(r.status, want, "%s %s: want %ld, got %ld: %s", method, path, want, r.status, r.body);
-	json_t *d = json_incref(harness_data(&r));
-	harness_response_free(&r);
-	return d;
-}
-
 static void cj_settings(const harness_ws *w, const char *json)
 {
-	json_decref(cj_call(200, w->admin_tok, "PATCH", "/api/v1/time/settings", "%s", json));
+	json_decref(harness_call(200, w->admin_tok, "PATCH", "/api/v1/time/settings", "%s", json));
 }
 
 /* A manual entry of hours on the workspace's first demo project. */
 static void cj_entry(const harness_ws *w, const char *tok, const char *day, const char *hours, bool billable)
 {
-	json_decref(cj_call(201, tok, "POST", "/api/v1/time-entries",
+	json_decref(harness_call(201, tok, "POST", "/api/v1/time-entries",
 			    "{\"entity_type\":\"project\",\"entity_id\":\"%s\",\"log_date\":\"%s\",\"hours\":%s,\"billable\":%s}",
 			    harness_demo_id(w, "projects", 0), day, hours, billable ? "true" : "false"));
 }
@@ -41,7 +26,7 @@ static void cj_entry(const harness_ws *w, const char *tok, const char *day, cons
 /* Starts tok's timer and moves its start to started_at; returns the entry id (owned). */
 static char *cj_timer(const harness_ws *w, const char *tok, const char *started_at)
 {
-	json_t *e = cj_call(201, tok, "POST", "/api/v1/time/timer/start", "{\"entity_type\":\"project\",\"entity_id\":\"%s\"}",
+	json_t *e = harness_call(201, tok, "POST", "/api/v1/time/timer/start", "{\"entity_type\":\"project\",\"entity_id\":\"%s\"}",
 			    harness_demo_id(w, "projects", 0));
 	char *id = strdup(json_string_value(json_object_get(e, "id")));
 	json_decref(e);

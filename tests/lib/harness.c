@@ -115,6 +115,20 @@ harness_response harness_request_at(const char *base, const char *method, const 
 	return r;
 }
 
+json_t *harness_call(long want, const char *token, const char *method, const char *path, const char *fmt, ...)
+{
+	char body[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof body, fmt, ap);
+	va_end(ap);
+	harness_response r = harness_request(method, path, token, *body ? body : NULL, NULL);
+	cr_assert_eq(r.status, want, "%s %s: want %ld, got %ld: %s", method, path, want, r.status, r.body);
+	json_t *d = json_incref(harness_data(&r));
+	harness_response_free(&r);
+	return d;
+}
+
 void harness_response_free(harness_response *r)
 {
 	free(r->headers);

@@ -45,6 +45,10 @@ harness_response harness_request(const char *method, const char *path, const cha
 harness_response harness_request_at(const char *base, const char *method, const char *path, const char *token,
 				    const char *body, const char *const *extra_headers);
 void harness_response_free(harness_response *r);
+/* A request whose status must be want (the test fails otherwise); returns its
+ * data (a new reference). The body is printf-formatted; "" sends none. */
+json_t *harness_call(long want, const char *token, const char *method, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 /* A free TCP port on the loopback interface. */
 int harness_free_port(void);
 /* Value of a response header (case-insensitive name), malloc'd, or NULL. */
