@@ -7,6 +7,7 @@
 #include "core/tx.h"
 #include "store/query.h"
 #include "util/dates.h"
+#include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 		snprintf(in->project_id, sizeof in->project_id, "%s", project);
 	/* A conversation's entry with no description takes the thread's subject. */
 	if (subject && !in->description[0]) {
-		snprintf(in->description_buf, sizeof in->description_buf, "%s", subject);
+		utf8_snprintf(in->description_buf, sizeof in->description_buf, "%s", subject); /* a long one is cut */
 		in->description = in->description_buf;
 	}
 	PQclear(r);
@@ -113,9 +114,9 @@ bool entries_target_label(core_ctx *c, const char *entity_type, const char *enti
 		if (!r)
 			return false;
 		if (PQntuples(r) == 1)
-			snprintf(out, n, "%s \"%s\"", entity_type, PQgetvalue(r, 0, 0));
+			utf8_snprintf(out, n, "%s \"%s\"", entity_type, PQgetvalue(r, 0, 0));
 		else
-			snprintf(out, n, "%s %s", entity_type, entity_id);
+			utf8_snprintf(out, n, "%s %s", entity_type, entity_id);
 		PQclear(r);
 	}
 	return true;

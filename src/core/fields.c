@@ -1,6 +1,7 @@
 #include "core/fields.h"
 #include "util/dates.h"
 #include "util/hours.h"
+#include "util/utf8.h"
 #include <string.h>
 
 bool fields_one_of(const char *s, const char *const *values)
@@ -19,7 +20,8 @@ bool fields_only(json_t *body, const char *const *allowed, err_t *err)
 	json_t *v;
 	json_object_foreach(body, key, v) {
 		if (!fields_one_of(key, allowed))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "unknown field '%.64s'", key);
+			return err_set(err, ERR_VALIDATION, "validation_failed", "unknown field '%.*s'", utf8_prefix(key, 64),
+				       key);
 	}
 	return true;
 }

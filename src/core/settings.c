@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/tx.h"
 #include "store/query.h"
+#include "util/utf8.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,7 +198,7 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 		while (i < NSETTINGS && strcmp(SETTINGS[i].name, key))
 			i++;
 		if (i == NSETTINGS) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "unknown setting '%.64s'", key);
+			err_set(err, ERR_VALIDATION, "validation_failed", "unknown setting '%.*s'", utf8_prefix(key, 64), key);
 			return NULL;
 		}
 	}

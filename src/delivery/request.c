@@ -1,6 +1,7 @@
 #include "delivery/request.h"
 #include "delivery/signing.h"
 #include "util/netpolicy.h"
+#include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,37 +104,13 @@ CURL *request_handle(delivery_request *r)
  * A character cut by the 4 KB limit is dropped. */
 static char *sanitize(const char *in, size_t len)
 {
+	len = utf8_truncate(in, len);
 	char *out = malloc(len + 1);
 	if (!out)
 		abort();
-	size_t o = 0;
-	for (size_t i = 0; i < len;) {
-		unsigned char c = (unsigned char)in[i];
-		size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-		bool ok = n > 0 && c != 0 && !(n == 2 && c < 0xc2) && !(n == 4 && c > 0xf4);
-		if (ok && i + n > len) {
-			break;
-		}
-		for (size_t k = 1; ok && k < n; k++)
-			ok = ((unsigned char)in[i + k] & 0xc0) == 0x80;
-		if (ok && n == 3) {
-			unsigned char c1 = (unsigned char)in[i + 1];
-			ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0); /* overlong, surrogates */
-		}
-		if (ok && n == 4) {
-			unsigned char c1 = (unsigned char)in[i + 1];
-			ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
-		}
-		if (!ok) {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(out + o, in + i, n);
-		o += n;
-		i += n;
-	}
-	out[o] = '\0';
+	memcpy(out, in, len);
+	out[len] = '\0';
+	utf8_clean(out, len);
 	return out;
 }
 
@@ -166,7 +143,7 @@ void request_finish(delivery_request *r, CURLcode rc, outbox_outcome *o)
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		snprintf(o->error, sizeof o->error, "timeout: no complete answer within %d s", REQUEST_TIMEOUT_MS / 1000);
 	else
-		snprintf(o->error, sizeof o->error, "%s%s%s", curl_easy_strerror(rc), r->errbuf[0] ? ": " : "", r->errbuf);
+		utf8_snprintf(o->error, sizeof o->error, "%s%s%s", curl_easy_strerror(rc), r->errbuf[0] ? ": " : "", r->errbuf);
 }
 
 void request_free(delivery_request *r)

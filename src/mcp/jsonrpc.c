@@ -1,5 +1,7 @@
 #include "mcp/jsonrpc.h"
+#include "util/utf8.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 json_t *jsonrpc_result(json_t *id, json_t *result)
@@ -10,7 +12,17 @@ json_t *jsonrpc_result(json_t *id, json_t *result)
 
 json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data)
 {
-	json_t *err = json_pack("{s:i, s:s}", "code", code, "message", message);
+	/* Messages may quote what the client sent; jansson refuses invalid
+	 * UTF-8, and a refused message would leave the request unanswered. */
+	size_t len = strlen(message);
+	char *clean = NULL;
+	if (!utf8_valid(message, len)) {
+		if (!(clean = strdup(message)))
+			abort();
+		utf8_clean(clean, len);
+	}
+	json_t *err = json_pack("{s:i, s:s}", "code", code, "message", clean ? clean : message);
+	free(clean);
 	if (data)
 		json_object_set_new(err, "data", data);
 	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", err);
@@ -43,7 +55,8 @@ void jsonrpc_parse(const char *text, size_t len, jsonrpc_msg *msg)
 	msg->root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 	if (!msg->root) {
 		char m[256];
-		snprintf(m, sizeof m, "Parse error: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
+		/* jansson quotes the offending bytes, which may be a cut character. */
+		utf8_snprintf(m, sizeof m, "Parse error: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
 		invalid(msg, NULL, JSONRPC_PARSE_ERROR, m);
 		return;
 	}

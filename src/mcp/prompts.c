@@ -2,6 +2,7 @@
 #include "core/names.h"
 #include "util/embedded.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ json_t *mcp_prompts_get(const char *name, json_t *arguments, char *errbuf, size_
 {
 	json_t *p = find(name);
 	if (!p) {
-		snprintf(errbuf, errlen, "Invalid params: no prompt named '%s'", name ? name : "");
+		utf8_snprintf(errbuf, errlen, "Invalid params: no prompt named '%s'", name ? name : "");
 		return NULL;
 	}
 	json_t *defs = json_object_get(p, "arguments"), *a;
@@ -114,11 +115,11 @@ json_t *mcp_prompts_get(const char *name, json_t *arguments, char *errbuf, size_
 		const char *an = json_string_value(json_object_get(a, "name"));
 		json_t *v = json_object_get(arguments, an);
 		if (v && !json_is_string(v)) {
-			snprintf(errbuf, errlen, "Invalid params: argument '%s' must be a string", an);
+			utf8_snprintf(errbuf, errlen, "Invalid params: argument '%s' must be a string", an);
 			return NULL;
 		}
 		if (json_is_true(json_object_get(a, "required")) && (!v || !json_string_length(v))) {
-			snprintf(errbuf, errlen, "Invalid params: prompt '%s' needs the argument '%s'", name, an);
+			utf8_snprintf(errbuf, errlen, "Invalid params: prompt '%s' needs the argument '%s'", name, an);
 			return NULL;
 		}
 	}

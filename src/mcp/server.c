@@ -4,6 +4,7 @@
 #include "mcp/resources.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +209,7 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	json_t *result = ai_tools_call(&env, name, json_is_object(args) ? args : NULL, &err);
 	if (!result) {
 		char msg[300];
-		snprintf(msg, sizeof msg, "Invalid params: unknown tool '%s'", name);
+		utf8_snprintf(msg, sizeof msg, "Invalid params: unknown tool '%s'", name);
 		return invalid_params(m, msg);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -367,6 +368,6 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 			return subscribe(s, m, false);
 	}
 	char msg[200];
-	snprintf(msg, sizeof msg, "Method not found: %.150s", method);
+	utf8_snprintf(msg, sizeof msg, "Method not found: %.*s", utf8_prefix(method, 150), method);
 	return jsonrpc_error(m->id, JSONRPC_METHOD_NOT_FOUND, msg, NULL);
 }

@@ -1,4 +1,5 @@
 #include "util/err.h"
+#include "util/utf8.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,9 +10,11 @@ bool err_set(err_t *err, err_kind kind, const char *code, const char *fmt, ...)
 		return false;
 	err->kind = kind;
 	snprintf(err->code, sizeof err->code, "%s", code);
+	/* Messages quote user input and are serialised as JSON: cut at a
+	 * character boundary and cleaned, so they are always valid UTF-8. */
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	utf8_vsnprintf(err->message, sizeof err->message, fmt, ap);
 	va_end(ap);
 	return false;
 }

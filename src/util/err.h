@@ -21,7 +21,7 @@ typedef enum {
 typedef struct {
 	err_kind kind;
 	char code[48];
-	char message[400];
+	char message[400]; /* always valid UTF-8 (see err_set) */
 } err_t;
 
 /* Sets err (when it holds no error yet: the first error wins) and returns false. */

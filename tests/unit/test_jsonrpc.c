@@ -1,6 +1,7 @@
 /* Unit tests for src/mcp/jsonrpc.c: classification of messages and the error
  * responses for everything JSON-RPC 2.0 (as MCP narrows it) refuses. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include "mcp/jsonrpc.h"
 
@@ -136,4 +137,29 @@ Test(jsonrpc, builders)
 	cr_assert_null(json_object_get(r, "params"));
 	json_decref(r);
 	json_decref(id);
+}
+
+/* jansson quotes the offending bytes in its error text; a cut character
+ * there once made the error response NULL, so nothing was answered. */
+Test(jsonrpc, parse_error_quoting_a_cut_character_is_answered)
+{
+	static const char bytes[] = { '{', '"', '\\', (char)0xf0, (char)0x9f, (char)0x98, (char)0x80 };
+	jsonrpc_msg m;
+	jsonrpc_parse(bytes, sizeof bytes, &m);
+	cr_assert_eq(m.kind, JSONRPC_INVALID);
+	cr_assert_not_null(m.error, "no error response was built");
+	cr_assert_eq(jsonrpc_t_error_code(&m), JSONRPC_PARSE_ERROR);
+	char *text = json_dumps(m.error, JSON_COMPACT);
+	cr_assert_not_null(text);
+	free(text);
+	jsonrpc_msg_free(&m);
+}
+
+Test(jsonrpc, error_message_with_invalid_utf8_is_cleaned)
+{
+	json_t *e = jsonrpc_error(NULL, JSONRPC_METHOD_NOT_FOUND, "Method not found: \xf0\x9f", NULL);
+	cr_assert_not_null(e);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "error"), "message")),
+			 "Method not found: ??");
+	json_decref(e);
 }
