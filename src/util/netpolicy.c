@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,12 @@
 static bool allow_private_flag;
 static pthread_once_t allow_once = PTHREAD_ONCE_INIT;
 
+/* Only an explicit yes opens the door: a typo such as "off" must not. */
 static void read_allow_private(void)
 {
 	const char *v = getenv("WEBHOOK_ALLOW_PRIVATE");
-	allow_private_flag = v && *v && strcmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no");
+	allow_private_flag = v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+				   !strcasecmp(v, "on"));
 }
 
 bool netpolicy_allow_private(void)
@@ -24,55 +27,117 @@ bool netpolicy_allow_private(void)
 	return allow_private_flag;
 }
 
-static bool in4(uint32_t a, uint32_t net, int bits)
-{
-	uint32_t mask = bits == 0 ? 0 : 0xffffffffu << (32 - bits);
-	return (a & mask) == (net & mask);
-}
-
 #define V4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
+/* The IANA IPv4 special-purpose registry (RFC 6890 and successors), plus
+ * multicast. Ranges it lists as globally reachable (AS112, AMT) stay public. */
+static const struct {
+	uint32_t net;
+	int bits;
+	net_class c;
+} v4_ranges[] = {
+	{ V4(0, 0, 0, 0), 8, NET_RESERVED },       /* "this network": 0.0.0.0 reaches the host itself */
+	{ V4(10, 0, 0, 0), 8, NET_PRIVATE },       /* RFC 1918 */
+	{ V4(100, 64, 0, 0), 10, NET_PRIVATE },    /* shared address space, CGNAT (RFC 6598) */
+	{ V4(127, 0, 0, 0), 8, NET_LOOPBACK },
+	{ V4(169, 254, 0, 0), 16, NET_LINK_LOCAL },
+	{ V4(172, 16, 0, 0), 12, NET_PRIVATE },    /* RFC 1918 */
+	{ V4(192, 0, 0, 0), 24, NET_RESERVED },    /* IETF protocol assignments, DS-Lite, NAT64 discovery */
+	{ V4(192, 0, 2, 0), 24, NET_RESERVED },    /* TEST-NET-1 */
+	{ V4(192, 88, 99, 0), 24, NET_RESERVED },  /* 6to4 relay anycast, deprecated (RFC 7526) */
+	{ V4(192, 168, 0, 0), 16, NET_PRIVATE },   /* RFC 1918 */
+	{ V4(198, 18, 0, 0), 15, NET_RESERVED },   /* benchmarking (RFC 2544) */
+	{ V4(198, 51, 100, 0), 24, NET_RESERVED }, /* TEST-NET-2 */
+	{ V4(203, 0, 113, 0), 24, NET_RESERVED },  /* TEST-NET-3 */
+	{ V4(224, 0, 0, 0), 4, NET_RESERVED },     /* multicast */
+	{ V4(240, 0, 0, 0), 4, NET_RESERVED },     /* reserved, and 255.255.255.255 broadcast */
+};
+
+/* Instance credentials live behind these; link-local or not, never reachable. */
+static const uint32_t v4_metadata[] = {
+	V4(169, 254, 169, 254), /* AWS, GCP, Azure, OpenStack, ... */
+	V4(169, 254, 170, 2),   /* AWS ECS task metadata */
+	V4(169, 254, 170, 23),  /* AWS EKS Pod Identity */
+	V4(100, 100, 100, 200), /* Alibaba Cloud */
+};
 
 static net_class classify_v4(uint32_t a)
 {
-	if (a == V4(169, 254, 169, 254) || a == V4(100, 100, 100, 200) /* Alibaba */)
-		return NET_METADATA;
-	if (in4(a, V4(127, 0, 0, 0), 8))
-		return NET_LOOPBACK;
-	if (in4(a, V4(10, 0, 0, 0), 8) || in4(a, V4(172, 16, 0, 0), 12) || in4(a, V4(192, 168, 0, 0), 16) ||
-	    in4(a, V4(100, 64, 0, 0), 10))
-		return NET_PRIVATE;
-	if (in4(a, V4(169, 254, 0, 0), 16))
-		return NET_LINK_LOCAL;
-	if (in4(a, V4(0, 0, 0, 0), 8) || in4(a, V4(192, 0, 0, 0), 24) || in4(a, V4(192, 0, 2, 0), 24) ||
-	    in4(a, V4(198, 18, 0, 0), 15) || in4(a, V4(198, 51, 100, 0), 24) || in4(a, V4(203, 0, 113, 0), 24) ||
-	    in4(a, V4(224, 0, 0, 0), 4) || in4(a, V4(240, 0, 0, 0), 4))
-		return NET_RESERVED;
+	for (size_t i = 0; i < sizeof v4_metadata / sizeof v4_metadata[0]; i++)
+		if (a == v4_metadata[i])
+			return NET_METADATA;
+	for (size_t i = 0; i < sizeof v4_ranges / sizeof v4_ranges[0]; i++) {
+		uint32_t mask = 0xffffffffu << (32 - v4_ranges[i].bits);
+		if ((a & mask) == v4_ranges[i].net)
+			return v4_ranges[i].c;
+	}
 	return NET_PUBLIC;
 }
+
+/* Whether the first bits of b are those of prefix (an IPv6 literal). */
+static bool in6(const unsigned char *b, const char *prefix, int bits)
+{
+	unsigned char p[16];
+	if (inet_pton(AF_INET6, prefix, p) != 1)
+		abort(); /* a typo in the tables below */
+	int whole = bits / 8, rest = bits % 8;
+	if (memcmp(b, p, (size_t)whole))
+		return false;
+	unsigned char mask = (unsigned char)(0xff << (8 - rest));
+	return !rest || (b[whole] & mask) == (p[whole] & mask);
+}
+
+static uint32_t v4_at(const unsigned char *b)
+{
+	return V4(b[0], b[1], b[2], b[3]);
+}
+
+/* The IANA IPv6 special-purpose registry, ranges that are not public. */
+static const struct {
+	const char *prefix;
+	int bits;
+	net_class c;
+} v6_ranges[] = {
+	{ "64:ff9b:1::", 48, NET_PRIVATE }, /* local-use IPv4/IPv6 translation (RFC 8215) */
+	{ "100::", 64, NET_RESERVED },      /* discard-only (RFC 6666) */
+	{ "2001::", 23, NET_RESERVED },     /* IETF protocol assignments: Teredo 2001::/32 (its IPv4
+					       address is obfuscated), benchmarking, ORCHID, anycast */
+	{ "2001:db8::", 32, NET_RESERVED }, /* documentation */
+	{ "3fff::", 20, NET_RESERVED },     /* documentation (RFC 9637) */
+	{ "5f00::", 16, NET_RESERVED },     /* segment routing SIDs (RFC 9602) */
+	{ "fc00::", 7, NET_PRIVATE },       /* unique local */
+	{ "fe80::", 10, NET_LINK_LOCAL },
+	{ "fec0::", 10, NET_PRIVATE },      /* site-local, deprecated (RFC 3879) but still routed by some */
+	{ "ff00::", 8, NET_RESERVED },      /* multicast */
+};
+
+static const char *const v6_metadata[] = {
+	"fd00:ec2::254", /* AWS instance metadata */
+	"fd00:ec2::23",  /* AWS EKS Pod Identity */
+};
 
 static net_class classify_v6(const unsigned char *b)
 {
 	static const unsigned char zero[16];
-	static const unsigned char metadata[16] = { 0xfd, 0x00, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 }; /* fd00:ec2::254 */
-	/* IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d) and the old
-	 * IPv4-compatible form all reach an IPv4 address: judge that address. */
-	bool mapped = !memcmp(b, zero, 10) && b[10] == 0xff && b[11] == 0xff;
-	bool nat64 = b[0] == 0 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && !memcmp(b + 4, zero, 8);
-	bool compat = !memcmp(b, zero, 12) && (b[12] | b[13] | b[14]) != 0;
-	if (mapped || nat64 || compat)
-		return classify_v4(V4(b[12], b[13], b[14], b[15]));
-	if (!memcmp(b, metadata, 16))
-		return NET_METADATA;
+	if (!memcmp(b, zero, 16))
+		return NET_RESERVED; /* unspecified */
 	if (!memcmp(b, zero, 15) && b[15] == 1)
 		return NET_LOOPBACK;
-	if (!memcmp(b, zero, 16) || b[0] == 0xff || (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) ||
-	    (b[0] == 0x01 && b[1] == 0x00 && !memcmp(b + 2, zero, 6)))
-		return NET_RESERVED;
-	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
-		return NET_LINK_LOCAL;
-	if ((b[0] & 0xfe) == 0xfc)
-		return NET_PRIVATE;
-	return NET_PUBLIC;
+	/* Forms that reach an IPv4 address are judged by that address:
+	 * IPv4-mapped, the deprecated IPv4-compatible ::a.b.c.d, NAT64's
+	 * well-known prefix, and 6to4 (2002:AABB:CCDD::/48). */
+	if (in6(b, "::ffff:0:0", 96) || in6(b, "::", 96) || in6(b, "64:ff9b::", 96))
+		return classify_v4(v4_at(b + 12));
+	if (in6(b, "2002::", 16))
+		return classify_v4(v4_at(b + 2));
+	for (size_t i = 0; i < sizeof v6_metadata / sizeof v6_metadata[0]; i++)
+		if (in6(b, v6_metadata[i], 128))
+			return NET_METADATA;
+	for (size_t i = 0; i < sizeof v6_ranges / sizeof v6_ranges[0]; i++)
+		if (in6(b, v6_ranges[i].prefix, v6_ranges[i].bits))
+			return v6_ranges[i].c;
+	/* Only 2000::/3 is allocated for global unicast; the rest is unassigned. */
+	return (b[0] & 0xe0) == 0x20 ? NET_PUBLIC : NET_RESERVED;
 }
 
 net_class netpolicy_classify(const struct sockaddr *sa)
