@@ -27,7 +27,7 @@ typedef struct {
 	long duration;
 	rrule rule;
 	ics_time *exdates;
-	size_t nex;
+	size_t nex, excap;
 } vevent;
 
 typedef struct {
@@ -362,11 +362,16 @@ static void event_property(vevent *e, const content_line *cl)
 			one.value = cl->value + i;
 			one.value_len = j - i;
 			if (e->nex < MAX_EXDATES && line_time(&one, &t)) {
-				ics_time *grown = realloc(e->exdates, (e->nex + 1) * sizeof *grown);
-				if (grown) {
+				/* grown by doubling: a feed of many EXDATEs stays linear */
+				if (e->nex == e->excap) {
+					size_t cap = e->excap ? e->excap * 2 : 8;
+					ics_time *grown = realloc(e->exdates, cap * sizeof *grown);
+					if (!grown)
+						return;
 					e->exdates = grown;
-					e->exdates[e->nex++] = t;
+					e->excap = cap;
 				}
+				e->exdates[e->nex++] = t;
 			}
 			i = j + 1;
 		}
@@ -492,13 +497,28 @@ static long wall_delta(const ics_time *a, const ics_time *b)
 	return (b->day - a->day) * 86400 + (b->secs - a->secs);
 }
 
-static bool push(ics_instances *out, const ics_instance *in)
+/* Where instances go: out, up to limit in all (the per-feed cap). */
+typedef struct {
+	ics_instances *out;
+	size_t limit;
+	bool full, oom;
+} sink;
+
+/* false when the cap is reached or memory ran out (which, in s). */
+static bool push(sink *s, const ics_instance *in)
 {
+	ics_instances *out = s->out;
+	if (out->n >= s->limit) {
+		s->full = true;
+		return false;
+	}
 	if (out->n == out->cap) {
 		size_t cap = out->cap ? out->cap * 2 : 32;
 		ics_instance *grown = realloc(out->items, cap * sizeof *grown);
-		if (!grown)
+		if (!grown) {
+			s->oom = true;
 			return false;
+		}
 		out->items = grown;
 		out->cap = cap;
 	}
@@ -565,10 +585,13 @@ typedef struct {
 	vevent *const *group;
 	size_t ng;
 	long from_day, to_day, length, emitted;
-	ics_instances *out;
+	sink *out;
 } expansion;
 
-/* One occurrence: false stops the rule (limit reached or out of memory). */
+/* Candidate days the calling thread's expansion looked at (ics_expand_steps). */
+static _Thread_local long walk_steps;
+
+/* One occurrence: false stops the rule (its limit or the sink's reached). */
 static bool occurrence(expansion *x, const ics_time *t)
 {
 	if (t->day < x->from_day || t->day > x->to_day || excluded(x->e, t) || overridden(x->group, x->ng, t))
@@ -583,38 +606,70 @@ static bool occurrence(expansion *x, const ics_time *t)
 	return push(x->out, &in);
 }
 
-static bool expand_rule(expansion *x)
+/* The occurrences in the rule's periods 0 .. k-1, counted without walking
+ * them: exactly what the walk in expand_rule would see before period k.
+ * DAILY: period j has one candidate, base + j * step, whose weekday repeats
+ * every 7 periods. WEEKLY: every period has the mask's days, the first one
+ * only those from DTSTART on. */
+static long occurrences_before(const vevent *e, long base, long step, unsigned mask, long k)
+{
+	if (k <= 0)
+		return 0;
+	if (e->rule.freq == FREQ_DAILY) {
+		long upto[8] = { 0 }; /* upto[j]: occurrences in periods 0 .. j-1 of a cycle */
+		for (int j = 0; j < 7; j++)
+			upto[j + 1] = upto[j] + ((mask >> dates_dow(base + j * step)) & 1u);
+		return k / 7 * upto[7] + upto[k % 7];
+	}
+	long first = 0, per_period = 0;
+	for (int d = 0; d < 7; d++) {
+		long on = (mask >> dates_dow(base + d)) & 1u;
+		per_period += on;
+		first += base + d >= e->start.day ? on : 0;
+	}
+	return first + (k - 1) * per_period;
+}
+
+static void expand_rule(expansion *x)
 {
 	const vevent *e = x->e;
 	const rrule *r = &e->rule;
-	if (r->freq == FREQ_OTHER)
-		return occurrence(x, &e->start); /* monthly and yearly rules: the first instance only */
+	if (r->freq == FREQ_OTHER) {
+		occurrence(x, &e->start); /* monthly and yearly rules: the first instance only */
+		return;
+	}
 	long step = r->freq == FREQ_DAILY ? r->interval : 7 * r->interval;
 	long base = r->freq == FREQ_DAILY ? e->start.day : dates_period_start(e->start.day, r->wkst);
 	unsigned mask = r->byday ? r->byday : r->freq == FREQ_WEEKLY ? 1u << dates_dow(e->start.day) : 0x7f;
-	/* Without COUNT, periods before the window need not be walked. */
-	long k = 0;
-	if (!r->count && x->from_day - 7 > base)
+	/* Periods that end before the window are jumped over, not walked: COUNT
+	 * counts from DTSTART (excluded and overridden occurrences included), so
+	 * what they hold is counted arithmetically. The cost follows the window,
+	 * never the distance from DTSTART. */
+	long k = 0, seen = 0;
+	if (x->from_day - 7 > base) {
 		k = (x->from_day - 7 - base) / step;
-	long seen = 0;
+		seen = occurrences_before(e, base, step, mask, k);
+		if (r->count && seen >= r->count)
+			return;
+	}
+	int days = r->freq == FREQ_DAILY ? 1 : 7;
 	for (long guard = 0; guard < LOOP_GUARD; guard++, k++) {
 		long period = base + k * step;
 		if (period > x->to_day)
-			return true;
-		int days = r->freq == FREQ_DAILY ? 1 : 7;
+			return;
 		for (int d = 0; d < days; d++) {
+			walk_steps++;
 			ics_time t = e->start;
 			t.day = period + d;
 			if (t.day < e->start.day || !(mask & (1u << dates_dow(t.day))))
 				continue;
 			if (after_until(r, &t) || (r->count && seen >= r->count))
-				return true;
+				return;
 			seen++;
 			if (!occurrence(x, &t))
-				return true;
+				return;
 		}
 	}
-	return true;
 }
 
 static int by_uid(const void *a, const void *b)
@@ -626,7 +681,8 @@ static int by_uid(const void *a, const void *b)
 	return (int)x->has_rid - (int)y->has_rid; /* the master first */
 }
 
-static bool expand_group(vevent *const *group, size_t ng, long from_day, long to_day, ics_instances *out)
+/* false when the sink refused an instance (cap reached, out of memory). */
+static bool expand_group(vevent *const *group, size_t ng, long from_day, long to_day, sink *out)
 {
 	bool has_master = !group[0]->has_rid;
 	for (size_t i = 0; i < ng; i++) {
@@ -650,6 +706,8 @@ static bool expand_group(vevent *const *group, size_t ng, long from_day, long to
 			expansion x = { e, group + 1, ng - 1, from_day, to_day, length, 0, out };
 			if (e->has_rule) {
 				expand_rule(&x);
+				if (out->full || out->oom)
+					return false;
 			} else if (e->start.day >= from_day && e->start.day <= to_day) {
 				ics_instance in;
 				fill(&in, e, &e->start, length, "");
@@ -661,9 +719,15 @@ static bool expand_group(vevent *const *group, size_t ng, long from_day, long to
 	return true;
 }
 
+long ics_expand_steps(void)
+{
+	return walk_steps;
+}
+
 bool ics_expand(const char *data, size_t len, long from_day, long to_day, ics_instances *out, char *errbuf,
 		size_t n)
 {
+	walk_steps = 0;
 	if (len > ICS_MAX_FEED)
 		return fail(errbuf, n, "the feed is larger than %d bytes", ICS_MAX_FEED);
 	vevents evs = { 0 };
@@ -682,13 +746,16 @@ bool ics_expand(const char *data, size_t len, long from_day, long to_day, ics_in
 		if (evs.items[i].uid[0] && evs.items[i].has_start)
 			sorted[ns++] = &evs.items[i];
 	qsort(sorted, ns, sizeof *sorted, by_uid);
+	sink s = { out, out->n + ICS_MAX_FEED_INSTANCES, false, false };
 	bool ok = true;
 	for (size_t i = 0; ok && i < ns;) {
 		size_t j = i + 1;
 		while (j < ns && !strcmp(sorted[j]->uid, sorted[i]->uid))
 			j++;
-		if (!expand_group(sorted + i, j - i, from_day, to_day, out))
-			ok = fail(errbuf, n, "out of memory");
+		if (!expand_group(sorted + i, j - i, from_day, to_day, &s))
+			ok = s.full ? fail(errbuf, n, "the feed has more than %d event instances in the window",
+					   ICS_MAX_FEED_INSTANCES)
+				    : fail(errbuf, n, "out of memory");
 		i = j;
 	}
 	free(sorted);

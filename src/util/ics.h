@@ -12,6 +12,7 @@ enum {
 	ICS_MAX_FEED = 5 * 1024 * 1024, /* bytes */
 	ICS_MAX_EVENTS = 10000,         /* VEVENTs in a feed */
 	ICS_MAX_INSTANCES = 1000,       /* instances one rule may produce */
+	ICS_MAX_FEED_INSTANCES = 5000,  /* instances one ics_expand may produce: beyond, the feed is refused */
 	ICS_MAX_UID = 256,
 	ICS_MAX_TEXT = 512,
 	ICS_MAX_TZID = 64,
@@ -50,9 +51,15 @@ typedef struct {
  * after converting). Cancelled events and instances are included with
  * cancelled set. EXDATEs and RECURRENCE-IDs match instances by their wall
  * clock. Returns false with a message in errbuf (n bytes) when the input is
- * not a calendar or exceeds the limits; malformed events are skipped. */
+ * not a calendar or exceeds the limits (ICS_MAX_FEED bytes, ICS_MAX_EVENTS
+ * events, ICS_MAX_FEED_INSTANCES instances); malformed events are skipped.
+ * DAILY and WEEKLY rules cost the days of the window, however far back their
+ * DTSTART and however large their COUNT. */
 bool ics_expand(const char *data, size_t len, long from_day, long to_day, ics_instances *out, char *errbuf,
 		size_t n);
+/* The candidate days the calling thread's last ics_expand examined while
+ * expanding rules: how tests see that cost follows the window. */
+long ics_expand_steps(void);
 void ics_instances_free(ics_instances *list);
 
 /* Unescapes a TEXT value (\\n \\N \\, \\; \\\\) into out (n bytes). */
