@@ -4,6 +4,7 @@
 #include "core/settings.h"
 #include "core/tx.h"
 #include "util/dates.h"
+#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +19,6 @@
 	" 'title', i.title, 'starts_at', wt_iso(i.starts_at), 'ends_at', wt_iso(i.ends_at), 'all_day', i.all_day,"   \
 	" 'status', i.status, 'converted_entry_id', i.converted_entry_id, 'updated_at', wt_iso(i.updated_at))"
 
-bool calendar_allow_private(void)
-{
-	const char *v = getenv("WEBHOOK_ALLOW_PRIVATE");
-	return v && (!strcmp(v, "1") || !strcasecmp(v, "true"));
-}
-
 bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 {
 	size_t len = url ? strlen(url) : 0;
@@ -35,10 +30,10 @@ bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 			return err_set(err, ERR_VALIDATION, "validation_failed", "'url' must not contain spaces or control characters");
 	if (!strncasecmp(url, "https://", 8) && len > 8)
 		return true;
-	if (!strncasecmp(url, "http://", 7) && len > 7 && calendar_allow_private())
+	if (!strncasecmp(url, "http://", 7) && len > 7 && netpolicy_allow_private())
 		return true;
 	/* Never file:// from a client: that would read the server's own files. */
-	if (!strncasecmp(url, "file://", 7) && !from_client && calendar_allow_private())
+	if (!strncasecmp(url, "file://", 7) && !from_client && netpolicy_allow_private())
 		return true;
 	return err_set(err, ERR_VALIDATION, "validation_failed", "'url' must be an https:// ICS feed URL");
 }

@@ -11,11 +11,10 @@
 enum { CALENDAR_MAX_CONNECTIONS = 20, CALENDAR_MAX_URL = 2048 };
 
 /* Whether url may be fetched: https always; http only when
- * WEBHOOK_ALLOW_PRIVATE is 1/true (local development and tests); file:// also
- * then, but never from_client (a user must not make the server read its files). */
+ * netpolicy_allow_private() (WEBHOOK_ALLOW_PRIVATE: local development and
+ * tests); file:// also then, but never from_client (a user must not make the
+ * server read its files). The addresses are checked when the feed is fetched. */
 bool calendar_url_allowed(const char *url, bool from_client, err_t *err);
-/* WEBHOOK_ALLOW_PRIVATE: also fetch from non-public addresses. */
-bool calendar_allow_private(void);
 
 json_t *calendar_connections_list(core_ctx *c, err_t *err);
 /* body: {url, name?, enabled?}. */

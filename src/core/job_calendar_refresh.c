@@ -12,6 +12,7 @@
 #include "delivery/feed_fetch.h"
 #include "util/dates.h"
 #include "util/ics.h"
+#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,7 +146,7 @@ static bool one_connection(job_run *run, core_ctx *c, PGresult *k, int row, cons
 		return false;
 	char msg[256] = "", *body = NULL;
 	size_t len = 0;
-	if (!feed_fetch(url, calendar_allow_private(), &body, &len, msg, sizeof msg))
+	if (!feed_fetch(url, netpolicy_allow_private(), &body, &len, msg, sizeof msg))
 		return err_set(err, ERR_VALIDATION, "feed_unavailable", "%s", msg);
 	long today;
 	char day[11];

@@ -1,8 +1,10 @@
 /* Fetches a calendar feed with libcurl: 10 s in all, at most ICS_MAX_FEED
  * bytes, redirects followed only to https (or http when private addresses
- * are allowed; never to file), HTTP errors are failures. Unless
- * allow_private, connections to loopback, private, link-local and other
- * non-public addresses are refused, and only https is fetched. */
+ * are allowed; never to file), HTTP errors are failures, no proxy whatever
+ * the environment says. Every connection goes through the SSRF policy
+ * (delivery/curl_policy): metadata and reserved addresses are always
+ * refused; loopback, private and link-local ones unless allow_private
+ * (netpolicy_allow_private()), without which only https is fetched. */
 #ifndef DELIVERY_FEED_FETCH_H
 #define DELIVERY_FEED_FETCH_H
 #include <stdbool.h>

@@ -1,6 +1,6 @@
 #include "delivery/request.h"
+#include "delivery/curl_policy.h"
 #include "delivery/signing.h"
-#include "util/netpolicy.h"
 #include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +10,7 @@
 struct delivery_request {
 	CURL *curl;
 	struct curl_slist *headers;
-	bool allow_private;
-	char refused[160];            /* why the policy refused an address, "" if it did not */
+	curl_policy policy;
 	char errbuf[CURL_ERROR_SIZE];
 	char body[OUTBOX_BODY_MAX + 1];
 	size_t body_len;
@@ -30,20 +29,6 @@ static size_t capture(char *ptr, size_t size, size_t n, void *userdata)
 	return len;
 }
 
-static curl_socket_t open_checked(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
-{
-	delivery_request *r = userdata;
-	(void)purpose;
-	if (!netpolicy_address_allowed(&address->addr, r->allow_private)) {
-		char text[64];
-		netpolicy_format(&address->addr, text, sizeof text);
-		snprintf(r->refused, sizeof r->refused, "refused to connect to %s: a %s address", text,
-			 netpolicy_class_name(netpolicy_classify(&address->addr)));
-		return CURL_SOCKET_BAD;
-	}
-	return socket(address->family, address->socktype, address->protocol);
-}
-
 static void add_header(delivery_request *r, const char *name, const char *value)
 {
 	char line[512];
@@ -59,7 +44,7 @@ delivery_request *request_new(const outbox_job *job, double at, bool allow_priva
 	delivery_request *r = calloc(1, sizeof *r);
 	if (!r || !(r->curl = curl_easy_init()))
 		abort();
-	r->allow_private = allow_private;
+	r->policy.allow_private = allow_private;
 	r->at = at;
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	/* Receivers compare the timestamp with their own clock: it is real time,
@@ -85,9 +70,7 @@ delivery_request *request_new(const outbox_job *job, double at, bool allow_priva
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_PROXY, ""); /* an environment proxy would bypass the address check */
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_checked);
-	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, r);
+	curl_policy_apply(c, &r->policy);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, capture);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
@@ -133,10 +116,10 @@ void request_finish(delivery_request *r, CURLcode rc, outbox_outcome *o)
 			snprintf(o->error, sizeof o->error, "redirects are not followed; point the webhook at the final URL");
 		return;
 	}
-	if (r->refused[0]) {
+	if (r->policy.refused[0]) {
 		/* A policy refusal will not change on retry. */
 		o->verdict = VERDICT_PERMANENT;
-		snprintf(o->error, sizeof o->error, "%s", r->refused);
+		snprintf(o->error, sizeof o->error, "%s", r->policy.refused);
 		return;
 	}
 	o->verdict = VERDICT_RETRY; /* timeouts, refused or dropped connections */

@@ -5,13 +5,21 @@
  * the test points its connection at the file directly in SQL). The feed has
  * a TZID meeting, an all-day event, a daily recurring event with an EXDATE
  * and a moved instance, a cancelled event and an old one; a second version
- * drops and cancels some. Runs are repeated to show nothing duplicates. */
+ * drops and cancels some. Runs are repeated to show nothing duplicates.
+ * Then the SSRF policy of feed fetches: environment proxies are ignored, and
+ * IPv6 forms of a loopback address are refused at connect time. */
 #include "harness.h"
+#include "receiver.h"
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define CAL_CONNECTIONS "/api/v1/time/calendar-connections"
@@ -242,5 +250,126 @@ Test(calendar_refresh, converting_respects_the_timesheet_lock)
 	cr_assert_str_eq(harness_error_code(&res), "import_cancelled");
 	harness_response_free(&res);
 	json_decref(k);
+	harness_workspace_free(&w);
+}
+
+/* A listening socket on 127.0.0.1 that never accepts: whoever connects waits
+ * in its backlog, where cal_connected finds them. */
+static int cal_listener(int *port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof a;
+	cr_assert(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof a) && !listen(fd, 16) &&
+		  !getsockname(fd, (struct sockaddr *)&a, &len));
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static bool cal_connected(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	int c = accept(fd, NULL, NULL);
+	if (c >= 0) {
+		close(c);
+		return true;
+	}
+	cr_assert(errno == EAGAIN || errno == EWOULDBLOCK, "accept: %s", strerror(errno));
+	return false;
+}
+
+/* A connection of the member's, its URL set in SQL (the API takes https only
+ * without WEBHOOK_ALLOW_PRIVATE, which the server under test does not have). */
+static char *cal_connection(harness_ws *w, const char *url)
+{
+	json_t *k = harness_call(201, w->member_tok, "POST", CAL_CONNECTIONS, "{\"url\":\"https://calendar.example.test/p.ics\"}");
+	char *id = strdup(json_string_value(json_object_get(k, "id")));
+	json_decref(k);
+	PQclear(harness_sql("UPDATE calendar_connections SET url = $2 WHERE id = $1", 2, id, url));
+	return id;
+}
+
+/* Later runs of the job (other tests) need not wait on these feeds. */
+static void cal_disable_all(const harness_ws *w)
+{
+	PQclear(harness_sql("UPDATE calendar_connections SET enabled = false WHERE workspace_id = $1", 1, w->ws));
+}
+
+static char *cal_last_error(const char *conn)
+{
+	PGresult *r = harness_sql("SELECT coalesce(last_error, '') FROM calendar_connections WHERE id = $1", 1, conn);
+	char *e = strdup(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return e;
+}
+
+Test(calendar_refresh, feed_fetches_ignore_proxy_variables)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	receiver_t *feed = receiver_start();
+	char *url = receiver_url(feed, "/feed.ics");
+	char *conn = cal_connection(&w, url);
+	/* every variable libcurl reads, pointing at a listener that counts */
+	int proxy_port, proxy = cal_listener(&proxy_port);
+	char proxy_url[64];
+	snprintf(proxy_url, sizeof proxy_url, "http://127.0.0.1:%d", proxy_port);
+	static const char *const vars[] = { "http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		setenv(vars[i], proxy_url, 1);
+	unsetenv("no_proxy");
+	unsetenv("NO_PROXY");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	PQclear(harness_sql("DELETE FROM cron_runs WHERE job = $1 AND run_date = '2026-12-01'", 1, CAL_JOB));
+
+	json_decref(cal_run("2026-12-01T06:00:00Z"));
+	/* fetched directly: the receiver answered (JSON, so not a calendar), the proxy saw nobody */
+	cr_assert_eq(receiver_count(feed, "/feed.ics"), 1);
+	cr_assert_not(cal_connected(proxy), "the feed was fetched through the proxy");
+	char *e = cal_last_error(conn);
+	cr_assert(strstr(e, "not an iCalendar feed"), "%s", e);
+	free(e);
+
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+	unsetenv("WEBHOOK_ALLOW_PRIVATE");
+	cal_disable_all(&w);
+	close(proxy);
+	free(conn);
+	free(url);
+	receiver_stop(feed);
+	harness_workspace_free(&w);
+}
+
+/* Without WEBHOOK_ALLOW_PRIVATE, a feed whose address is loopback in an IPv6
+ * disguise (6to4, NAT64, IPv4-mapped, IPv4-compatible) is refused before any
+ * connection is made, as is a reserved one (Teredo). */
+Test(calendar_refresh, disguised_loopback_feeds_are_refused)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	unsetenv("WEBHOOK_ALLOW_PRIVATE");
+	static const struct {
+		const char *url, *refusal;
+	} cases[] = {
+		{ "https://[2002:7f00:1::1]:8443/feed.ics", "refused to connect to 2002:7f00:1::1: a loopback address" },
+		{ "https://[64:ff9b::7f00:1]:8443/feed.ics", "refused to connect to 64:ff9b::7f00:1: a loopback address" },
+		{ "https://[::ffff:127.0.0.1]:8443/feed.ics", "refused to connect to ::ffff:127.0.0.1: a loopback address" },
+		{ "https://[::127.0.0.1]:8443/feed.ics", "refused to connect to ::127.0.0.1: a loopback address" },
+		{ "https://[2001::7f00:1]:8443/feed.ics", "refused to connect to 2001::7f00:1: a reserved address" },
+	};
+	char *conns[sizeof cases / sizeof cases[0]];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		conns[i] = cal_connection(&w, cases[i].url);
+	PQclear(harness_sql("DELETE FROM cron_runs WHERE job = $1 AND run_date = '2026-12-02'", 1, CAL_JOB));
+
+	json_decref(cal_run("2026-12-02T06:00:00Z"));
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *e = cal_last_error(conns[i]);
+		cr_expect(strstr(e, cases[i].refusal), "%s: %s", cases[i].url, e);
+		free(e);
+		free(conns[i]);
+	}
+	cal_disable_all(&w);
 	harness_workspace_free(&w);
 }
