@@ -6,11 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JOB_COLUMNS                                                                                           \
-	" d.id, d.webhook_id, d.workspace_id, d.event, d.attempts + 1, d.max_attempts, d.lease_owner,"        \
+/* Over the deliveries just leased (the CTE "leased", attempts already
+ * counting the new one): the attempt's row, committed with the lease before
+ * anything is sent, and the job's columns. $1 is the start, scheduler clock. */
+#define START_ATTEMPT                                                                                          \
+	", started AS (INSERT INTO time_webhook_attempts (delivery_id, workspace_id, attempt, at, outcome)"    \
+	"  SELECT id, workspace_id, attempts, to_timestamp($1::float8), 'sending' FROM leased)"                 \
+	" SELECT d.id, d.webhook_id, d.workspace_id, d.event, d.attempts, d.max_attempts, d.lease_owner,"      \
 	" (SELECT w.url FROM time_webhooks w WHERE w.id = d.webhook_id),"                                     \
 	" (SELECT w.secret_sealed FROM time_webhooks w WHERE w.id = d.webhook_id),"                           \
-	" (SELECT e.payload::text FROM time_webhook_events e WHERE e.id = d.event_id)"
+	" (SELECT e.payload::text FROM time_webhook_events e WHERE e.id = d.event_id) FROM leased d"
+
+/* A delivery with an attempt still in flight is never leased again before
+ * outbox_reap has closed that attempt. */
+#define NOT_IN_FLIGHT                                                                                          \
+	" NOT EXISTS (SELECT 1 FROM time_webhook_attempts a WHERE a.delivery_id = d.id AND a.outcome = 'sending')"
 
 void outbox_new_lease(char out[OUTBOX_LEASE_LEN])
 {
@@ -59,6 +69,72 @@ static outbox_job *jobs_from(PGresult *r)
 	return head;
 }
 
+/* Closes attempt of delivery_id, if still 'sending', as 'unknown' and moves
+ * the delivery on along the retry schedule, counting from the attempt's
+ * start, as after a timeout; with lease, only while that lease holds the
+ * delivery. In the caller's transaction. Returns whether it closed it. */
+static bool close_unknown(db_t *db, const char *delivery_id, int attempt, int max_attempts, const char *lease,
+			  const char *why, err_t *err)
+{
+	char attempt_text[16], at_text[32], delay_text[24];
+	snprintf(attempt_text, sizeof attempt_text, "%d", attempt);
+	PGresult *r = db_query(db, err,
+			       "UPDATE time_webhook_attempts SET outcome = 'unknown', error = $3"
+			       " WHERE delivery_id = $1 AND attempt = $2::int AND outcome = 'sending'"
+			       " RETURNING extract(epoch FROM at)",
+			       3, delivery_id, attempt_text, why);
+	bool closed = r && PQntuples(r) == 1;
+	if (closed)
+		snprintf(at_text, sizeof at_text, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (!closed)
+		return false;
+	long delay = 0;
+	delivery_status st = schedule_next(VERDICT_RETRY, attempt, max_attempts, &delay);
+	snprintf(delay_text, sizeof delay_text, "%ld", delay);
+	if (!db_exec(db, err,
+		     "UPDATE time_webhook_deliveries SET status = $3, next_attempt_at = CASE WHEN $3 = 'pending'"
+		     "  THEN to_timestamp($4::float8) + make_interval(secs => $5::float8) END,"
+		     " lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
+		     " WHERE id = $1 AND attempts = $2::int AND status = 'pending' AND ($6::text IS NULL OR lease_owner = $6)",
+		     6, delivery_id, attempt_text, schedule_status_name(st), at_text, delay_text, lease))
+		return false;
+	log_msg(LOG_WARN, "webhook delivery %s: attempt %d closed as unknown (%s); the delivery is %s", delivery_id,
+		attempt, why, schedule_status_name(st));
+	return true;
+}
+
+enum { REAP_BATCH = 100 };
+
+int outbox_reap(db_t *db, double now, err_t *err)
+{
+	char now_text[32], batch[16];
+	snprintf(now_text, sizeof now_text, "%.6f", now);
+	snprintf(batch, sizeof batch, "%d", REAP_BATCH);
+	if (!db_begin(db, err))
+		return -1;
+	/* The lock on the delivery keeps a second reaper (or a late sender
+	 * completing its attempt) from acting on the same one meanwhile. */
+	PGresult *r = db_query(db, err,
+			       "SELECT a.delivery_id, a.attempt, d.max_attempts"
+			       " FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
+			       " WHERE a.outcome = 'sending' AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8))"
+			       " ORDER BY a.at LIMIT $2::int FOR UPDATE OF d SKIP LOCKED",
+			       2, now_text, batch);
+	int closed = 0;
+	for (int i = 0; r && i < PQntuples(r) && !err_any(err); i++)
+		closed += close_unknown(db, PQgetvalue(r, i, 0), atoi(PQgetvalue(r, i, 1)), atoi(PQgetvalue(r, i, 2)), NULL,
+					"no outcome recorded: the sender stopped or lost its lease before the answer came;"
+					" the receiver may have got it",
+					err);
+	PQclear(r);
+	if (err_any(err)) {
+		db_rollback(db);
+		return -1;
+	}
+	return db_commit(db, err) ? closed : -1;
+}
+
 outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 {
 	char now_text[32], limit_text[16], lease_secs[16], lease[OUTBOX_LEASE_LEN];
@@ -66,27 +142,32 @@ outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	snprintf(lease_secs, sizeof lease_secs, "%d", OUTBOX_LEASE_SECONDS);
 	outbox_new_lease(lease);
-	/* One autocommitted statement: the lease is visible to every other
-	 * dispatcher before this one sends anything. */
+	/* One autocommitted statement: the lease and the started attempts are
+	 * visible to every other dispatcher before this one sends anything. */
 	PGresult *r = db_query(
 		db, err,
 		"WITH due AS (SELECT d.id FROM time_webhook_deliveries d JOIN time_webhooks w ON w.id = d.webhook_id"
 		"  WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= to_timestamp($1::float8)"
-		"  AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8))"
-		"  ORDER BY d.next_attempt_at, d.id LIMIT $2::int FOR UPDATE OF d SKIP LOCKED)"
-		" UPDATE time_webhook_deliveries d SET lease_owner = $3,"
-		"  lease_until = to_timestamp($1::float8) + make_interval(secs => $4::float8)"
-		" FROM due WHERE d.id = due.id RETURNING" JOB_COLUMNS,
+		"  AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8)) AND" NOT_IN_FLIGHT
+		"  ORDER BY d.next_attempt_at, d.id LIMIT $2::int FOR UPDATE OF d SKIP LOCKED),"
+		" leased AS (UPDATE time_webhook_deliveries d SET lease_owner = $3,"
+		"  lease_until = to_timestamp($1::float8) + make_interval(secs => $4::float8),"
+		"  attempts = d.attempts + 1, updated_at = clock_timestamp()"
+		"  FROM due WHERE d.id = due.id RETURNING d.*)" START_ATTEMPT,
 		4, now_text, limit_text, lease, lease_secs);
 	return r ? jobs_from(r) : NULL;
 }
 
-outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, err_t *err)
+outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, double now, err_t *err)
 {
+	char now_text[32];
+	snprintf(now_text, sizeof now_text, "%.6f", now);
 	PGresult *r = db_query(db, err,
-			       "SELECT" JOB_COLUMNS " FROM time_webhook_deliveries d"
-			       " WHERE d.id = $1 AND d.lease_owner = $2 AND d.status = 'pending'",
-			       2, delivery_id, lease);
+			       "WITH leased AS (UPDATE time_webhook_deliveries d SET attempts = d.attempts + 1,"
+			       "  updated_at = clock_timestamp()"
+			       "  WHERE d.id = $2 AND d.lease_owner = $3 AND d.status = 'pending' AND" NOT_IN_FLIGHT
+			       "  RETURNING d.*)" START_ATTEMPT,
+			       3, now_text, delivery_id, lease);
 	return r ? jobs_from(r) : NULL;
 }
 
@@ -104,38 +185,53 @@ bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, del
 		return false;
 	/* The next attempt counts from when this one started, on the scheduler's clock. */
 	PGresult *r = db_query(db, err,
-			       "UPDATE time_webhook_deliveries SET attempts = $2::int, status = $3,"
+			       "UPDATE time_webhook_deliveries SET status = $3,"
 			       " next_attempt_at = CASE WHEN $3 = 'pending'"
 			       "  THEN to_timestamp($4::float8) + make_interval(secs => $5::float8) END,"
 			       " lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
-			       " WHERE id = $1 AND lease_owner = $6 AND attempts = $2::int - 1",
+			       " WHERE id = $1 AND lease_owner = $6 AND attempts = $2::int",
 			       6, job->id, attempt, schedule_status_name(*status), at, delay_text, job->lease);
 	bool held = r && !strcmp(PQcmdTuples(r), "1");
 	PQclear(r);
-	if (r && !held)
-		err_set(err, ERR_CONFLICT, "lease_lost", "the lease on delivery %s expired before its attempt was recorded",
-			job->id);
-	if (held)
+	/* The outcome completes the attempt's row even when the lease was lost
+	 * meanwhile (and the attempt closed as unknown): the log tells what the
+	 * receiver answered, while the delivery's state is the new holder's. */
+	if (r)
 		db_exec(db, err,
-			"INSERT INTO time_webhook_attempts (delivery_id, workspace_id, attempt, at, duration_ms,"
-			" response_code, response_body, error)"
-			" VALUES ($1, $2, $3::int, to_timestamp($4::float8), $5::int, nullif($6::int, 0), $7, nullif($8, ''))",
-			8, job->id, job->workspace_id, attempt, at, duration, code, o->response_body, o->error);
+			"UPDATE time_webhook_attempts SET outcome = $3, duration_ms = $4::int,"
+			" response_code = nullif($5::int, 0), response_body = $6, error = nullif($7, '')"
+			" WHERE delivery_id = $1 AND attempt = $2::int AND outcome IN ('sending', 'unknown')",
+			7, job->id, attempt, o->verdict == VERDICT_DELIVERED ? "delivered" : "failed", duration, code,
+			o->response_body, o->error);
 	if (err_any(err)) {
 		db_rollback(db);
 		return false;
 	}
-	return db_commit(db, err);
+	if (!db_commit(db, err))
+		return false;
+	return held ? true
+		    : err_set(err, ERR_CONFLICT, "lease_lost",
+			      "the lease on delivery %s expired before its attempt was recorded", job->id);
 }
 
 void outbox_release(db_t *db, const outbox_job *job)
 {
 	err_t err = { 0 };
-	if (!db_exec(db, &err,
-		     "UPDATE time_webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
-		     " WHERE id = $1 AND lease_owner = $2",
-		     2, job->id, job->lease))
-		log_msg(LOG_WARN, "could not release the lease on delivery %s: %s", job->id, err.message);
+	/* The request may be on its way or at the receiver already: its attempt
+	 * is closed as unknown, not forgotten. */
+	if (db_begin(db, &err) &&
+	    !close_unknown(db, job->id, job->attempt, job->max_attempts, job->lease,
+			   "the sender shut down before the answer came; the receiver may have got it", &err) &&
+	    !err_any(&err))
+		db_exec(db, &err, /* no attempt was started on this lease */
+			"UPDATE time_webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
+			" WHERE id = $1 AND lease_owner = $2",
+			2, job->id, job->lease);
+	if (err_any(&err))
+		db_rollback(db);
+	else if (db_commit(db, &err))
+		return;
+	log_msg(LOG_WARN, "could not release the lease on delivery %s: %s", job->id, err.message);
 }
 
 void outbox_unsigned_outcome(double at, outbox_outcome *o)

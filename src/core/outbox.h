@@ -2,9 +2,13 @@
  * A lease is taken and committed before anything is sent, with FOR UPDATE
  * SKIP LOCKED, so dispatchers on several processes never take the same
  * delivery; it expires after OUTBOX_LEASE_SECONDS, so a process killed
- * mid-delivery loses nothing: another leases the delivery again. An attempt
- * is recorded only while its lease is still held, and (delivery, attempt) is
- * a primary key, so one attempt is never logged twice. */
+ * mid-delivery loses nothing: another leases the delivery again.
+ * The attempt is written in the same statement as the lease, as 'sending',
+ * so every request that may have reached the receiver is in the log even
+ * when its sender dies; the outcome completes that row. An attempt left
+ * 'sending' under an expired (or given back) lease is closed as 'unknown'
+ * and counts on the retry schedule like a timeout. (delivery, attempt) is a
+ * primary key, so one attempt is never logged twice. */
 #ifndef CORE_OUTBOX_H
 #define CORE_OUTBOX_H
 #include "core/schedule.h"
@@ -36,17 +40,27 @@ typedef struct {
 
 /* A fresh lease token ("lease_" + random hex). */
 void outbox_new_lease(char out[OUTBOX_LEASE_LEN]);
+/* Closes as 'unknown' the attempts left 'sending' by senders that died or
+ * lost their lease (not leased at now, scheduler clock), and moves their
+ * deliveries on along the retry schedule as after a timeout. Returns how
+ * many it closed (-1 on a database error, with err set). */
+int outbox_reap(db_t *db, double now, err_t *err);
 /* Leases up to limit deliveries due at now (scheduler clock, unix seconds) of
- * enabled subscriptions, under a new token; returns them as a list (NULL when
- * none, or on error with err set). */
+ * enabled subscriptions, under a new token, and starts an attempt on each
+ * (committed as 'sending' before anything is sent); returns them as a list
+ * (NULL when none, or on error with err set). */
 outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err);
-/* The delivery already leased to lease (the test event), or NULL. */
-outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, err_t *err);
-/* Records the attempt and the delivery's next state. false with err set when
- * the lease was lost meanwhile (code lease_lost: the attempt is not logged;
- * whoever holds the lease now logs its own) or on a database error. */
+/* Starts an attempt at now on the delivery already leased to lease (the test
+ * event) and returns it, or NULL. */
+outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, double now, err_t *err);
+/* Completes the attempt with its outcome and sets the delivery's next state.
+ * false with err set when the lease was lost meanwhile (code lease_lost: the
+ * outcome still completes the attempt's row, but whoever holds the delivery
+ * now decides its state) or on a database error. */
 bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, delivery_status *status, err_t *err);
-/* Gives the lease back so the delivery is due again at once (shutdown). */
+/* Gives the lease back (shutdown): an attempt started on it is closed as
+ * 'unknown' (the request may be at the receiver already) and the delivery
+ * follows the retry schedule. */
 void outbox_release(db_t *db, const outbox_job *job);
 /* The outcome of a job whose secret does not open: failed without sending,
  * since an unsigned delivery would be refused by every careful receiver. */

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #define ATTEMPT_JSON                                                                                            \
-	"jsonb_build_object('attempt', a.attempt, 'at', wt_iso(a.at), 'duration_ms', a.duration_ms,"           \
-	" 'response_code', a.response_code, 'response_body', a.response_body, 'error', a.error)"
+	"jsonb_build_object('attempt', a.attempt, 'outcome', a.outcome, 'at', wt_iso(a.at),"                     \
+	" 'duration_ms', a.duration_ms, 'response_code', a.response_code, 'response_body', a.response_body,"     \
+	" 'error', a.error)"
 
 #define DELIVERY_JSON                                                                                           \
 	"jsonb_build_object('id', d.id, 'webhook_id', d.webhook_id, 'event', d.event, 'event_id', d.event_id,"  \
@@ -73,10 +74,16 @@ json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char
 	if (err_any(err))
 		goto done;
 	/* Due at once. A delivery still on its schedule keeps it; a finished one
-	 * gets exactly one more attempt. */
+	 * gets exactly one more attempt. An attempt whose sender died (its lease
+	 * ran out) is closed as unknown first, as the dispatcher would. */
 	if (!db_exec(c->db, err,
+		     "UPDATE time_webhook_attempts SET outcome = 'unknown', error = 'no outcome recorded: the sender"
+		     " stopped or lost its lease before the answer came; the receiver may have got it'"
+		     " WHERE delivery_id = $1 AND outcome = 'sending'",
+		     1, delivery_id) ||
+	    !db_exec(c->db, err,
 		     "UPDATE time_webhook_deliveries SET status = 'pending', next_attempt_at = clock_timestamp(),"
-		     " max_attempts = CASE WHEN status = 'pending' THEN max_attempts ELSE attempts + 1 END,"
+		     " max_attempts = CASE WHEN status = 'pending' THEN greatest(max_attempts, attempts + 1) ELSE attempts + 1 END,"
 		     " lease_owner = NULL, lease_until = NULL,"
 		     " updated_at = clock_timestamp() WHERE id = $1",
 		     1, delivery_id) ||

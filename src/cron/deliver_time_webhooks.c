@@ -20,9 +20,10 @@ json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err)
 	char at[21];
 	dates_format_instant(pump_now(p), at);
 	const pump_stats *s = pump_get_stats(p);
-	json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "job", "deliver-time-webhooks", "now", at,
+	json_t *out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "job", "deliver-time-webhooks", "now", at,
 				"attempted", (json_int_t)s->attempted, "delivered", (json_int_t)s->delivered, "retrying",
-				(json_int_t)s->retrying, "failed", (json_int_t)s->failed, "lost", (json_int_t)s->lost);
+				(json_int_t)s->retrying, "failed", (json_int_t)s->failed, "lost", (json_int_t)s->lost,
+				"unknown", (json_int_t)s->unknown);
 	pump_free(p);
 	db_close(db);
 	if (!ok) {

@@ -51,7 +51,7 @@ void pump_free(pump_t *p)
 		return;
 	for (transfer *t = p->running; t;) {
 		transfer *next = t->next;
-		outbox_release(p->db, t->job); /* due again at once, for whoever runs next */
+		outbox_release(p->db, t->job); /* its attempt is closed as unknown, and retried */
 		transfer_free(p, t);
 		t = next;
 	}
@@ -112,7 +112,12 @@ int pump_fill(pump_t *p)
 		return 0;
 	}
 	err_t err = { 0 };
-	outbox_job *jobs = outbox_lease(p->db, pump_now(p), room, &err);
+	/* Attempts whose sender died are closed first: only then can their
+	 * deliveries be leased again. */
+	int unknown = outbox_reap(p->db, pump_now(p), &err);
+	if (unknown > 0)
+		p->stats.unknown += unknown;
+	outbox_job *jobs = unknown < 0 ? NULL : outbox_lease(p->db, pump_now(p), room, &err);
 	if (err_any(&err)) {
 		log_msg(LOG_WARN, "webhook dispatcher: leasing failed: %s", err.message);
 		return -1;

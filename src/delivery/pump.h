@@ -16,13 +16,15 @@ typedef struct {
 
 typedef struct {
 	long attempted, delivered, retrying, failed, lost;
+	long unknown; /* attempts of dead senders closed as unknown */
 } pump_stats;
 
 typedef struct pump pump_t;
 
 /* db is borrowed and used from the calling thread only. */
 pump_t *pump_new(db_t *db, const pump_config *cfg);
-/* Stops transfers still running and gives their leases back. */
+/* Stops transfers still running and gives their leases back (their attempts
+ * are closed as unknown: the requests may have arrived). */
 void pump_free(pump_t *p);
 double pump_now(const pump_t *p);
 /* Leases as many due deliveries as there is room for and starts them;

@@ -5,13 +5,13 @@
 
 bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, bool allow_private, err_t *err)
 {
-	outbox_job *job = outbox_leased(db, delivery_id, lease, err);
-	if (!job)
-		return err_any(err) ? false
-				    : err_set(err, ERR_CONFLICT, "lease_lost", "delivery %.64s is no longer leased", delivery_id);
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	double now = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+	outbox_job *job = outbox_leased(db, delivery_id, lease, now, err);
+	if (!job)
+		return err_any(err) ? false
+				    : err_set(err, ERR_CONFLICT, "lease_lost", "delivery %.64s is no longer leased", delivery_id);
 	outbox_outcome o;
 	if (job->secret) {
 		delivery_request *r = request_new(job, now, allow_private);

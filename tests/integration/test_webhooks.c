@@ -258,8 +258,10 @@ static pid_t drain_async(double t)
 }
 
 static const char *STATUS_SQL = "SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND status = $2";
+/* Finished attempts (an attempt is logged as 'sending' before it is sent). */
 static const char *ATTEMPTS_SQL =
-	"SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1";
+	"SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
+	" WHERE d.webhook_id = $1 AND a.outcome <> 'sending'";
 
 /* ================= subscriptions ================= */
 
@@ -656,6 +658,12 @@ Test(webhooks, slow_receiver_never_slows_the_api, .timeout = 90)
 	double took = now_s() - t0;
 	cr_assert(took < 3.0, "10 REST calls took %.1f s while deliveries were in flight", took);
 	cr_assert_eq(sql_long(ATTEMPTS_SQL, wid, NULL), 0, "the slow deliveries should still be in flight");
+	/* In flight, and in the log as such before the receiver answered (the
+	 * first three at least; the five logged since may be on their way). */
+	cr_assert_geq(sql_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
+			       " ON d.id = a.delivery_id WHERE d.webhook_id = $1 AND a.outcome = 'sending'",
+			       wid, NULL),
+		      3);
 	/* Then all eight (sent within a second of each other) time out and wait for their retry. */
 	cr_assert_eq(wait_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
 			       " ON d.id = a.delivery_id WHERE d.webhook_id = $1 AND a.error LIKE 'timeout%'",
@@ -825,7 +833,31 @@ Test(webhooks, two_serve_dispatchers_never_duplicate, .timeout = 90)
 	harness_workspace_free(&w);
 }
 
-Test(webhooks, drain_killed_mid_delivery_loses_nothing, .timeout = 90)
+/* The log entry of attempt index (0-based) of the only delivery of wid. */
+static json_t *logged_attempt(const harness_ws *w, const char *wid, size_t index)
+{
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/deliveries", wid);
+	json_t *log = call("GET", path, w->admin_tok, NULL, 200);
+	cr_assert_eq(json_array_size(log), 1);
+	json_t *a = json_incref(json_array_get(json_object_get(json_array_get(log, 0), "attempts"), index));
+	json_decref(log);
+	cr_assert(a, "no attempt %zu in the log", index + 1);
+	return a;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "(not a string)";
+}
+
+/* A drain killed (-9) after the receiver got the request and before it
+ * answered. The attempt was committed as 'sending' before the request went
+ * out, so the log shows it; once the lease has run out the next drain closes
+ * it as 'unknown', counts it on the retry schedule and sends again, with the
+ * same delivery id and payload, so the receiver can tell the duplicate. */
+Test(webhooks, drain_killed_mid_delivery_logs_the_attempt, .timeout = 90)
 {
 	own_database("kill");
 	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
@@ -834,7 +866,7 @@ Test(webhooks, drain_killed_mid_delivery_loses_nothing, .timeout = 90)
 	harness_ws w;
 	harness_workspace(&w, "pro", "projects");
 	receiver_t *rx = receiver_start();
-	receiver_script(rx, "/kill", "slow:8000:200,200");
+	receiver_script(rx, "/kill", "slow:60000:200,200"); /* the first request is never answered */
 	char *u = receiver_url(rx, "/kill");
 	json_t *wh = subscribe(&w, u, CREATED);
 	const char *wid = json_string_value(json_object_get(wh, "id"));
@@ -844,22 +876,61 @@ Test(webhooks, drain_killed_mid_delivery_loses_nothing, .timeout = 90)
 	cr_assert(receiver_wait(rx, "/kill", 1, 10000), "the drain did not start sending");
 	kill(drain, SIGKILL);
 	waitpid(drain, NULL, 0);
-	/* Nothing recorded, still pending, and leased to the dead process. */
-	cr_assert_eq(sql_long(ATTEMPTS_SQL, wid, NULL), 0);
+	/* The request that went out is in the log, in flight, leased to the dead process. */
+	json_t *a = logged_attempt(&w, wid, 0);
+	cr_assert_str_eq(str(a, "outcome"), "sending");
+	cr_assert_eq(json_integer_value(json_object_get(a, "attempt")), 1);
+	cr_assert(json_is_string(json_object_get(a, "at")) && json_is_null(json_object_get(a, "duration_ms")));
+	json_decref(a);
 	cr_assert_eq(sql_long(STATUS_SQL, wid, "pending"), 1);
-	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND lease_until IS NOT NULL",
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND lease_until IS NOT NULL"
+			      " AND attempts = 1",
 			      wid, NULL),
 		     1);
-	/* While the lease holds nobody else sends it; once it expires, it is sent again. */
+	/* While the lease holds nobody else sends it or touches the attempt. */
 	cr_assert_eq(drain_at(t + 30), 0);
-	cr_assert_eq(drain_at(t + 120), 1);
+	a = logged_attempt(&w, wid, 0);
+	cr_assert_str_eq(str(a, "outcome"), "sending");
+	json_decref(a);
+	/* Once it has run out: attempt 1 is closed as unknown and attempt 2 is sent. */
+	char at[40];
+	iso(t + 120, at);
+	json_t *run = harness_cli("cron", "run", "deliver-time-webhooks", "--now", at, NULL);
+	cr_assert(run, "the second drain failed");
+	cr_assert_eq(json_integer_value(json_object_get(run, "attempted")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(run, "unknown")), 1);
+	cr_assert_eq(json_integer_value(json_object_get(run, "delivered")), 1);
+	json_decref(run);
 	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), 1);
+	cr_assert_eq(sql_long("SELECT attempts FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL), 2,
+		     "the unknown attempt counts on the retry schedule");
+	a = logged_attempt(&w, wid, 0);
+	cr_assert_str_eq(str(a, "outcome"), "unknown");
+	cr_assert(json_is_null(json_object_get(a, "duration_ms")) && json_is_null(json_object_get(a, "response_code")));
+	cr_assert(strstr(str(a, "error"), "may have got it"), "error: %s", str(a, "error"));
+	json_decref(a);
+	a = logged_attempt(&w, wid, 1);
+	cr_assert_str_eq(str(a, "outcome"), "delivered");
+	cr_assert_eq(json_integer_value(json_object_get(a, "attempt")), 2);
+	cr_assert_eq(json_integer_value(json_object_get(a, "response_code")), 200);
+	json_decref(a);
+	/* The receiver saw the same delivery twice: same id, same event, same payload. */
 	cr_assert_eq(receiver_count(rx, "/kill"), 2);
 	receiver_request r1, r2;
 	cr_assert(receiver_get(rx, "/kill", 0, &r1) && receiver_get(rx, "/kill", 1, &r2));
 	char *d1 = receiver_header(&r1, "X-Workestra-Delivery"), *d2 = receiver_header(&r2, "X-Workestra-Delivery");
+	char *did = sql_text("SELECT id FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL);
 	cr_assert_str_eq(d1, d2, "a redelivery keeps its delivery id, so receivers can deduplicate");
-	free(d1), free(d2);
+	cr_assert_str_eq(d1, did);
+	cr_assert(r1.body_len == r2.body_len && !memcmp(r1.body, r2.body, r1.body_len), "the payload changed on retry");
+	json_t *body = json_loadb(r1.body, r1.body_len, 0, NULL);
+	char *eid = sql_text("SELECT event_id FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL);
+	cr_assert_str_eq(str(body, "id"), eid, "the payload's id is the event's");
+	json_decref(body);
+	/* Nothing lost, nothing doubled in the outbox. */
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_events", NULL, NULL), 1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries", NULL, NULL), 1);
+	free(d1), free(d2), free(did), free(eid);
 	receiver_request_free(&r1);
 	receiver_request_free(&r2);
 	free(u);
@@ -867,6 +938,92 @@ Test(webhooks, drain_killed_mid_delivery_loses_nothing, .timeout = 90)
 	receiver_stop(rx);
 	harness_workspace_free(&w);
 	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* Attempts left in flight by dead senders (made here in SQL) follow the retry
+ * schedule as timeouts would: the wait after attempt 2 is 5 minutes, and an
+ * unknown last attempt fails the delivery without sending again. */
+Test(webhooks, unknown_attempts_follow_the_retry_schedule, .timeout = 60)
+{
+	own_database("unknown");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *u = receiver_url(rx, "/unknown");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	free(log_entry(&w));
+	double t = now_s();
+	char t_text[32];
+	snprintf(t_text, sizeof t_text, "%.3f", t);
+	/* Both "died" at t - 600 holding a lease that ran out at t - 540: one on
+	 * its attempt 2 (after one failed attempt), one on its last (4 of 4). */
+	PQclear(sql("WITH d AS (SELECT id, workspace_id, row_number() OVER (ORDER BY created_at, id) AS n"
+		    "  FROM time_webhook_deliveries WHERE webhook_id = $1),"
+		    " u AS (UPDATE time_webhook_deliveries x SET attempts = CASE WHEN d.n = 1 THEN 2 ELSE 4 END,"
+		    "  lease_owner = 'lease_dead', lease_until = to_timestamp($2::float8 - 540),"
+		    "  next_attempt_at = to_timestamp($2::float8 - 660) FROM d WHERE x.id = d.id)"
+		    " INSERT INTO time_webhook_attempts (delivery_id, workspace_id, attempt, at, duration_ms, response_code, outcome)"
+		    " SELECT d.id, d.workspace_id, g, to_timestamp($2::float8 - 600 - (CASE WHEN d.n = 1 THEN 2 ELSE 4 END - g) * 60),"
+		    "  CASE WHEN g < CASE WHEN d.n = 1 THEN 2 ELSE 4 END THEN 10 END,"
+		    "  CASE WHEN g < CASE WHEN d.n = 1 THEN 2 ELSE 4 END THEN 503 END,"
+		    "  CASE WHEN g < CASE WHEN d.n = 1 THEN 2 ELSE 4 END THEN 'failed' ELSE 'sending' END"
+		    " FROM d, generate_series(1, CASE WHEN d.n = 1 THEN 2 ELSE 4 END) g",
+		    2, wid, t_text));
+	/* At t: attempt 2's retry is due at t - 600 + 300, so it is sent; the other fails unsent. */
+	cr_assert_eq(drain_at(t), 1);
+	cr_assert_eq(receiver_count(rx, "/unknown"), 1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts WHERE outcome = 'unknown'", NULL, NULL), 2);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts WHERE outcome = 'sending'", NULL, NULL), 0);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE status = 'failed' AND attempts = 4"
+			      " AND next_attempt_at IS NULL AND lease_owner IS NULL",
+			      NULL, NULL),
+		     1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries d JOIN time_webhook_attempts a"
+			      " ON a.delivery_id = d.id AND a.attempt = 3 AND a.outcome = 'delivered'"
+			      " WHERE d.status = 'delivered' AND d.attempts = 3",
+			      NULL, NULL),
+		     1);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* A serve stopped (SIGTERM) while a delivery is in flight gives the lease
+ * back, and the attempt, whose request the receiver has, stays in the log as
+ * unknown with its retry a minute after it started. */
+Test(webhooks, shutdown_mid_delivery_logs_the_attempt, .timeout = 60)
+{
+	own_database("stop");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_ALLOW_PRIVATE=1", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/stop", "slow:60000:200");
+	char *u = receiver_url(rx, "/stop");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	free(log_entry(&w));
+	cr_assert(receiver_wait(rx, "/stop", 1, 10000), "the dispatcher did not send");
+	cr_assert_eq(harness_stop_serve(pid), 0);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
+			      " ON d.id = a.delivery_id WHERE d.webhook_id = $1 AND a.outcome = 'unknown'"
+			      " AND d.status = 'pending' AND d.lease_owner IS NULL AND d.attempts = 1"
+			      " AND round(extract(epoch FROM d.next_attempt_at - a.at)) = 60",
+			      wid, NULL),
+		     1);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
 }
 
 /* Saved while private addresses were allowed, sent by a process where they are
