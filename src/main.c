@@ -124,6 +124,18 @@ static bool load_keyring(err_t *err)
 	return keyring_load(secret_key_file(path), err);
 }
 
+/* METRICS=on serves GET /metrics (read once here, not per request). It has
+ * no auth: keep it to a private interface or behind a firewall. */
+static bool metrics_on(void)
+{
+	const char *v = env_or("METRICS", "off");
+	if (strcmp(v, "on") && strcmp(v, "off"))
+		log_msg(LOG_WARN, "METRICS=%s is neither on nor off: /metrics stays off", v);
+	else if (!strcmp(v, "on"))
+		log_msg(LOG_INFO, "metrics served at GET /metrics without auth: keep it off public networks");
+	return !strcmp(v, "on");
+}
+
 static int cmd_serve(database *d)
 {
 	err_t err = { 0 };
@@ -141,7 +153,7 @@ static int cmd_serve(database *d)
 	const char *cron_secret = getenv("CRON_SECRET");
 	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated,
 			   .cron_secret = cron_secret && *cron_secret ? cron_secret : NULL,
-			   .smtp = have_smtp ? &smtp : NULL };
+			   .smtp = have_smtp ? &smtp : NULL, .metrics = metrics_on() };
 	if (!load_confirm_key(&cfg.confirm, &err))
 		return fail(&err);
 	if (!load_keyring(&err))

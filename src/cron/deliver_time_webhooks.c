@@ -1,6 +1,7 @@
 #include "cron/deliver_time_webhooks.h"
 #include "delivery/pump.h"
 #include "util/dates.h"
+#include "util/metrics.h"
 #include "util/netpolicy.h"
 #include <sys/time.h>
 
@@ -13,6 +14,7 @@ json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err)
 	db_t *db = db_open(conninfo);
 	if (!db_connect(db, err)) {
 		db_close(db);
+		metrics_cron_run(CRON_DELIVER_WEBHOOKS, "error");
 		return NULL;
 	}
 	pump_t *p = pump_new(db, &cfg);
@@ -26,6 +28,7 @@ json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err)
 				"unknown", (json_int_t)s->unknown);
 	pump_free(p);
 	db_close(db);
+	metrics_cron_run(CRON_DELIVER_WEBHOOKS, ok ? "succeeded" : "failed");
 	if (!ok) {
 		json_decref(out);
 		err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database failed while leasing deliveries");

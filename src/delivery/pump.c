@@ -2,6 +2,7 @@
 #include "core/outbox.h"
 #include "delivery/request.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,7 @@ static void record(pump_t *p, const outbox_job *job, outbox_outcome *o)
 	delivery_status st = STATUS_FAILED;
 	bool ok = outbox_record(p->db, job, o, &st, &err);
 	pump_count(&p->stats, (int)st, ok);
+	metrics_webhook_deliveries(!ok ? "lost" : st == STATUS_PENDING ? "retry" : schedule_status_name(st), 1);
 	log_json(ok ? LOG_INFO : LOG_WARN, "webhook attempt",
 		 json_pack("{s:s, s:s, s:i, s:I, s:I, s:s, s:s?}", "delivery", job->id, "event", job->event, "attempt",
 			   job->attempt, "response_code", (json_int_t)o->response_code, "duration_ms",

@@ -1,6 +1,7 @@
 #include "delivery/send_now.h"
 #include "core/outbox.h"
 #include "delivery/request.h"
+#include "util/metrics.h"
 #include <sys/time.h>
 
 bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, bool allow_private, err_t *err)
@@ -23,6 +24,7 @@ bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, boo
 	}
 	delivery_status st;
 	bool ok = outbox_record(db, job, &o, &st, err);
+	metrics_webhook_deliveries(!ok ? "lost" : st == STATUS_PENDING ? "retry" : schedule_status_name(st), 1);
 	outbox_outcome_clear(&o);
 	outbox_job_free(job);
 	return ok;

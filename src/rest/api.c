@@ -3,10 +3,12 @@
 #include "mcp/http.h"
 #include "rest/cron_api.h"
 #include "rest/rest.h"
+#include "store/backlog.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include <pthread.h>
 #include "util/log.h"
+#include "util/metrics.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -150,6 +152,24 @@ static void respond_health(api_worker *w, const http_request *req, http_response
 	http_response_json(req->arena, resp, 200, json_pack("{s:s}", "status", ready ? "ready" : "ok"));
 }
 
+/* GET /metrics. The outbox backlogs are counted now, on this worker's
+ * connection; when the database is away they are left out and the rest is
+ * still served, since that is when the numbers matter most. */
+static void respond_metrics(api_worker *w, const http_request *req, http_response *resp)
+{
+	metrics_scrape scrape = { -1, -1 };
+	err_t err = { 0 };
+	if (!backlog_pending(w->db, &scrape.webhook_pending, &scrape.email_pending, &err))
+		scrape.webhook_pending = scrape.email_pending = -1;
+	size_t len;
+	char *text = metrics_render(&scrape, &len);
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	resp->body = arena_strndup(req->arena, text, len);
+	resp->body_len = len;
+	free(text);
+}
+
 /* Finds the route; sets err to not_found or method_not_allowed. */
 static const route *find_route(const http_request *req, const char **params, err_t *err, http_response *resp)
 {
@@ -244,6 +264,12 @@ static void handle(void *state, const http_request *req, http_response *resp)
 {
 	api_worker *w = state;
 	err_t err = { 0 };
+	/* Before the migration check: metrics are served while the database is
+	 * down. Switched off, /metrics is an unknown path like any other. */
+	if (w->cfg->metrics && !strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
+		respond_metrics(w, req, resp);
+		return;
+	}
 	if (strcmp(req->path, "/healthz") && !ensure_migrated(w, &err)) {
 		if (!strncmp(req->path, "/api/v1/", 8))
 			http_response_header(req->arena, resp, "x-api-version", "v1");

@@ -16,6 +16,7 @@ typedef struct {
 	confirm_key confirm;      /* signs AI confirmation tokens */
 	const char *cron_secret;  /* NULL: every /api/cron endpoint answers 404 */
 	const smtp_config *smtp;  /* NULL: cron emails stay in the outbox */
+	bool metrics;             /* METRICS=on: GET /metrics answers (no auth: never expose it publicly) */
 } api_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

@@ -1,5 +1,6 @@
 #include "store/db.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@ enum { DB_MAX_PARAMS = 32 };
 struct db {
 	char *conninfo;
 	PGconn *conn;
+	bool lost; /* the last connection broke: the next one is a reconnect */
 };
 
 db_t *db_open(const char *conninfo)
@@ -24,8 +26,10 @@ void db_close(db_t *db)
 {
 	if (!db)
 		return;
-	if (db->conn)
+	if (db->conn) {
 		PQfinish(db->conn);
+		metrics_db_connection(METRICS_DB_CLOSED);
+	}
 	free(db->conninfo);
 	free(db);
 }
@@ -33,6 +37,15 @@ void db_close(db_t *db)
 PGconn *db_conn(db_t *db)
 {
 	return db->conn;
+}
+
+/* Drops a connection that broke; the next query opens another. */
+static void drop_lost(db_t *db)
+{
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->lost = true;
+	metrics_db_connection(METRICS_DB_LOST);
 }
 
 static void silence_notices(void *arg, const char *msg)
@@ -45,17 +58,18 @@ bool db_connect(db_t *db, err_t *err)
 {
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return true;
-	if (db->conn) {
-		PQfinish(db->conn);
-		db->conn = NULL;
-	}
+	if (db->conn)
+		drop_lost(db);
 	db->conn = PQconnectdb(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		log_msg(LOG_WARN, "database connection failed: %s", PQerrorMessage(db->conn));
 		PQfinish(db->conn);
 		db->conn = NULL;
+		metrics_db_connection(METRICS_DB_FAILED);
 		return err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly");
 	}
+	metrics_db_connection(db->lost ? METRICS_DB_REOPENED : METRICS_DB_OPENED);
+	db->lost = false;
 	PQsetNoticeProcessor(db->conn, silence_notices, NULL);
 	PGresult *r = PQexec(db->conn, "SET TIME ZONE 'UTC'; SET statement_timeout = '30s'");
 	PQclear(r);
@@ -114,8 +128,7 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 	 * reopened and the statement retried once, when no transaction was open. */
 	if (idle && PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(res);
-		PQfinish(db->conn);
-		db->conn = NULL;
+		drop_lost(db);
 		if (!db_connect(db, err))
 			return NULL;
 		res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
@@ -126,10 +139,8 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 	map_error(db, res, err);
 	PQclear(res);
 	/* A dropped connection is reopened by the next query. */
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		PQfinish(db->conn);
-		db->conn = NULL;
-	}
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		drop_lost(db);
 	return NULL;
 }
 
