@@ -119,6 +119,7 @@ int pump_fill(pump_t *p)
 	int unknown = outbox_reap(p->db, pump_now(p), &err);
 	if (unknown > 0)
 		p->stats.unknown += unknown;
+	metrics_webhook_deliveries("unknown", unknown);
 	outbox_job *jobs = unknown < 0 ? NULL : outbox_lease(p->db, pump_now(p), room, &err);
 	if (err_any(&err)) {
 		log_msg(LOG_WARN, "webhook dispatcher: leasing failed: %s", err.message);
