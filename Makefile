@@ -5,7 +5,8 @@ BUILD    ?= build
 SAN      ?=
 PKGS     := libwebsockets jansson libpq libcurl openssl
 DEBS     := build-essential pkg-config libwebsockets-dev libjansson-dev libpq-dev \
-            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang
+            libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang \
+            libclang-rt-14-dev
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
@@ -123,6 +124,37 @@ test-san:
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  test-unit test-integration
 
+# Fuzzing: one libFuzzer harness per parser (tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/, optional tests/fuzz/NAME.dict), built with clang
+# against a libwt.a of their own in FUZZ_BUILD (every object instrumented).
+# `make fuzz` fuzzes each for FUZZ_SECONDS on a copy of its seeds and stops at
+# the first crash; test-fuzz-corpus replays the committed seeds once.
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SUPPORT := $(sort $(wildcard tests/fuzz/support/*.c))
+FUZZ_HEADERS := $(wildcard tests/fuzz/support/*.h)
+
+.PHONY: fuzz fuzz-build test-fuzz-corpus
+
+# The support files (a store without a database, a silent log) come before
+# libwt.a on the line, so the archive's db.o and log.o are never linked in.
+$(BUILD)/fuzz/%: tests/fuzz/fuzz_%.c $(FUZZ_SUPPORT) $(FUZZ_HEADERS) $(BUILD)/libwt.a
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ $@"
+	@$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(FUZZ_SUPPORT) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined" \
+	  $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(FUZZ_BUILD)/fuzz/%)
+
+fuzz: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+test-fuzz-corpus: fuzz-build
+	scripts/fuzz.sh corpus $(FUZZ_BUILD)
+
 # The code must also build warning-free with clang (built, not run twice).
 build-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/tests/unit build/clang/tests/integration
@@ -130,7 +162,7 @@ build-clang:
 test: deps
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-integration test-e2e test-conformance
+	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance
 	$(MAKE) test-san
 
 # Report timings on a year of seeded data (50 users); prints medians.
