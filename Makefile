@@ -3,8 +3,8 @@
 CC       ?= cc
 BUILD    ?= build
 SAN      ?=
-PKGS     := libwebsockets jansson libpq libcurl openssl
-DEBS     := build-essential pkg-config libwebsockets-dev libjansson-dev libpq-dev \
+PKGS     := jansson libpq libcurl openssl
+DEBS     := build-essential pkg-config libjansson-dev libpq-dev \
             libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang \
             libclang-rt-14-dev
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers

@@ -177,6 +177,11 @@ static int cmd_serve(database *d)
 		.port = atoi(env_or("PORT", "8080")),
 		.workers = workers > 0 && workers <= 64 ? workers : 4,
 		.max_body = 1024 * 1024,
+		.max_connections = atoi(env_or("HTTP_MAX_CONNECTIONS", "10000")),
+		.max_connections_per_ip = atoi(env_or("HTTP_MAX_CONNECTIONS_PER_IP", "256")),
+		.header_timeout_ms = 1000 * atoi(env_or("HTTP_HEADER_TIMEOUT", "10")),
+		.body_timeout_ms = 1000 * atoi(env_or("HTTP_BODY_TIMEOUT", "10")),
+		.idle_timeout_ms = 1000 * atoi(env_or("HTTP_IDLE_TIMEOUT", "30")),
 	};
 	/* The scheduler has its own connection and thread; SCHEDULER=off leaves
 	 * the jobs to an external caller of /api/cron/NAME. */

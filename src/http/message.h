@@ -2,6 +2,7 @@
  * Both live in the request's arena: nothing in them is freed separately. */
 #ifndef HTTP_MESSAGE_H
 #define HTTP_MESSAGE_H
+#include "http/parser.h"
 #include "util/arena.h"
 #include <jansson.h>
 #include <stdbool.h>
@@ -12,12 +13,14 @@ enum { HTTP_MAX_EXTRA_HEADERS = 12 };
 typedef struct {
 	arena_t *arena;
 	const char *method;   /* GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD */
-	const char *path;     /* percent-decoded path (by libwebsockets), without the query */
+	const char *path;     /* percent-decoded path, without the query */
 	const char *const *args; /* query arguments as decoded "name=value" strings, NULL-terminated */
 	const char *request_id;
 	const char *authorization, *content_type, *user_agent, *ip;
 	const char *accept, *origin, *host;
 	const char *mcp_session_id, *mcp_protocol_version, *last_event_id;
+	const http_field *fields; /* every header field, names lowercase */
+	int nfields;
 	const char *body; /* NUL-terminated copy; body_len excludes the NUL */
 	size_t body_len;
 	long content_length; /* -1 when absent */
@@ -31,6 +34,7 @@ typedef struct {
 	const char *headers[HTTP_MAX_EXTRA_HEADERS][2]; /* lowercase name, value */
 	int nheaders;
 	const char *log_user; /* who made the request, for the access log */
+	const char *route;    /* the route pattern that answered, for metrics (NULL: none) */
 	struct http_stream *stream; /* set by the server: see http_stream_start */
 } http_response;
 
@@ -43,6 +47,9 @@ bool http_stream_start(http_response *resp);
 /* Sends len bytes of the body at once (after http_stream_start). Whatever the
  * handler leaves in resp->body when it returns follows as the last part. */
 bool http_stream_write(http_response *resp, const char *data, size_t len);
+
+/* The value of header name (lowercase), NULL when absent. */
+const char *http_request_header(const http_request *req, const char *name);
 
 /* Sets status and a JSON body (dumped into the arena; the reference is stolen). */
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);

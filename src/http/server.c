@@ -1,160 +1,169 @@
+#define _GNU_SOURCE /* accept4 */
 #include "http/server.h"
+#include "http/parser.h"
+#include "http/peers.h"
 #include "util/crypto.h"
 #include "util/log.h"
-#include <libwebsockets.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
+#include <unistd.h>
 
 enum {
-	MAX_URI = 8192,
-	MAX_HEADER_VALUE = 16384,
-	WRITE_CHUNK = 16384,
-	DRAIN_SECONDS = 10,
+	READ_CHUNK = 16384,
+	LINGER_MS = 2000,          /* reading what a refused client still sends */
+	LINGER_BYTES = 256 * 1024,
+	WRITE_STALL_MS = 30000,    /* a client that reads nothing for this long is dropped */
+	DRAIN_MS = 10000,
+	SWEEP_MS = 200,
+	ACCEPT_PAUSE_MS = 100,     /* out of descriptors: try accepting again after this */
+	MAX_EVENTS = 256,
 };
 
-typedef enum { CONN_IDLE, CONN_READING, CONN_DISPATCHED, CONN_RESPONDING } conn_state;
+typedef enum {
+	ST_HEAD,   /* receiving a request head (or idle between requests) */
+	ST_ADMIT,  /* a worker decides whether the body may be read */
+	ST_BODY,   /* receiving the body */
+	ST_WORK,   /* a worker runs the request (and may stream its answer) */
+	ST_WRITE,  /* writing the answer */
+	ST_LINGER, /* answered and closing: reading and dropping what still comes */
+	ST_DEAD,   /* closed; freed after the current batch of events */
+} conn_state;
 
-/* Per-connection state (lws per_session_data): one request at a time. */
-typedef struct {
-	struct lws *wsi;
-	workers_job *job;
+typedef struct conn {
+	int fd;
 	conn_state state;
-	char *body;
-	size_t body_len, body_cap;
-	size_t sent;
-	bool headers_sent;
-	bool close_after;
-	struct timespec started;
-} conn_t;
+	struct sockaddr_storage addr;
+	char ip[INET6_ADDRSTRLEN];
+	uint32_t events;          /* what epoll watches for now */
+	char *in;                 /* received, not yet consumed */
+	size_t in_len, in_cap, scan;
+	size_t body_need;         /* Content-Length of the request being read */
+	workers_job *job;
+	char *out;                /* response head, or everything of a streamed answer */
+	size_t out_len, out_cap, out_off;
+	const char *body;         /* a non-streamed answer's body (in the job's arena) */
+	size_t body_len, body_off;
+	bool keep_alive;          /* another request may follow this answer */
+	bool expect_continue;
+	bool http10;              /* the request was HTTP/1.0 */
+	bool streaming;           /* the worker streams: out grows while it runs */
+	bool finished;            /* the answer is complete once out is written */
+	long long deadline;       /* ms on the monotonic clock; 0: none */
+	long long body_until;     /* the whole body must have arrived by then */
+	long long started;
+	size_t lingered;
+	struct conn *prev, *next;
+} conn;
 
 typedef struct server server_t;
 
 /* A response streamed by its worker (http_stream_start): the worker appends
- * output under the lock and queues the stream; the loop writes it out. */
+ * under the lock and queues the stream; the loop moves it to the connection. */
 struct http_stream {
 	pthread_mutex_t lock;
 	server_t *server;
 	workers_job *job;
-	bool started;   /* the worker called http_stream_start */
-	bool head_sent; /* the loop wrote the headers (loop only) */
-	bool queued;    /* on the server's pending list (server lock) */
-	char *buf;      /* output not yet taken by the loop */
+	bool started;
+	bool queued; /* on the server's pending list (server lock) */
+	char *buf;
 	size_t len, cap;
-	char *out;      /* taken, being written (loop only) */
-	size_t out_len, out_sent;
 	struct http_stream *next_pending;
 };
 
 struct server {
-	struct lws_context *ctx;
-	workers_t *workers;
 	const http_config *cfg;
-	int responding; /* connections with an answer still to write */
+	const http_app *app;
+	workers_t *workers;
+	int epfd, listen_fd, wake_fd;
+	peers_t *peers;
+	conn *conns, *dead;
+	int nconns, max_conns;
+	bool draining, accept_paused;
+	long long accept_resume, drain_until, next_sweep;
 	pthread_mutex_t lock;
-	struct http_stream *pending; /* streams with output for the loop */
+	struct http_stream *pending;
 };
 
+/* epoll data for the two descriptors that are not connections. */
+static char listen_tag, wake_tag;
 static volatile sig_atomic_t stop_requested;
-static struct lws_context *signal_ctx;
+static int signal_wake_fd = -1;
+
+static long long now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-	if (signal_ctx)
-		lws_cancel_service(signal_ctx);
+	uint64_t one = 1;
+	if (signal_wake_fd >= 0 && write(signal_wake_fd, &one, sizeof one) < 0) {
+		/* the loop also notices the flag at its next sweep */
+	}
 }
 
 static void wake_loop(void *arg)
 {
-	lws_cancel_service(((server_t *)arg)->ctx);
-}
-
-static server_t *server_of(struct lws *wsi)
-{
-	return lws_context_user(lws_get_context(wsi));
-}
-
-static const char *copy_header(struct lws *wsi, arena_t *a, enum lws_token_indexes tok)
-{
-	int len = lws_hdr_total_length(wsi, tok);
-	if (len <= 0 || len > MAX_HEADER_VALUE)
-		return NULL;
-	char *buf = arena_alloc(a, (size_t)len + 1);
-	if (lws_hdr_copy(wsi, buf, len + 1, tok) < 0)
-		return NULL;
-	return buf;
-}
-
-static const char *copy_custom(struct lws *wsi, arena_t *a, const char *name)
-{
-	int nlen = (int)strlen(name);
-	int len = lws_hdr_custom_length(wsi, name, nlen);
-	if (len <= 0 || len > MAX_HEADER_VALUE)
-		return NULL;
-	char *buf = arena_alloc(a, (size_t)len + 1);
-	if (lws_hdr_custom_copy(wsi, buf, len + 1, name, nlen) < 0)
-		return NULL;
-	return buf;
-}
-
-/* The query arguments: lws keeps each as a decoded "k=v" fragment. Fills
- * *len with their total length, for the URI limit. */
-static const char *const *copy_args(struct lws *wsi, arena_t *a, size_t *len)
-{
-	enum { MAX_ARGS = 64 };
-	const char **args = arena_alloc(a, sizeof *args * (MAX_ARGS + 1));
-	*len = 0;
-	char frag[MAX_URI + 1];
-	for (int i = 0; i < MAX_ARGS; i++) {
-		int n = lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i);
-		if (n < 0)
-			break;
-		args[i] = arena_strndup(a, frag, (size_t)n);
-		*len += (size_t)n + 1;
+	uint64_t one = 1;
+	if (write(((server_t *)arg)->wake_fd, &one, sizeof one) < 0) {
+		/* the counter is saturated: the loop is awake anyway */
 	}
-	return args;
 }
 
-static const char *method_of(struct lws *wsi, enum lws_token_indexes *tok)
+static const char *reason_phrase(int status)
 {
-	static const struct {
-		enum lws_token_indexes tok;
-		const char *name;
-	} methods[] = {
-		{ WSI_TOKEN_GET_URI, "GET" },     { WSI_TOKEN_POST_URI, "POST" },
-		{ WSI_TOKEN_PATCH_URI, "PATCH" }, { WSI_TOKEN_PUT_URI, "PUT" },
-		{ WSI_TOKEN_DELETE_URI, "DELETE" }, { WSI_TOKEN_OPTIONS_URI, "OPTIONS" },
-		{ WSI_TOKEN_HEAD_URI, "HEAD" },
-	};
-	for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-		if (lws_hdr_total_length(wsi, methods[i].tok) > 0) {
-			*tok = methods[i].tok;
-			return methods[i].name;
-		}
-	return NULL;
-}
-
-/* A request id from the client when it is short and printable, else a new one. */
-static const char *request_id(arena_t *a, const char *given)
-{
-	if (given && strlen(given) <= 128) {
-		bool ok = true;
-		for (const char *p = given; *p && ok; p++)
-			ok = *p > 32 && *p < 127;
-		if (ok && *given)
-			return given;
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 406: return "Not Acceptable";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 417: return "Expectation Failed";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Status";
 	}
-	unsigned char raw[12];
-	crypto_random(raw, sizeof raw);
-	char *id = arena_alloc(a, 2 * sizeof raw + 1);
-	crypto_hex(raw, sizeof raw, id);
-	return id;
 }
+
+/* ------------------------------------------------------------ streaming */
 
 bool http_stream_start(http_response *resp)
 {
@@ -194,7 +203,7 @@ bool http_stream_write(http_response *resp, const char *data, size_t len)
 		s->pending = st;
 	}
 	pthread_mutex_unlock(&s->lock);
-	lws_cancel_service(s->ctx);
+	wake_loop(s);
 	return true;
 }
 
@@ -212,7 +221,6 @@ static void stream_free(struct http_stream *st)
 	pthread_mutex_unlock(&s->lock);
 	pthread_mutex_destroy(&st->lock);
 	free(st->buf);
-	free(st->out);
 	free(st);
 }
 
@@ -223,429 +231,755 @@ static void job_free(workers_job *job)
 	workers_job_free(job);
 }
 
-/* Marks c as having an answer to write and asks for a writable callback. */
-static void start_responding(conn_t *c)
+/* ----------------------------------------------------------- connections */
+
+static void set_events(server_t *s, conn *c, uint32_t events)
 {
-	c->state = CONN_RESPONDING;
-	server_of(c->wsi)->responding++;
-	lws_callback_on_writable(c->wsi);
+	if (c->events == events)
+		return;
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+		c->events = events;
 }
 
-static void respond_error(conn_t *c, int status, const char *code, const char *message)
+/* Closes c now; its memory goes after the current batch of events, which
+ * may still name it. A job a worker still holds is freed when it returns. */
+static void conn_close(server_t *s, conn *c)
 {
-	workers_job *job = c->job;
-	json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
-	http_response_json(job->arena, &job->resp, status, body);
-	/* The API's version header holds for every answer under its prefix,
-	 * including the ones the transport gives before routing. */
-	if (job->req.path && !strncmp(job->req.path, "/api/v1/", 8))
-		http_response_header(job->arena, &job->resp, "x-api-version", "v1");
-	start_responding(c);
+	if (c->state == ST_DEAD)
+		return;
+	if (c->job) {
+		if (c->state == ST_ADMIT || c->state == ST_WORK) {
+			c->job->orphaned = true;
+			c->job->owner = NULL;
+		} else {
+			job_free(c->job);
+		}
+		c->job = NULL;
+	}
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	peers_release(s->peers, &c->addr);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->state = ST_DEAD;
+	c->next = s->dead;
+	s->dead = c;
+	s->nconns--;
 }
 
-static void dispatch(server_t *s, conn_t *c)
+static void free_dead(server_t *s)
 {
-	workers_job *job = c->job;
-	job->req.body = c->body ? arena_strndup(job->arena, c->body, c->body_len) : "";
-	job->req.body_len = c->body_len;
-	free(c->body);
+	for (conn *c = s->dead, *n; c; c = n) {
+		n = c->next;
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
+	s->dead = NULL;
+}
+
+/* Makes room for n more bytes in c->in (limit: the most it may hold). */
+static bool reserve_in(conn *c, size_t n, size_t limit)
+{
+	size_t need = c->in_len + n;
+	if (need <= c->in_cap)
+		return true;
+	size_t cap = c->in_cap ? c->in_cap * 2 : 1024;
+	if (cap < need)
+		cap = need;
+	if (cap > limit)
+		cap = limit;
+	if (cap < need)
+		return false;
+	char *b = realloc(c->in, cap);
+	if (!b)
+		return false;
+	c->in = b;
+	c->in_cap = cap;
+	return true;
+}
+
+static bool append_out(conn *c, const char *data, size_t n)
+{
+	if (c->out_len + n > c->out_cap) {
+		size_t cap = (c->out_len + n) * 2 + 512;
+		char *b = realloc(c->out, cap);
+		if (!b)
+			return false;
+		c->out = b;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, data, n);
+	c->out_len += n;
+	return true;
+}
+
+/* Drops the first n bytes of c->in. */
+static void consume_in(conn *c, size_t n)
+{
+	memmove(c->in, c->in + n, c->in_len - n);
+	c->in_len -= n;
+	c->scan = 0;
+}
+
+/* A request id from the client when it is short and printable, else a new one. */
+static const char *request_id(arena_t *a, const char *given)
+{
+	if (given && *given && strlen(given) <= 128) {
+		bool ok = true;
+		for (const char *p = given; *p && ok; p++)
+			ok = *p > 32 && *p < 127;
+		if (ok)
+			return given;
+	}
+	unsigned char raw[12];
+	crypto_random(raw, sizeof raw);
+	char *id = arena_alloc(a, 2 * sizeof raw + 1);
+	crypto_hex(raw, sizeof raw, id);
+	return id;
+}
+
+static void log_request(conn *c)
+{
+	const http_request *req = &c->job->req;
+	const http_response *resp = &c->job->resp;
+	double ms = (double)(now_ms() - c->started);
+	log_json(LOG_INFO, "request",
+		 json_pack("{s:s, s:s, s:s, s:i, s:f, s:s?}", "request_id", req->request_id ? req->request_id : "-",
+			   "method", req->method ? req->method : "?", "path", req->path ? req->path : "?", "status",
+			   resp->status, "duration_ms", ms, "user", resp->log_user));
+}
+
+static void process_input(server_t *s, conn *c);
+static void conn_write(server_t *s, conn *c);
+
+/* Ends the exchange: keep the connection for the next request, or close it
+ * after reading what the client still sends (so our answer is not lost to a
+ * reset caused by unread bytes). */
+static void request_done(server_t *s, conn *c)
+{
+	log_request(c);
+	job_free(c->job);
+	c->job = NULL;
+	c->out_len = c->out_off = 0;
 	c->body = NULL;
-	c->body_len = c->body_cap = 0;
-	if (stop_requested) {
-		respond_error(c, 503, "shutting_down", "the server is shutting down");
+	c->body_len = c->body_off = 0;
+	c->streaming = c->finished = false;
+	if (!c->keep_alive || s->draining) {
+		shutdown(c->fd, SHUT_WR);
+		c->state = ST_LINGER;
+		c->lingered = 0;
+		c->deadline = now_ms() + LINGER_MS;
+		set_events(s, c, EPOLLIN | EPOLLRDHUP);
 		return;
 	}
+	c->state = ST_HEAD;
+	if (c->in_len == 0 && c->in_cap > READ_CHUNK) {
+		free(c->in); /* an idle connection keeps no large buffer */
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+	c->deadline = now_ms() + (c->in_len ? s->cfg->header_timeout_ms : s->cfg->idle_timeout_ms);
+	process_input(s, c);
+}
+
+/* The head of c's answer into c->out; streamed answers have no length and
+ * end with the connection. */
+static void build_head(conn *c, bool streamed)
+{
+	const http_response *resp = &c->job->resp;
+	const http_request *req = &c->job->req;
+	int status = resp->status ? resp->status : 500;
+	char line[256];
+	int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
+	append_out(c, line, (size_t)n);
+	if (status != 204 && status >= 200) {
+		n = snprintf(line, sizeof line, "content-type: %s\r\n", resp->content_type ? resp->content_type : "text/plain");
+		append_out(c, line, (size_t)n);
+		if (!streamed) {
+			n = snprintf(line, sizeof line, "content-length: %zu\r\n", resp->body_len);
+			append_out(c, line, (size_t)n);
+		}
+	}
+	if (req->request_id) {
+		append_out(c, "x-request-id: ", 14);
+		append_out(c, req->request_id, strlen(req->request_id));
+		append_out(c, "\r\n", 2);
+	}
+	for (int i = 0; i < resp->nheaders; i++) {
+		append_out(c, resp->headers[i][0], strlen(resp->headers[i][0]));
+		append_out(c, ": ", 2);
+		append_out(c, resp->headers[i][1], strlen(resp->headers[i][1]));
+		append_out(c, "\r\n", 2);
+	}
+	if (streamed || !c->keep_alive)
+		append_out(c, "connection: close\r\n", 19);
+	else if (c->http10)
+		append_out(c, "connection: keep-alive\r\n", 24); /* HTTP/1.0 closes unless told */
+	append_out(c, "\r\n", 2);
+}
+
+/* Starts writing the answer the job holds (not streamed). */
+static void start_response(server_t *s, conn *c)
+{
+	c->state = ST_WRITE;
+	c->out_len = c->out_off = 0;
+	build_head(c, false);
+	const http_response *resp = &c->job->resp;
+	bool head_only = c->job->req.method && !strcmp(c->job->req.method, "HEAD");
+	c->body = resp->body;
+	c->body_len = head_only || resp->status == 204 ? 0 : resp->body_len;
+	c->body_off = 0;
+	c->finished = true;
+	conn_write(s, c);
+}
+
+/* A transport answer: the JSON error envelope, then close. */
+static void respond_error(server_t *s, conn *c, int status, const char *code, const char *message)
+{
+	workers_job *job = c->job;
+	http_response *resp = &job->resp;
+	memset(resp, 0, sizeof *resp);
+	http_response_json(job->arena, resp, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+	/* The API's version header holds for every answer under its prefix,
+	 * the transport's own included. */
+	if (job->req.path && !strncmp(job->req.path, "/api/v1/", 8))
+		http_response_header(job->arena, resp, "x-api-version", "v1");
+	if (status == 503)
+		http_response_header(job->arena, resp, "retry-after", "1");
+	c->keep_alive = false;
+	start_response(s, c);
+}
+
+/* Writes what is pending; when the answer is complete, ends the exchange. */
+static void conn_write(server_t *s, conn *c)
+{
+	while (c->out_off < c->out_len || c->body_off < c->body_len) {
+		struct iovec iov[2];
+		int n = 0;
+		if (c->out_off < c->out_len)
+			iov[n++] = (struct iovec){ c->out + c->out_off, c->out_len - c->out_off };
+		if (c->body_off < c->body_len)
+			iov[n++] = (struct iovec){ (char *)c->body + c->body_off, c->body_len - c->body_off };
+		ssize_t w = writev(c->fd, iov, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				set_events(s, c, EPOLLOUT);
+				c->deadline = now_ms() + WRITE_STALL_MS;
+				return;
+			}
+			conn_close(s, c);
+			return;
+		}
+		size_t left = (size_t)w, head = c->out_len - c->out_off;
+		size_t from_head = left < head ? left : head;
+		c->out_off += from_head;
+		c->body_off += left - from_head;
+	}
+	if (c->streaming && !c->finished) {
+		/* Everything so far is out; the worker sends more. */
+		c->out_len = c->out_off = 0;
+		c->deadline = 0;
+		set_events(s, c, 0);
+		return;
+	}
+	if (c->state == ST_WRITE || c->state == ST_WORK)
+		request_done(s, c);
+}
+
+/* Hands the request to a worker: admit (headers only) or handle. */
+static void submit(server_t *s, conn *c, bool admitting)
+{
+	workers_job *job = c->job;
 	job->owner = c;
-	c->state = CONN_DISPATCHED;
-	struct http_stream *st = calloc(1, sizeof *st);
-	if (st) {
-		pthread_mutex_init(&st->lock, NULL);
-		st->server = s;
-		st->job = job;
-		job->resp.stream = st;
+	job->admitting = admitting;
+	c->state = admitting ? ST_ADMIT : ST_WORK;
+	c->deadline = 0;
+	set_events(s, c, 0);
+	if (!admitting && !job->resp.stream) {
+		struct http_stream *st = calloc(1, sizeof *st);
+		if (st) {
+			pthread_mutex_init(&st->lock, NULL);
+			st->server = s;
+			st->job = job;
+			job->resp.stream = st;
+		}
 	}
 	workers_submit(s->workers, job);
 }
 
-/* Reads the request line and headers into a new job; answers transport errors itself. */
-static int on_http(server_t *s, conn_t *c, struct lws *wsi, const char *uri)
+/* The body is all in c->in: it moves into the job and the job runs. */
+static void take_body(server_t *s, conn *c)
 {
-	c->wsi = wsi;
+	http_request *req = &c->job->req;
+	req->body = arena_strndup(c->job->arena, c->in, c->body_need);
+	req->body_len = c->body_need;
+	consume_in(c, c->body_need);
+	c->body_need = 0;
+	submit(s, c, false);
+}
+
+/* Fills the job's request from a parsed head. */
+static void fill_request(conn *c, const http_head *h)
+{
+	http_request *req = &c->job->req;
+	arena_t *a = c->job->arena;
+	req->method = h->method;
+	req->path = h->path;
+	req->args = h->args;
+	req->fields = h->fields;
+	req->nfields = h->nfields;
+	req->request_id = request_id(a, http_head_field(h, "x-request-id"));
+	req->authorization = http_head_field(h, "authorization");
+	req->content_type = http_head_field(h, "content-type");
+	req->user_agent = http_head_field(h, "user-agent");
+	req->accept = http_head_field(h, "accept");
+	req->origin = http_head_field(h, "origin");
+	req->host = http_head_field(h, "host");
+	req->mcp_session_id = http_head_field(h, "mcp-session-id");
+	req->mcp_protocol_version = http_head_field(h, "mcp-protocol-version");
+	req->last_event_id = http_head_field(h, "last-event-id");
+	req->ip = arena_strdup(a, c->ip);
+	req->content_length = h->content_length;
+	req->body = "";
+	req->body_len = 0;
+}
+
+/* A complete head in c->in: parse it and decide what happens next. */
+static void start_request(server_t *s, conn *c)
+{
 	c->job = workers_job_new();
-	c->sent = 0;
-	c->headers_sent = false;
-	c->close_after = false;
-	clock_gettime(CLOCK_MONOTONIC, &c->started);
-	workers_job *job = c->job;
-	arena_t *a = job->arena;
-	http_request *req = &job->req;
-	enum lws_token_indexes mtok = WSI_TOKEN_GET_URI;
-	req->method = method_of(wsi, &mtok);
-	req->request_id = request_id(a, copy_custom(wsi, a, "x-request-id:"));
-	req->authorization = copy_header(wsi, a, WSI_TOKEN_HTTP_AUTHORIZATION);
-	req->content_type = copy_header(wsi, a, WSI_TOKEN_HTTP_CONTENT_TYPE);
-	req->user_agent = copy_header(wsi, a, WSI_TOKEN_HTTP_USER_AGENT);
-	req->accept = copy_header(wsi, a, WSI_TOKEN_HTTP_ACCEPT);
-	req->origin = copy_header(wsi, a, WSI_TOKEN_ORIGIN);
-	req->host = copy_header(wsi, a, WSI_TOKEN_HOST);
-	req->mcp_session_id = copy_custom(wsi, a, "mcp-session-id:");
-	req->mcp_protocol_version = copy_custom(wsi, a, "mcp-protocol-version:");
-	req->last_event_id = copy_custom(wsi, a, "last-event-id:");
-	char ip[64] = "";
-	lws_get_peer_simple(wsi, ip, sizeof ip);
-	req->ip = arena_strdup(a, ip);
-	size_t args_len;
-	req->args = copy_args(wsi, a, &args_len);
-	req->path = arena_strdup(a, uri);
-	const char *te = copy_header(wsi, a, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
-	const char *cl = copy_header(wsi, a, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-
-	if (!req->method) {
-		c->close_after = true;
-		respond_error(c, 405, "method_not_allowed", "unsupported HTTP method");
-		return 0;
-	}
-	if (strlen(uri) + args_len > MAX_URI) {
-		respond_error(c, 414, "uri_too_long", "the request URI is too long or badly encoded");
-		return 0;
-	}
-	if (te) {
-		/* lws does not decode chunked request bodies: refuse rather than misread. */
-		c->close_after = true;
-		respond_error(c, 411, "length_required", "send a Content-Length; chunked request bodies are not accepted");
-		return 0;
-	}
-	if (cl) {
-		char *end;
-		long long n = strtoll(cl, &end, 10);
-		if (*end || n < 0) {
-			c->close_after = true;
-			respond_error(c, 400, "bad_request", "invalid Content-Length");
-			return 0;
-		}
-		if ((size_t)n > s->cfg->max_body) {
-			c->close_after = true;
-			char msg[96];
-			snprintf(msg, sizeof msg, "the request body is larger than %zu bytes", s->cfg->max_body);
-			respond_error(c, 413, "payload_too_large", msg);
-			return 0;
-		}
-		req->content_length = (long)n;
-	}
-	/* No Content-Length (or 0) means no body: answer at once, since lws never
-	 * completes a zero-length body (an empty PATCH would hang otherwise). */
-	if (req->content_length <= 0 || !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) {
-		dispatch(s, c);
-		return 0;
-	}
-	c->state = CONN_READING;
-	c->body_cap = (size_t)req->content_length;
-	c->body = malloc(c->body_cap + 1);
-	if (!c->body)
-		return -1;
-	return 0;
-}
-
-static int on_body(conn_t *c, const void *in, size_t len)
-{
-	if (len == 0)
-		return 0; /* lws reports an empty body of a Content-Length: 0 POST */
-	if (c->state == CONN_RESPONDING && c->close_after)
-		return 0; /* refused already; the connection closes after the answer */
-	if (c->state != CONN_READING)
-		return -1; /* body bytes we did not ask for: drop the connection */
-	if (c->body_len + len > c->body_cap) {
-		c->close_after = true;
-		respond_error(c, 400, "bad_request", "the body is longer than its Content-Length");
-		return 0;
-	}
-	memcpy(c->body + c->body_len, in, len);
-	c->body_len += len;
-	return 0;
-}
-
-static void log_request(conn_t *c)
-{
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	double ms = (double)(now.tv_sec - c->started.tv_sec) * 1000.0 + (double)(now.tv_nsec - c->started.tv_nsec) / 1e6;
-	const http_request *req = &c->job->req;
-	const http_response *resp = &c->job->resp;
-	log_json(LOG_INFO, "request",
-		 json_pack("{s:s, s:s, s:s, s:i, s:f, s:s?}", "request_id", req->request_id, "method",
-			   req->method ? req->method : "?", "path", req->path ? req->path : "?", "status", resp->status,
-			   "duration_ms", ms, "user", resp->log_user));
-}
-
-static void end_request(conn_t *c)
-{
-	if (c->state == CONN_RESPONDING)
-		server_of(c->wsi)->responding--;
-	job_free(c->job);
-	c->job = NULL;
-	free(c->body);
-	c->body = NULL;
-	c->body_len = c->body_cap = 0;
-	c->state = CONN_IDLE;
-}
-
-static int write_headers(conn_t *c, struct lws *wsi, bool streamed)
-{
-	http_response *resp = &c->job->resp;
-	unsigned char buf[LWS_PRE + 8192];
-	unsigned char *start = buf + LWS_PRE, *p = start, *end = buf + sizeof buf - 1;
-	if (lws_add_http_common_headers(wsi, (unsigned)resp->status, resp->content_type ? resp->content_type : "text/plain",
-					streamed ? LWS_ILLEGAL_HTTP_CONTENT_LEN : resp->body_len, &p, end))
-		return -1;
-	const char *rid = c->job->req.request_id;
-	if (lws_add_http_header_by_name(wsi, (const unsigned char *)"x-request-id:", (const unsigned char *)rid,
-					(int)strlen(rid), &p, end))
-		return -1;
-	for (int i = 0; i < resp->nheaders; i++) {
-		char name[80];
-		snprintf(name, sizeof name, "%s:", resp->headers[i][0]);
-		if (lws_add_http_header_by_name(wsi, (const unsigned char *)name, (const unsigned char *)resp->headers[i][1],
-						(int)strlen(resp->headers[i][1]), &p, end))
-			return -1;
-	}
-	if (c->close_after &&
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_CONNECTION, (const unsigned char *)"close", 5, &p, end))
-		return -1;
-	if (lws_finalize_write_http_header(wsi, start, &p, end))
-		return -1;
-	c->headers_sent = true;
-	return 0;
-}
-
-/* Writes what a streaming worker has sent so far: the headers, then the body
- * in chunks. Returns -1 to close, 0 to continue. */
-static int stream_writable(conn_t *c, struct lws *wsi)
-{
-	struct http_stream *st = c->job->resp.stream;
-	if (!st->head_sent) {
-		c->close_after = true; /* no Content-Length: the end of the body is the end of the connection */
-		if (write_headers(c, wsi, true))
-			return -1;
-		st->head_sent = true;
-		lws_callback_on_writable(wsi);
-		return 0;
-	}
-	if (st->out_sent == st->out_len) {
-		free(st->out);
-		pthread_mutex_lock(&st->lock);
-		st->out = st->buf;
-		st->out_len = st->len;
-		st->buf = NULL;
-		st->len = st->cap = 0;
-		pthread_mutex_unlock(&st->lock);
-		st->out_sent = 0;
-	}
-	size_t n = st->out_len - st->out_sent;
-	if (n == 0)
-		return 0;
-	if (n > WRITE_CHUNK)
-		n = WRITE_CHUNK;
-	unsigned char buf[LWS_PRE + WRITE_CHUNK];
-	memcpy(buf + LWS_PRE, st->out + st->out_sent, n);
-	if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP) != (int)n)
-		return -1;
-	st->out_sent += n;
-	lws_callback_on_writable(wsi);
-	return 0;
-}
-
-/* A streamed job is done: what is left (taken, queued, resp->body) becomes
- * the rest of the body, written like any answer after headers already sent. */
-static void stream_finish(conn_t *c)
-{
-	struct http_stream *st = c->job->resp.stream;
-	if (!st || !st->started)
+	c->started = now_ms();
+	http_head h;
+	http_parse_status st = http_parse_head(c->job->arena, c->in, c->in_len, &h);
+	if (st != HTTP_PARSE_OK) {
+		c->job->req.path = h.path;
+		c->job->req.method = h.method;
+		respond_error(s, c, h.status ? h.status : 400, h.code ? h.code : "bad_request",
+			      h.message ? h.message : "malformed request");
 		return;
-	http_response *resp = &c->job->resp;
-	size_t rest = (st->out_len - st->out_sent) + st->len + resp->body_len;
-	char *body = arena_alloc(c->job->arena, rest + 1);
-	size_t off = 0;
-	memcpy(body + off, st->out + st->out_sent, st->out_len - st->out_sent);
-	off += st->out_len - st->out_sent;
-	if (st->len)
-		memcpy(body + off, st->buf, st->len);
-	off += st->len;
-	if (resp->body_len)
-		memcpy(body + off, resp->body, resp->body_len);
-	body[rest] = '\0';
-	resp->body = body;
-	resp->body_len = rest;
-	st->out_sent = st->out_len;
-	st->len = 0;
-	if (st->head_sent) {
-		c->headers_sent = true;
-		c->close_after = true;
-		if (!rest) {
-			/* lws needs bytes to finish on: an empty SSE comment line does. */
-			resp->body = ":\n\n";
-			resp->body_len = 3;
-		}
 	}
+	fill_request(c, &h);
+	consume_in(c, h.head_len);
+	c->keep_alive = h.keep_alive;
+	c->expect_continue = h.expect_continue;
+	c->http10 = h.minor == 0;
+	if (s->draining || stop_requested) {
+		respond_error(s, c, 503, "shutting_down", "the server is shutting down");
+		return;
+	}
+	if (h.chunked) {
+		respond_error(s, c, 411, "length_required",
+			      "send a Content-Length; chunked request bodies are not accepted");
+		return;
+	}
+	if (h.content_length > (long long)s->cfg->max_body) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "the request body is larger than %zu bytes", s->cfg->max_body);
+		respond_error(s, c, 413, "payload_too_large", msg);
+		return;
+	}
+	c->body_need = h.content_length > 0 ? (size_t)h.content_length : 0;
+	if (c->in_len >= c->body_need) {
+		take_body(s, c); /* no body, or it came with the head */
+		return;
+	}
+	long long now = now_ms();
+	c->body_until = now + 6LL * s->cfg->body_timeout_ms;
+	if (s->app->admit) {
+		submit(s, c, true);
+		return;
+	}
+	c->state = ST_BODY;
+	c->deadline = now + s->cfg->body_timeout_ms;
+	process_input(s, c);
 }
 
-/* Writes the response in chunks; returns -1 to close, 0 to continue. */
-static int on_writable(conn_t *c, struct lws *wsi)
+/* Acts on what c->in holds for the current state. */
+static void process_input(server_t *s, conn *c)
 {
-	if (c->state == CONN_DISPATCHED && c->job && c->job->resp.stream) {
-		struct http_stream *st = c->job->resp.stream;
-		pthread_mutex_lock(&st->lock);
-		bool started = st->started;
-		pthread_mutex_unlock(&st->lock);
-		return started ? stream_writable(c, wsi) : 0;
-	}
-	if (c->state != CONN_RESPONDING || !c->job)
-		return 0;
-	http_response *resp = &c->job->resp;
-	if (!c->headers_sent) {
-		if (write_headers(c, wsi, false))
-			return -1;
-		if (resp->body_len > 0 && strcmp(c->job->req.method ? c->job->req.method : "", "HEAD")) {
-			lws_callback_on_writable(wsi);
-			return 0;
+	if (c->state == ST_HEAD) {
+		if (c->in_len == 0) {
+			set_events(s, c, EPOLLIN | EPOLLRDHUP);
+			return;
 		}
-	} else {
-		unsigned char buf[LWS_PRE + WRITE_CHUNK];
-		size_t n = resp->body_len - c->sent;
-		if (n > WRITE_CHUNK)
-			n = WRITE_CHUNK;
-		memcpy(buf + LWS_PRE, resp->body + c->sent, n);
-		bool last = c->sent + n == resp->body_len;
-		if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int)n)
-			return -1;
-		c->sent += n;
-		if (!last) {
-			lws_callback_on_writable(wsi);
-			return 0;
+		size_t end = http_head_end(c->in, c->in_len, c->scan);
+		if (!end && c->in_len < HTTP_MAX_HEAD) {
+			c->scan = c->in_len > 3 ? c->in_len - 3 : 0;
+			set_events(s, c, EPOLLIN | EPOLLRDHUP);
+			return;
 		}
+		start_request(s, c);
+		return;
 	}
-	log_request(c);
-	bool close = c->close_after;
-	end_request(c);
-	if (close)
-		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	if (c->state == ST_BODY) {
+		if (c->in_len >= c->body_need) {
+			take_body(s, c);
+			return;
+		}
+		set_events(s, c, EPOLLIN | EPOLLRDHUP);
+	}
 }
 
+static void on_readable(server_t *s, conn *c)
+{
+	char buf[READ_CHUNK];
+	size_t room = sizeof buf;
+	if (c->state == ST_HEAD)
+		room = HTTP_MAX_HEAD - c->in_len < room ? HTTP_MAX_HEAD - c->in_len : room;
+	else if (c->state == ST_BODY)
+		room = c->body_need - c->in_len < room ? c->body_need - c->in_len : room;
+	ssize_t n = recv(c->fd, buf, room ? room : 1, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			conn_close(s, c);
+		return;
+	}
+	if (c->state == ST_LINGER) {
+		c->lingered += (size_t)n;
+		if (n == 0 || c->lingered > LINGER_BYTES)
+			conn_close(s, c);
+		return;
+	}
+	if (n == 0) {
+		/* The client is done sending. A half-read request is answered
+		 * (the client may still read); an idle connection just ends. */
+		if (c->state == ST_BODY || (c->state == ST_HEAD && c->in_len > 0)) {
+			if (!c->job)
+				c->job = workers_job_new();
+			respond_error(s, c, 400, "bad_request",
+				      c->state == ST_BODY ? "the body is shorter than its Content-Length"
+							  : "the connection ended inside the request head");
+			return;
+		}
+		conn_close(s, c);
+		return;
+	}
+	if (!reserve_in(c, (size_t)n, c->state == ST_BODY ? c->body_need : HTTP_MAX_HEAD)) {
+		conn_close(s, c);
+		return;
+	}
+	long long now = now_ms();
+	if (c->state == ST_HEAD && c->in_len == 0 && c->deadline > now + s->cfg->header_timeout_ms)
+		c->deadline = now + s->cfg->header_timeout_ms; /* the first byte starts the head's clock */
+	if (c->state == ST_BODY) {
+		c->deadline = now + s->cfg->body_timeout_ms;
+		if (c->deadline > c->body_until)
+			c->deadline = c->body_until;
+	}
+	memcpy(c->in + c->in_len, buf, (size_t)n);
+	c->in_len += (size_t)n;
+	process_input(s, c);
+}
+
+/* A deadline passed: the head or body took too long, the client stopped
+ * reading, or the linger ended. */
+static void on_timeout(server_t *s, conn *c)
+{
+	if ((c->state == ST_HEAD && c->in_len > 0) || c->state == ST_BODY) {
+		if (!c->job)
+			c->job = workers_job_new();
+		respond_error(s, c, 408, "request_timeout", "the request did not arrive in time");
+		if (c->state == ST_WRITE)
+			c->deadline = now_ms() + 1000; /* a client that will not read this either is dropped soon */
+		return;
+	}
+	conn_close(s, c);
+}
+
+/* A refusal at the door, before any request: best effort, then close. */
+static void refuse(int fd, const char *code, const char *message)
+{
+	char buf[512];
+	char body[256];
+	int blen = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
+	int n = snprintf(buf, sizeof buf,
+			 "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+			 "retry-after: 1\r\nconnection: close\r\n\r\n%s",
+			 blen, body);
+	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+		/* the client is gone or not reading: nothing more to do */
+	}
+	close(fd);
+}
+
+static void on_accept(server_t *s)
+{
+	for (int i = 0; i < 128; i++) {
+		struct sockaddr_storage addr;
+		socklen_t alen = sizeof addr;
+		int fd = accept4(s->listen_fd, (struct sockaddr *)&addr, &alen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				/* The pending connection stays queued; stop watching the
+				 * listener for a moment instead of spinning on it. */
+				struct epoll_event ev = { .events = 0, .data.ptr = &listen_tag };
+				epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->listen_fd, &ev);
+				s->accept_paused = true;
+				s->accept_resume = now_ms() + ACCEPT_PAUSE_MS;
+				log_msg(LOG_WARN, "accept: %s; pausing", strerror(errno));
+			}
+			return;
+		}
+		if (s->nconns >= s->max_conns) {
+			refuse(fd, "too_many_connections", "the server is at its connection limit; retry");
+			continue;
+		}
+		if (!peers_acquire(s->peers, &addr)) {
+			refuse(fd, "too_many_connections", "too many connections from your address; retry");
+			continue;
+		}
+		conn *c = calloc(1, sizeof *c);
+		if (!c) {
+			peers_release(s->peers, &addr);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->addr = addr;
+		if (addr.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&addr)->sin_addr, c->ip, sizeof c->ip);
+		else if (addr.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&addr)->sin6_addr, c->ip, sizeof c->ip);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->state = ST_HEAD;
+		c->deadline = now_ms() + s->cfg->header_timeout_ms;
+		c->events = EPOLLIN | EPOLLRDHUP;
+		struct epoll_event ev = { .events = c->events, .data.ptr = c };
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			peers_release(s->peers, &addr);
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		s->nconns++;
+	}
+}
+
+static void on_conn_event(server_t *s, conn *c, uint32_t events)
+{
+	if (c->state == ST_DEAD)
+		return;
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		conn_close(s, c);
+		return;
+	}
+	if ((events & EPOLLOUT) && (c->state == ST_WRITE || c->state == ST_WORK)) {
+		conn_write(s, c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP))
+		on_readable(s, c);
+}
+
+/* Jobs back from the workers: an admission decided, or an answer ready. */
 static void on_jobs_done(server_t *s)
 {
 	workers_job *job = workers_take_done(s->workers);
 	while (job) {
 		workers_job *next = job->next;
-		if (job->orphaned) {
+		conn *c = job->owner;
+		if (job->orphaned || !c) {
 			job_free(job);
+		} else if (job->admitting) {
+			job->admitting = false;
+			if (!job->admitted) {
+				c->keep_alive = false;
+				start_response(s, c);
+			} else {
+				memset(&job->resp, 0, sizeof job->resp);
+				c->state = ST_BODY;
+				c->deadline = now_ms() + s->cfg->body_timeout_ms;
+				static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+				if (c->expect_continue &&
+				    send(c->fd, cont, sizeof cont - 1, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)(sizeof cont - 1))
+					conn_close(s, c);
+				else
+					process_input(s, c);
+			}
+		} else if (c->streaming) {
+			struct http_stream *st = job->resp.stream;
+			pthread_mutex_lock(&st->lock);
+			append_out(c, st->buf, st->len);
+			st->len = 0;
+			pthread_mutex_unlock(&st->lock);
+			append_out(c, job->resp.body, job->resp.body_len);
+			c->finished = true;
+			c->state = ST_WRITE;
+			conn_write(s, c);
 		} else {
-			stream_finish(job->owner);
-			start_responding(job->owner);
+			start_response(s, c);
 		}
 		job = next;
 	}
 }
 
-/* Streams with new output: ask their connections for a writable callback. */
+/* Streams with new output: their connections write it. */
 static void on_streams(server_t *s)
 {
 	pthread_mutex_lock(&s->lock);
-	struct http_stream *st = s->pending;
+	struct http_stream *list = s->pending;
 	s->pending = NULL;
-	for (struct http_stream *n; st; st = n) {
-		n = st->next_pending;
+	for (struct http_stream *st = list; st; st = st->next_pending)
 		st->queued = false;
-		st->next_pending = NULL;
-		if (!st->job->orphaned)
-			lws_callback_on_writable(((conn_t *)st->job->owner)->wsi);
-	}
 	pthread_mutex_unlock(&s->lock);
-}
-
-static int callback_http(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
-{
-	conn_t *c = user;
-	server_t *s;
-	switch (reason) {
-	case LWS_CALLBACK_HTTP:
-		s = server_of(wsi);
-		if (c->job)
-			end_request(c);
-		return on_http(s, c, wsi, in ? (const char *)in : "/");
-	case LWS_CALLBACK_HTTP_BODY:
-		return c->job ? on_body(c, in, len) : -1;
-	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-		if (c->job && c->state == CONN_READING) {
-			if (c->body_len != c->body_cap) {
-				c->close_after = true;
-				respond_error(c, 400, "bad_request", "the body is shorter than its Content-Length");
-				return 0;
-			}
-			dispatch(server_of(wsi), c);
+	for (struct http_stream *st = list, *n; st; st = n) {
+		n = st->next_pending;
+		st->next_pending = NULL;
+		conn *c = st->job->orphaned ? NULL : st->job->owner;
+		if (!c || c->state != ST_WORK)
+			continue;
+		if (!c->streaming) {
+			c->streaming = true;
+			c->keep_alive = false; /* the end of the body is the end of the connection */
+			c->out_len = c->out_off = 0;
+			build_head(c, true);
 		}
-		return 0;
-	case LWS_CALLBACK_HTTP_WRITEABLE:
-		return on_writable(c, wsi);
-	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-		s = server_of(wsi);
-		if (s && s->workers) {
-			on_streams(s);
-			on_jobs_done(s);
-		}
-		return 0;
-	case LWS_CALLBACK_CLOSED_HTTP:
-		if (c && c->job) {
-			if (c->state == CONN_DISPATCHED) {
-				/* The worker still holds the job: it is freed when it comes back. */
-				c->job->orphaned = true;
-				c->job = NULL;
-			}
-			end_request(c);
-		}
-		return 0;
-	default:
-		break;
+		pthread_mutex_lock(&st->lock);
+		bool ok = append_out(c, st->buf, st->len);
+		st->len = 0;
+		pthread_mutex_unlock(&st->lock);
+		if (!ok)
+			conn_close(s, c);
+		else
+			conn_write(s, c);
 	}
-	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-static void lws_log_to_ours(int level, const char *line)
+static void sweep(server_t *s, long long now)
 {
-	size_t n = strlen(line);
-	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		n--;
-	char buf[512];
-	snprintf(buf, sizeof buf, "%.*s", (int)(n < sizeof buf - 1 ? n : sizeof buf - 1), line);
-	log_msg(level == LLL_ERR ? LOG_ERROR : LOG_WARN, "lws: %s", buf);
+	if (s->accept_paused && now >= s->accept_resume && !s->draining) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listen_tag };
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->listen_fd, &ev);
+		s->accept_paused = false;
+	}
+	for (conn *c = s->conns, *n; c; c = n) {
+		n = c->next;
+		if (c->deadline && now >= c->deadline)
+			on_timeout(s, c);
+	}
 }
 
-int http_serve(const http_config *cfg, const http_app *app)
+/* SIGTERM: stop accepting, close idle connections, let the rest finish. */
+static void begin_drain(server_t *s)
 {
-	static const struct lws_protocols protocols[] = {
-		{ "http", callback_http, sizeof(conn_t), 0, 0, NULL, 0 },
-		{ NULL, NULL, 0, 0, 0, NULL, 0 },
-	};
-	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_to_ours);
-	server_t s = { .cfg = cfg };
+	s->draining = true;
+	s->drain_until = now_ms() + DRAIN_MS;
+	epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+	close(s->listen_fd);
+	s->listen_fd = -1;
+	for (conn *c = s->conns, *n; c; c = n) {
+		n = c->next;
+		if ((c->state == ST_HEAD && c->in_len == 0) || c->state == ST_LINGER)
+			conn_close(s, c);
+	}
+	log_msg(LOG_INFO, "shutting down");
+}
+
+static bool busy(const server_t *s)
+{
+	for (const conn *c = s->conns; c; c = c->next)
+		if (!(c->state == ST_HEAD && c->in_len == 0) && c->state != ST_LINGER)
+			return true;
+	return workers_in_flight(s->workers) > 0;
+}
+
+static int listen_on(const http_config *cfg)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	socklen_t len;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, cfg->host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)cfg->port);
+		len = sizeof *v4;
+	} else if (inet_pton(AF_INET6, cfg->host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)cfg->port);
+		len = sizeof *v6;
+	} else if (!strcmp(cfg->host, "localhost")) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)cfg->port);
+		v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof *v4;
+	} else {
+		return -1;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Descriptors bound how many connections can be open: raise the soft limit
+ * to the hard one and keep some for the database and outgoing requests. */
+static int connection_capacity(int wanted)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	long fds = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? (long)rl.rlim_cur : 65536;
+	long room = fds - 128;
+	if (room < 16)
+		room = 16;
+	return wanted > room ? (int)room : wanted;
+}
+
+int http_serve(const http_config *given, const http_app *app)
+{
+	http_config cfg = *given;
+	if (cfg.max_connections <= 0)
+		cfg.max_connections = 10000;
+	if (cfg.header_timeout_ms <= 0)
+		cfg.header_timeout_ms = 10000;
+	if (cfg.body_timeout_ms <= 0)
+		cfg.body_timeout_ms = 10000;
+	if (cfg.idle_timeout_ms <= 0)
+		cfg.idle_timeout_ms = 30000;
+	server_t s = { .cfg = &cfg, .app = app, .listen_fd = -1, .wake_fd = -1 };
 	pthread_mutex_init(&s.lock, NULL);
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof info);
-	info.port = cfg->port;
-	info.iface = cfg->host;
-	info.protocols = protocols;
-	info.user = &s;
-	info.max_http_header_data = 32768; /* headers up to 16 KB must pass */
-	info.max_http_header_pool = 64;
-	info.keepalive_timeout = 30;
-	info.timeout_secs = 60;
-	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
-	s.ctx = lws_create_context(&info);
-	if (!s.ctx) {
-		log_msg(LOG_ERROR, "could not listen on %s:%d", cfg->host, cfg->port);
+	s.max_conns = connection_capacity(cfg.max_connections);
+	s.listen_fd = listen_on(&cfg);
+	if (s.listen_fd < 0) {
+		log_msg(LOG_ERROR, "could not listen on %s:%d: %s", cfg.host, cfg.port, strerror(errno));
 		return 1;
 	}
-	s.workers = workers_start(cfg->workers, app, wake_loop, &s);
-	signal_ctx = s.ctx;
+	s.epfd = epoll_create1(EPOLL_CLOEXEC);
+	s.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s.epfd < 0 || s.wake_fd < 0) {
+		log_msg(LOG_ERROR, "epoll/eventfd: %s", strerror(errno));
+		return 1;
+	}
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listen_tag };
+	epoll_ctl(s.epfd, EPOLL_CTL_ADD, s.listen_fd, &ev);
+	ev.data.ptr = &wake_tag;
+	epoll_ctl(s.epfd, EPOLL_CTL_ADD, s.wake_fd, &ev);
+	s.peers = peers_new(cfg.max_connections_per_ip);
+	s.workers = workers_start(cfg.workers, app, wake_loop, &s);
+
+	signal_wake_fd = s.wake_fd;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -654,23 +988,57 @@ int http_serve(const http_config *cfg, const http_app *app)
 	signal(SIGPIPE, SIG_IGN);
 
 	log_json(LOG_INFO, "listening",
-		 json_pack("{s:s, s:i, s:i}", "host", cfg->host, "port", cfg->port, "workers", cfg->workers));
+		 json_pack("{s:s, s:i, s:i, s:i, s:i}", "host", cfg.host, "port", cfg.port, "workers", cfg.workers,
+			   "max_connections", s.max_conns, "max_connections_per_ip", cfg.max_connections_per_ip));
 
-	while (!stop_requested)
-		if (lws_service(s.ctx, 0) < 0)
+	struct epoll_event events[MAX_EVENTS];
+	for (;;) {
+		if (stop_requested && !s.draining)
+			begin_drain(&s);
+		if (s.draining && (!busy(&s) || now_ms() >= s.drain_until))
 			break;
-	/* Drain: requests in flight finish and are answered, for a bounded time.
-	 * lws_service() sleeps until an event, so only call it while one is due. */
-	time_t deadline = time(NULL) + DRAIN_SECONDS;
-	while ((workers_in_flight(s.workers) > 0 || s.responding > 0) && time(NULL) < deadline)
-		lws_service(s.ctx, 0);
-	log_msg(LOG_INFO, "shutting down");
-	/* Join the workers while the context they wake is alive, hand their last
-	 * jobs to the connections, then close those (which frees the jobs). */
+		int n = epoll_wait(s.epfd, events, MAX_EVENTS, SWEEP_MS);
+		if (n < 0 && errno != EINTR) {
+			log_msg(LOG_ERROR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			void *tag = events[i].data.ptr;
+			if (tag == &listen_tag) {
+				if (!s.draining)
+					on_accept(&s);
+			} else if (tag == &wake_tag) {
+				uint64_t v;
+				if (read(s.wake_fd, &v, sizeof v) < 0) {
+					/* spurious: nothing to read */
+				}
+				on_streams(&s);
+				on_jobs_done(&s);
+			} else {
+				on_conn_event(&s, tag, events[i].events);
+			}
+		}
+		long long now = now_ms();
+		if (now >= s.next_sweep) {
+			sweep(&s, now);
+			s.next_sweep = now + SWEEP_MS;
+		}
+		free_dead(&s);
+	}
+	/* Join the workers (they finish what is queued), then close everything. */
 	workers_stop(s.workers);
+	on_streams(&s);
 	on_jobs_done(&s);
-	signal_ctx = NULL;
-	lws_context_destroy(s.ctx);
+	while (s.conns)
+		conn_close(&s, s.conns);
+	free_dead(&s);
+	signal_wake_fd = -1;
 	workers_free(s.workers);
+	peers_free(s.peers);
+	if (s.listen_fd >= 0)
+		close(s.listen_fd);
+	close(s.wake_fd);
+	close(s.epfd);
+	pthread_mutex_destroy(&s.lock);
 	return 0;
 }

@@ -50,7 +50,10 @@ static void *worker_main(void *arg)
 			w->queue_tail = NULL;
 		pthread_mutex_unlock(&w->lock);
 
-		w->app.handle(state, &job->req, &job->resp);
+		if (job->admitting)
+			job->admitted = w->app.admit(state, &job->req, &job->resp);
+		else
+			w->app.handle(state, &job->req, &job->resp);
 
 		pthread_mutex_lock(&w->lock);
 		job->next = w->done;

@@ -10,6 +10,10 @@ typedef struct {
 	void *(*state_new)(void *app);  /* on the worker's thread */
 	void (*state_free)(void *state);
 	void (*handle)(void *state, const http_request *req, http_response *resp);
+	/* Before a body that has not arrived yet is read: whether to read it
+	 * (routing and credentials allow it); false fills resp with the answer.
+	 * NULL: every body is read. The body is empty when this runs. */
+	bool (*admit)(void *state, const http_request *req, http_response *resp);
 	void *app;
 } http_app;
 
@@ -19,6 +23,8 @@ typedef struct workers_job {
 	arena_t *arena;          /* owns req, resp and everything they point to */
 	void *owner;             /* the connection's state; the loop thread's business */
 	bool orphaned;           /* the client left; only the loop thread reads/writes it */
+	bool admitting;          /* run app.admit instead of app.handle */
+	bool admitted;           /* admit's answer */
 	struct workers_job *next;
 } workers_job;
 

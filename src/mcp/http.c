@@ -405,25 +405,39 @@ static void handle_delete(const mcp_http_env *env, const http_request *req, http
 	resp->body_len = 0;
 }
 
-void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp)
+/* The checks every request passes before its body matters: Host/Origin,
+ * method, credentials, protocol version. */
+static bool admitted(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
 	if (!check_origin(req, resp))
-		return;
-	bool post = !strcmp(req->method, "POST"), del = !strcmp(req->method, "DELETE");
-	if (!post && !del) {
+		return false;
+	if (strcmp(req->method, "POST") && strcmp(req->method, "DELETE")) {
 		/* No server-initiated stream: every message answers a POST. */
 		http_response_header(req->arena, resp, "allow", "POST, DELETE");
 		fail(req, resp, 405, -32000, "Method Not Allowed: this server offers no GET stream; use POST");
-		return;
+		return false;
 	}
-	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
-	if (!authenticate(env, req, resp, &actor))
-		return;
+	if (!authenticate(env, req, resp, actor))
+		return false;
 	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
 		fail(req, resp, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
-		return;
+		return false;
 	}
-	if (post)
+	return true;
+}
+
+bool mcp_http_admit(const mcp_http_env *env, const http_request *req, http_response *resp)
+{
+	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	return admitted(env, req, resp, &actor);
+}
+
+void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp)
+{
+	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	if (!admitted(env, req, resp, &actor))
+		return;
+	if (!strcmp(req->method, "POST"))
 		handle_post(env, req, resp, &actor);
 	else
 		handle_delete(env, req, resp, &actor);

@@ -22,6 +22,9 @@ typedef struct {
  * that port). host is a Host header value or an Origin's host part. */
 bool mcp_http_host_allowed(const char *host, const char *extra);
 
+/* Whether a POST's body may be read (Host, method, credentials, version);
+ * false fills resp with the refusal. */
+bool mcp_http_admit(const mcp_http_env *env, const http_request *req, http_response *resp);
 void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp);
 
 #endif

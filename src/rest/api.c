@@ -193,29 +193,48 @@ static const route *find_route(const http_request *req, const char **params, err
 	return NULL;
 }
 
-static void handle_v1(api_worker *w, const http_request *req, http_response *resp)
+/* The route for req, or false with the 404/405 answer in resp. */
+static const route *route_or_answer(const http_request *req, http_response *resp, const char **params)
 {
 	http_response_header(req->arena, resp, "x-api-version", "v1");
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = &w->cfg->confirm };
-	const route *r = find_route(req, call.params, &err, resp);
+	const route *r = find_route(req, params, &err, resp);
 	if (!r) {
 		respond_error(req, resp, &err);
 		if (!strcmp(err.code, "method_not_allowed"))
 			resp->status = 405;
-		return;
 	}
-	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	return r;
+}
+
+/* The caller's bearer credentials into actor, or false with the 401/503 answer. */
+static bool authenticate(api_worker *w, const http_request *req, http_response *resp, actor_t *actor)
+{
+	err_t err = { 0 };
 	const char *auth = req->authorization;
 	if (!auth || strncasecmp(auth, "Bearer ", 7)) {
 		err_set(&err, ERR_UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>");
 		respond_error(req, resp, &err);
-		return;
+		return false;
 	}
-	if (!auth_bearer(w->db, auth + 7, w->cfg->jwt_secret, &actor, &err)) {
+	if (!auth_bearer(w->db, auth + 7, w->cfg->jwt_secret, actor, &err)) {
 		respond_error(req, resp, &err);
-		return;
+		return false;
 	}
+	return true;
+}
+
+static void handle_v1(api_worker *w, const http_request *req, http_response *resp)
+{
+	err_t err = { 0 };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = &w->cfg->confirm };
+	const route *r = route_or_answer(req, resp, call.params);
+	if (!r)
+		return;
+	resp->route = r->pattern;
+	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+	if (!authenticate(w, req, resp, &actor))
+		return;
 	resp->log_user = arena_strdup(req->arena, actor.user_id);
 	if (req->body_len > 0) {
 		json_error_t jerr;
@@ -297,8 +316,34 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	}
 }
 
+/* A body still to come is read only for a route that exists and a caller
+ * whose credentials hold: anyone else is answered from the head alone, so an
+ * anonymous client cannot make the server buffer bodies. */
+static bool admit(void *state, const http_request *req, http_response *resp)
+{
+	api_worker *w = state;
+	err_t err = { 0 };
+	if (!ensure_migrated(w, &err)) {
+		respond_error(req, resp, &err);
+		return false;
+	}
+	if (!strcmp(req->path, "/mcp")) {
+		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+		return mcp_http_admit(&env, req, resp);
+	}
+	if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8)) {
+		const char *params[REST_MAX_PARAMS] = { 0 };
+		actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
+		return route_or_answer(req, resp, params) && authenticate(w, req, resp, &actor);
+	}
+	/* Nothing else takes a body (health, cron triggers): answer without it. */
+	handle(state, req, resp);
+	return false;
+}
+
 http_app api_app(const api_config *cfg)
 {
-	http_app app = { worker_new, worker_free, handle, (void *)cfg };
+	http_app app = { .state_new = worker_new, .state_free = worker_free, .handle = handle, .admit = admit,
+			 .app = (void *)cfg };
 	return app;
 }
