@@ -169,6 +169,13 @@ test: deps
 bench: $(BIN)
 	bench/reports.sh
 
+# Failure drills against a real serve and PostgreSQL (kill -9 under webhook
+# load, the database stopped, slow clients, pipelining); a few minutes, not
+# part of `make test`. Figures and logs in $(BUILD)/drill (see README, Drills).
+.PHONY: drill
+drill: $(BIN)
+	tests/drill/run.sh $(BIN) $(BUILD)/drill
+
 fmt:
 	clang-format -i $$(find src tests -name '*.[ch]')
 
