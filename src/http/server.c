@@ -4,6 +4,7 @@
 #include "http/peers.h"
 #include "util/crypto.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -349,6 +350,7 @@ static void log_request(conn *c)
 	const http_request *req = &c->job->req;
 	const http_response *resp = &c->job->resp;
 	double ms = (double)(now_ms() - c->started);
+	metrics_http_request(req->method, resp->route, resp->status, ms / 1000.0);
 	log_json(LOG_INFO, "request",
 		 json_pack("{s:s, s:s, s:s, s:i, s:f, s:s?}", "request_id", req->request_id ? req->request_id : "-",
 			   "method", req->method ? req->method : "?", "path", req->path ? req->path : "?", "status",
@@ -560,6 +562,7 @@ static void start_request(server_t *s, conn *c)
 	http_head h;
 	http_parse_status st = http_parse_head(c->job->arena, c->in, c->in_len, &h);
 	if (st != HTTP_PARSE_OK) {
+		metrics_http_rejected(h.code ? h.code : "bad_request");
 		c->job->req.path = h.path;
 		c->job->req.method = h.method;
 		respond_error(s, c, h.status ? h.status : 400, h.code ? h.code : "bad_request",
@@ -684,6 +687,7 @@ static void on_readable(server_t *s, conn *c)
 static void on_timeout(server_t *s, conn *c)
 {
 	if ((c->state == ST_HEAD && c->in_len > 0) || c->state == ST_BODY) {
+		metrics_http_rejected(c->state == ST_BODY ? "body_timeout" : "header_timeout");
 		if (!c->job)
 			c->job = workers_job_new();
 		respond_error(s, c, 408, "request_timeout", "the request did not arrive in time");
@@ -729,10 +733,12 @@ static void on_accept(server_t *s)
 			return;
 		}
 		if (s->nconns >= s->max_conns) {
+			metrics_http_rejected("capacity");
 			refuse(fd, "too_many_connections", "the server is at its connection limit; retry");
 			continue;
 		}
 		if (!peers_acquire(s->peers, &addr)) {
+			metrics_http_rejected("per_ip_limit");
 			refuse(fd, "too_many_connections", "too many connections from your address; retry");
 			continue;
 		}
@@ -865,11 +871,14 @@ static void sweep(server_t *s, long long now)
 		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->listen_fd, &ev);
 		s->accept_paused = false;
 	}
+	int reading = 0;
 	for (conn *c = s->conns, *n; c; c = n) {
 		n = c->next;
+		reading += (c->state == ST_HEAD && c->in_len > 0) || c->state == ST_BODY;
 		if (c->deadline && now >= c->deadline)
 			on_timeout(s, c);
 	}
+	metrics_http_connections(s->nconns, reading); /* sampled: cheaper than tracking each change */
 }
 
 /* SIGTERM: stop accepting, close idle connections, let the rest finish. */

@@ -1,4 +1,5 @@
 #include "http/workers.h"
+#include "util/metrics.h"
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -10,6 +11,7 @@ struct workers {
 	pthread_cond_t cond;
 	workers_job *queue_head, *queue_tail, *done;
 	int in_flight;
+	int queued, busy; /* for the metrics gauges */
 	bool stopping;
 	int n;
 	pthread_t *threads;
@@ -48,6 +50,7 @@ static void *worker_main(void *arg)
 		w->queue_head = job->next;
 		if (!w->queue_head)
 			w->queue_tail = NULL;
+		metrics_worker_queue(--w->queued, ++w->busy);
 		pthread_mutex_unlock(&w->lock);
 
 		if (job->admitting)
@@ -56,6 +59,7 @@ static void *worker_main(void *arg)
 			w->app.handle(state, &job->req, &job->resp);
 
 		pthread_mutex_lock(&w->lock);
+		metrics_worker_queue(w->queued, --w->busy);
 		job->next = w->done;
 		w->done = job;
 		pthread_mutex_unlock(&w->lock);
@@ -119,6 +123,7 @@ void workers_submit(workers_t *w, workers_job *job)
 		w->queue_head = job;
 	w->queue_tail = job;
 	w->in_flight++;
+	metrics_worker_queue(++w->queued, w->busy);
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 }

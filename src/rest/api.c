@@ -199,7 +199,9 @@ static const route *route_or_answer(const http_request *req, http_response *resp
 	http_response_header(req->arena, resp, "x-api-version", "v1");
 	err_t err = { 0 };
 	const route *r = find_route(req, params, &err, resp);
-	if (!r) {
+	if (r)
+		resp->route = r->pattern;
+	else {
 		respond_error(req, resp, &err);
 		if (!strcmp(err.code, "method_not_allowed"))
 			resp->status = 405;
@@ -231,7 +233,6 @@ static void handle_v1(api_worker *w, const http_request *req, http_response *res
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;
-	resp->route = r->pattern;
 	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
 	if (!authenticate(w, req, resp, &actor))
 		return;
@@ -286,6 +287,7 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	/* Before the migration check: metrics are served while the database is
 	 * down. Switched off, /metrics is an unknown path like any other. */
 	if (w->cfg->metrics && !strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
+		resp->route = "/metrics";
 		respond_metrics(w, req, resp);
 		return;
 	}
@@ -295,17 +297,21 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_error(req, resp, &err);
 		return;
 	}
-	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET"))
+	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET")) {
+		resp->route = "/healthz";
 		respond_health(w, req, resp, false);
-	else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET"))
+	} else if (!strcmp(req->path, "/readyz") && !strcmp(req->method, "GET")) {
+		resp->route = "/readyz";
 		respond_health(w, req, resp, true);
-	else if (!strncmp(req->path, CRON_API_PREFIX, strlen(CRON_API_PREFIX))) {
+	} else if (!strncmp(req->path, CRON_API_PREFIX, strlen(CRON_API_PREFIX))) {
+		resp->route = CRON_API_PREFIX "{}";
 		json_t *body = NULL;
 		int status = cron_api_handle(w->cfg, w->db, req, &body);
 		if (status == 401)
 			http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
 		http_response_json(req->arena, resp, status, body);
 	} else if (!strcmp(req->path, "/mcp")) {
+		resp->route = "/mcp";
 		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
 		mcp_http_handle(&env, req, resp);
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))

@@ -410,10 +410,8 @@ Test(metrics, served_while_the_database_is_away, .timeout = 60)
 	cr_assert_eq(harness_stop_serve(pid), 0);
 }
 
-/* TRANSPORT WIRING: nothing calls metrics_http_request until the HTTP
- * transport does (when a request ends, with resp->route as the route).
- * Enable this test then: it checks per-route counts and the histogram. */
-Test(metrics, http_requests_by_route_pattern, .timeout = 60, .disabled = true)
+/* The transport counts every request when it ends, under its route pattern. */
+Test(metrics, http_requests_by_route_pattern, .timeout = 60)
 {
 	mt_serve s;
 	mt_start(&s);
