@@ -123,7 +123,13 @@ bool dates_parse_instant(const char *s, double *unix_seconds)
 	}
 	if (*p)
 		return false;
-	*unix_seconds = (double)(day * 86400L + hh * 3600L + mm * 60L + ss - offset) + frac;
+	/* An offset can carry the first day of year 1 or the last of 9999 into a
+	 * year that has no four-digit form: dates_format_instant could not write
+	 * it back (it would print year 0, or cut "10000-…" short), so refuse it. */
+	long t = day * 86400L + hh * 3600L + mm * 60L + ss - offset;
+	if (t < dates_from_civil(1, 1, 1) * 86400L || t >= (dates_from_civil(9999, 12, 31) + 1) * 86400L)
+		return false;
+	*unix_seconds = (double)t + frac;
 	return true;
 }
 

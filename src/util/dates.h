@@ -16,7 +16,8 @@ int dates_dow(long day);
 long dates_period_start(long day, int week_start_dow);
 
 /* Parses an ISO 8601 instant "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" (a space
- * may replace the T) into unix seconds; false when malformed. */
+ * may replace the T) into unix seconds; false when malformed or, in UTC,
+ * outside the years 1 to 9999 (which dates_format_instant can write). */
 bool dates_parse_instant(const char *s, double *unix_seconds);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" (UTC, whole seconds); out holds 21 bytes. */
 void dates_format_instant(double unix_seconds, char out[21]);

@@ -207,3 +207,25 @@ Test(dates, period_start_known_values)
 	dates_format(dates_period_start(wed, 4), out);
 	cr_assert_str_eq(out, "2026-04-23", "Thursday weeks");
 }
+
+/* Found by tests/fuzz/fuzz_dates.c: an offset carried the first or last day
+ * of the four-digit years out of them, and the formatted instant no longer
+ * parsed ("0000-12-31T23:00:00Z", "10000-01-01T00:30:00" cut short). */
+Test(dates, instants_round_trip_and_stay_in_four_digit_years)
+{
+	static const char *const ok[] = { "0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00",
+					  "9999-12-31T23:59:59Z", "9999-12-31T22:30:00-01:00",
+					  "2026-04-29 10:23:00.5+05:30" };
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		double t, again;
+		char out[21];
+		cr_assert(dates_parse_instant(ok[i], &t), "%s", ok[i]);
+		dates_format_instant(t, out);
+		cr_assert(dates_parse_instant(out, &again), "%s formats as %s", ok[i], out);
+		cr_assert_eq(again, (double)(long long)t, "%s", ok[i]);
+	}
+	double t;
+	cr_assert_not(dates_parse_instant("0001-01-01T00:00:00+01:00", &t), "would be year 0");
+	cr_assert_not(dates_parse_instant("9999-12-31T23:30:00-01:00", &t), "would be year 10000");
+	cr_assert_not(dates_parse_instant("9999-12-31T23:59:60Z", &t), "a leap second into year 10000");
+}
