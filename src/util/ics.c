@@ -526,7 +526,10 @@ static bool push(sink *s, const ics_instance *in)
 	return true;
 }
 
-/* The event's length in wall-clock seconds, or -1 when it makes no sense. */
+/* The event's length in wall-clock seconds, or -1 when it makes no sense.
+ * A whole-day event lasts whole days (RFC 5545 3.8.2.5): a time-based
+ * DURATION or a DATE-TIME end rounds up, so every end it shifts to stays a
+ * whole day. */
 static long event_length(const vevent *e)
 {
 	long d;
@@ -536,6 +539,8 @@ static long event_length(const vevent *e)
 		d = e->duration;
 	else
 		d = e->start.kind == ICS_DATE ? 86400 : 0;
+	if (e->start.kind == ICS_DATE && d > 0)
+		d = (d + 86399) / 86400 * 86400;
 	return d < 0 ? -1 : d;
 }
 

@@ -103,6 +103,22 @@ Test(ics, all_day_events)
 	ics_instances_free(&l);
 }
 
+/* A time-based DURATION on a whole-day start (not allowed by RFC 5545, found
+ * by fuzz_ics) rounds up to whole days, so the end stays a whole day. */
+Test(ics, all_day_duration_in_hours_rounds_up_to_days)
+{
+	ics_instances l = ics_t_expand(CAL("BEGIN:VEVENT\r\nUID:d\r\nDTSTART;VALUE=DATE:20261119\r\nDURATION:PT30M\r\nEND:VEVENT\r\n"
+					   "BEGIN:VEVENT\r\nUID:e\r\nDTSTART;VALUE=DATE:20261119\r\nDURATION:P1DT1H\r\nEND:VEVENT\r\n"),
+				       "2026-11-01", "2026-11-30");
+	const ics_instance *d = ics_t_find(&l, "d", ""), *e = ics_t_find(&l, "e", "");
+	cr_assert(d && d->all_day && e && e->all_day);
+	cr_assert_eq(d->end.day - d->start.day, 1);
+	cr_assert_eq(d->end.secs, 0);
+	cr_assert_eq(e->end.day - e->start.day, 2);
+	cr_assert_eq(e->end.secs, 0);
+	ics_instances_free(&l);
+}
+
 Test(ics, daily_count_and_interval)
 {
 	ics_instances l = ics_t_expand(CAL("BEGIN:VEVENT\r\nUID:d\r\nDTSTART:20261116T080000Z\r\nDTEND:20261116T081500Z\r\n"
