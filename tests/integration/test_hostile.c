@@ -243,51 +243,47 @@ Test(hostile, bodies_are_read_only_after_authentication, .timeout = 120)
 	cr_assert_eq(harness_stop_serve(pid), 0);
 }
 
+/* Formats a request around filler (freed here) and expects a JSON refusal. */
+static void ho_expect_refused_around(int port, char *filler, const char *fmt, long status, const char *code,
+				     const char *what)
+{
+	char *req = NULL;
+	cr_assert(asprintf(&req, fmt, filler) > 0);
+	ho_expect_refused(port, req, strlen(req), status, code, what);
+	free(req);
+	free(filler);
+}
+
+/* n copies of unit (at most 15 bytes, %d is the copy's number). */
+static char *ho_repeat(const char *unit, int n)
+{
+	char *s = malloc((size_t)n * 16 + 1);
+	cr_assert(s);
+	s[0] = '\0';
+	for (int i = 0; i < n; i++)
+		sprintf(s + strlen(s), unit, i);
+	return s;
+}
+
 Test(hostile, oversized_requests_get_json_answers)
 {
 	int port = ho_port(harness_base());
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
 	/* A query argument over 8 KB (once dropped silently, answering 200). */
-	char *arg = ho_fill(9000, 'a');
-	char *req = NULL;
-	cr_assert(asprintf(&req, "GET " HO_ENTRIES "?description=%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
-			   arg, w.member_tok) > 0);
-	ho_expect_refused(port, req, strlen(req), 414, "uri_too_long", "an 9000-byte query argument");
-	free(req);
-	free(arg);
-	/* A 100 KB URL. */
-	char *url = ho_fill(100 * 1024, 'b');
-	cr_assert(asprintf(&req, "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", url) > 0);
-	ho_expect_refused(port, req, strlen(req), 414, "uri_too_long", "a 100 KB URL");
-	free(req);
-	free(url);
-	/* 300 query parameters in a short URL. */
-	char *q = malloc(300 * 4 + 1);
-	cr_assert(q);
-	q[0] = '\0';
-	for (int i = 0; i < 300; i++)
-		strcat(q, "a=1&");
-	cr_assert(asprintf(&req, "GET " HO_ENTRIES "?%s HTTP/1.1\r\nHost: x\r\n\r\n", q) > 0);
-	ho_expect_refused(port, req, strlen(req), 414, "uri_too_long", "300 query parameters");
-	free(req);
-	free(q);
-	/* 70 KB of headers. */
-	char *big = ho_fill(70 * 1024, 'c');
-	cr_assert(asprintf(&req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", big) > 0);
-	ho_expect_refused(port, req, strlen(req), 431, "headers_too_large", "70 KB of headers");
-	free(req);
-	free(big);
-	/* 150 small headers. */
-	char *many = malloc(150 * 16 + 1);
-	cr_assert(many);
-	many[0] = '\0';
-	for (int i = 0; i < 150; i++)
-		sprintf(many + strlen(many), "X-H%03d: v\r\n", i);
-	cr_assert(asprintf(&req, "GET /healthz HTTP/1.1\r\nHost: x\r\n%s\r\n", many) > 0);
-	ho_expect_refused(port, req, strlen(req), 431, "headers_too_large", "150 header fields");
-	free(req);
-	free(many);
+	char *fmt = NULL;
+	cr_assert(asprintf(&fmt, "GET " HO_ENTRIES "?description=%%s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
+			   w.member_tok) > 0);
+	ho_expect_refused_around(port, ho_fill(9000, 'a'), fmt, 414, "uri_too_long", "a 9000-byte query argument");
+	free(fmt);
+	ho_expect_refused_around(port, ho_fill(100 * 1024, 'b'), "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+				 "uri_too_long", "a 100 KB URL");
+	ho_expect_refused_around(port, ho_repeat("a=%d&", 300), "GET " HO_ENTRIES "?%s HTTP/1.1\r\nHost: x\r\n\r\n", 414,
+				 "uri_too_long", "300 query parameters");
+	ho_expect_refused_around(port, ho_fill(70 * 1024, 'c'), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n",
+				 431, "headers_too_large", "70 KB of headers");
+	ho_expect_refused_around(port, ho_repeat("X-H%03d: v\r\n", 150), "GET /healthz HTTP/1.1\r\nHost: x\r\n%s\r\n",
+				 431, "headers_too_large", "150 header fields");
 	ho_expect_healthy(harness_base());
 	harness_workspace_free(&w);
 }
