@@ -790,6 +790,33 @@ static void on_conn_event(server_t *s, conn *c, uint32_t events)
 		on_readable(s, c);
 }
 
+static bool stream_started(struct http_stream *st)
+{
+	if (!st)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	bool started = st->started;
+	pthread_mutex_unlock(&st->lock);
+	return started;
+}
+
+/* Moves what the worker streamed so far into c->out, after the head the
+ * first time; false when memory runs out. */
+static bool stream_take(conn *c, struct http_stream *st)
+{
+	if (!c->streaming) {
+		c->streaming = true;
+		c->keep_alive = false; /* the end of the body is the end of the connection */
+		c->out_len = c->out_off = 0;
+		build_head(c, true);
+	}
+	pthread_mutex_lock(&st->lock);
+	bool ok = append_out(c, st->buf, st->len);
+	st->len = 0;
+	pthread_mutex_unlock(&st->lock);
+	return ok;
+}
+
 /* Jobs back from the workers: an admission decided, or an answer ready. */
 static void on_jobs_done(server_t *s)
 {
@@ -815,16 +842,17 @@ static void on_jobs_done(server_t *s)
 				else
 					process_input(s, c);
 			}
-		} else if (c->streaming) {
-			struct http_stream *st = job->resp.stream;
-			pthread_mutex_lock(&st->lock);
-			append_out(c, st->buf, st->len);
-			st->len = 0;
-			pthread_mutex_unlock(&st->lock);
-			append_out(c, job->resp.body, job->resp.body_len);
-			c->finished = true;
-			c->state = ST_WRITE;
-			conn_write(s, c);
+		} else if (stream_started(job->resp.stream)) {
+			/* Its output may not have been taken yet: the worker can queue
+			 * it and finish between two looks of the loop. */
+			if (!stream_take(c, job->resp.stream) ||
+			    !append_out(c, job->resp.body, job->resp.body_len)) {
+				conn_close(s, c);
+			} else {
+				c->finished = true;
+				c->state = ST_WRITE;
+				conn_write(s, c);
+			}
 		} else {
 			start_response(s, c);
 		}
@@ -847,17 +875,7 @@ static void on_streams(server_t *s)
 		conn *c = st->job->orphaned ? NULL : st->job->owner;
 		if (!c || c->state != ST_WORK)
 			continue;
-		if (!c->streaming) {
-			c->streaming = true;
-			c->keep_alive = false; /* the end of the body is the end of the connection */
-			c->out_len = c->out_off = 0;
-			build_head(c, true);
-		}
-		pthread_mutex_lock(&st->lock);
-		bool ok = append_out(c, st->buf, st->len);
-		st->len = 0;
-		pthread_mutex_unlock(&st->lock);
-		if (!ok)
+		if (!stream_take(c, st))
 			conn_close(s, c);
 		else
 			conn_write(s, c);
