@@ -171,13 +171,13 @@ static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err
 static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
 {
 	switch (a->kind) {
-	case CONFIRM_LOG_TIME_ENTRY: return entries_create(c, a->body, err);
-	case CONFIRM_START_TIMER: return timer_start(c, a->body, err);
-	case CONFIRM_STOP_TIMER: return timer_stop(c, err);
-	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, err);
-	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, err);
-	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, err);
-	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, err);
+	case CONFIRM_LOG_TIME_ENTRY: return entries_create(c, a->body, false, err);
+	case CONFIRM_START_TIMER: return timer_start(c, a->body, false, err);
+	case CONFIRM_STOP_TIMER: return timer_stop(c, false, err);
+	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, false, err);
+	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, false, err);
+	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, false, err);
+	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, false, err);
 	}
 	err_set(err, ERR_INTERNAL, "internal_error", "unknown confirmation action");
 	return NULL;

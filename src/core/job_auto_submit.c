@@ -47,7 +47,7 @@ static bool submit_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *id = PQgetvalue(r, i, 0);
 		err_t e = { 0 };
-		json_t *done = timesheets_transition(c, id, TS_SUBMIT, NULL, &e);
+		json_t *done = timesheets_transition(c, id, TS_SUBMIT, NULL, false, &e);
 		if (done) {
 			jobs_count(run, "submitted", 1);
 			jobs_detail(run, "submitted", json_pack("{s:s, s:s}", "timesheet_id", id, "user_id", PQgetvalue(r, i, 1)));

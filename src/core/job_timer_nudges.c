@@ -31,7 +31,7 @@ static bool one_timer(job_run *run, core_ctx *c, PGresult *r, int i, double hour
 	bool ok;
 	if (auto_stop) {
 		err_t e = { 0 };
-		json_t *stopped = timer_stop_at(c, id, threshold_at, &e);
+		json_t *stopped = timer_stop_at(c, id, threshold_at, false, &e);
 		if (!stopped) {
 			json_decref(data);
 			if (!strcmp(e.code, "no_active_timer"))
