@@ -1,9 +1,14 @@
 #include "core/tx.h"
+#include <stdarg.h>
+#include <stdlib.h>
 
 /* Nested units reuse one savepoint name: PostgreSQL resolves ROLLBACK TO and
  * RELEASE to the newest savepoint of a name, which is the innermost unit,
  * the only one that may end. */
 #define UNIT_SAVEPOINT "wt_unit"
+#define BEST_EFFORT_SAVEPOINT "wt_best_effort"
+
+enum { BEST_EFFORT_MAX_PARAMS = 8 };
 
 /* The transaction state of the connection: PQTRANS_UNKNOWN when there is
  * none in use (the next statement opens one, outside any transaction). */
@@ -112,4 +117,31 @@ json_t *tx_end(tx_unit *u, json_t *out, bool dry_run, err_t *err)
 		return NULL;
 	}
 	return out;
+}
+
+void tx_best_effort(db_t *db, const char *sql, int nparams, ...)
+{
+	const char *params[BEST_EFFORT_MAX_PARAMS];
+	if (nparams > BEST_EFFORT_MAX_PARAMS)
+		abort();
+	va_list ap;
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++)
+		params[i] = va_arg(ap, const char *);
+	va_end(ap);
+	err_t ignored = { 0 };
+	PGTransactionStatusType st = conn_state(db);
+	if (st == PQTRANS_INERROR || st == PQTRANS_ACTIVE)
+		return;
+	bool nested = st == PQTRANS_INTRANS;
+	if (nested && !db_exec(db, &ignored, "SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0))
+		return;
+	PGresult *r = db_queryv(db, &ignored, sql, nparams, params);
+	bool failed = !r;
+	PQclear(r);
+	if (nested) {
+		if (failed)
+			db_exec(db, &ignored, "ROLLBACK TO SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0);
+		db_exec(db, &ignored, "RELEASE SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0);
+	}
 }

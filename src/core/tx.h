@@ -49,4 +49,10 @@ void tx_rollback(tx_unit *u);
  * NULL with err set. Takes ownership of out. */
 json_t *tx_end(tx_unit *u, json_t *out, bool dry_run, err_t *err);
 
+/* Runs a write whose failure does not matter (bookkeeping: a token's last
+ * use, a sweep of expired rows). Its error is dropped, and inside an open
+ * transaction it runs in a savepoint of its own, so a failure neither sets
+ * the caller's error nor aborts the caller's transaction. */
+void tx_best_effort(db_t *db, const char *sql, int nparams, ...);
+
 #endif
