@@ -73,9 +73,11 @@ void tx_rollback(tx_unit *u)
 	db_t *db = u->ctx->db;
 	if (u->owns) {
 		db_rollback(db);
-	} else {
+	} else if (conn_state(db) == PQTRANS_INTRANS || conn_state(db) == PQTRANS_INERROR) {
 		/* Back to the savepoint (which also clears a failed statement's
-		 * abort), then drop it: the outer unit goes on as before. */
+		 * abort), then drop it: the outer unit goes on as before. (With
+		 * the connection lost there is nothing to undo, and nothing to
+		 * reconnect for.) */
 		err_t ignored = { 0 };
 		if (db_exec(db, &ignored, "ROLLBACK TO SAVEPOINT " UNIT_SAVEPOINT, 0))
 			db_exec(db, &ignored, "RELEASE SAVEPOINT " UNIT_SAVEPOINT, 0);
@@ -88,12 +90,18 @@ bool tx_commit(tx_unit *u, err_t *err)
 	if (!u->open)
 		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work ended twice)");
 	db_t *db = u->ctx->db;
+	PGTransactionStatusType st;
 	bool ok;
 	if (u->ctx->tx != u)
 		ok = err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work ends before one nested in it)");
-	else if (conn_state(db) == PQTRANS_INERROR)
+	else if ((st = conn_state(db)) == PQTRANS_INERROR)
 		/* COMMIT would answer ROLLBACK without an error: say so instead. */
 		ok = err_set(err, ERR_INTERNAL, "internal_error", "internal error (a statement failed inside the unit of work)");
+	else if (st != PQTRANS_INTRANS)
+		/* The connection was lost (and maybe opened again): the work is
+		 * gone, and a COMMIT on the new connection would say yes. */
+		ok = err_set(err, ERR_UNAVAILABLE, "database_unavailable",
+			     "the database connection was lost before the change was committed; try again");
 	else
 		ok = db_exec(db, err, u->owns ? "COMMIT" : "RELEASE SAVEPOINT " UNIT_SAVEPOINT, 0);
 	if (!ok) {
