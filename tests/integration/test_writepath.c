@@ -730,7 +730,9 @@ Test(units, a_failed_or_lost_transaction_is_not_papered_over)
 	 * ROLLBACK without an error). */
 	tx_unit outer;
 	cr_assert(tx_begin(&c, &outer, &err));
-	cr_assert(entries_create(&c, ok, false, &err) != NULL, "%s", err.message);
+	json_t *undone = entries_create(&c, ok, false, &err);
+	cr_assert(undone, "%s", err.message);
+	json_decref(undone);
 	cr_assert_not(db_exec(wp_db(), &(err_t){ 0 }, "SELECT 1 / 0", 0));
 	err_t nested = { 0 }, commit = { 0 };
 	cr_assert_null(entries_create(&c, ok, false, &nested));
