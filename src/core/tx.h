@@ -34,11 +34,14 @@ typedef struct tx_unit {
  * (it must roll back first) or c's unit lost its connection. */
 bool tx_begin(core_ctx *c, tx_unit *u, err_t *err);
 /* The same, for reads that must see one snapshot (reports): a unit that owns
- * its transaction makes it REPEATABLE READ READ ONLY; a nested one sees the
- * snapshot of the transaction it is in. */
+ * its transaction makes it REPEATABLE READ READ ONLY; a nested one reads in
+ * the transaction it is in, at that transaction's isolation. */
 bool tx_begin_snapshot(core_ctx *c, tx_unit *u, err_t *err);
 /* Commits (the owner) or releases the savepoint into the outer unit. On
- * failure the unit is rolled back and err set. Ends the unit either way. */
+ * failure the unit is rolled back and err set: also when a statement in it
+ * failed (internal_error) or its connection was lost meanwhile
+ * (database_unavailable), where a bare COMMIT would answer as if all was
+ * well. Ends the unit either way. */
 bool tx_commit(tx_unit *u, err_t *err);
 /* Rolls the unit back (to its savepoint when nested) and ends it. Safe on a
  * unit already ended and on a broken connection. */
