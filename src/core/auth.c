@@ -1,4 +1,5 @@
 #include "core/auth.h"
+#include "core/tx.h"
 #include "util/crypto.h"
 #include "util/jwt.h"
 #include <stdio.h>
@@ -52,8 +53,10 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 	PQclear(r);
 	if (!ok)
 		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid or revoked API token");
-	db_exec(db, err, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
-			 " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1, id);
+	/* Bookkeeping: its failure must neither refuse the request nor leave an
+	 * error (or an aborted transaction) for the request's first write. */
+	tx_best_effort(db, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
+			   " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1, id);
 	return load_user(db, user_id, actor, err);
 }
 

@@ -113,17 +113,13 @@ bool calendar_convert_check_body(json_t *body, err_t *err)
 	return true;
 }
 
-json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err)
-{
-	if (!calendar_convert_check_body(body, err) || !db_begin(c->db, err))
-		return NULL;
-	return core_commit(c, calendar_convert_in_tx(c, event_id, body, err), err);
-}
-
-json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, err_t *err)
+json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, bool dry_run, err_t *err)
 {
 	entry_input in;
 	char ts_id[64], id[64];
+	tx_unit u;
+	if (!calendar_convert_check_body(body, err) || !tx_begin(c, &u, err))
+		return NULL;
 	json_t *out = NULL, *entry = entry_body(c, event_id, body, err);
 	if (entry && entries_prepare(c, entry, ENTRY_MANUAL, &in, err) &&
 	    timesheets_writable_for_day(c, in.user_id, in.log_date, ts_id, err)) {
@@ -134,5 +130,5 @@ json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, 
 	}
 	/* in borrows its strings from entry: released only after the insert. */
 	json_decref(entry);
-	return out;
+	return tx_end(&u, out, dry_run, err);
 }

@@ -54,7 +54,7 @@ json_t *calendar_connections_list(core_ctx *c, err_t *err)
 			     2, c->actor->workspace_id, c->actor->user_id);
 }
 
-json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
+json_t *calendar_connections_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "url", "name", "enabled", "provider", NULL };
 	const char *url = NULL, *name = "", *provider = "ics";
@@ -70,7 +70,8 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
 		err_set(err, ERR_VALIDATION, "validation_failed", "'provider' must be 'ics'");
 		return NULL;
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	/* one user's connections take turns, so the cap holds */
 	long n = -1;
@@ -91,12 +92,13 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
 				    "INSERT INTO calendar_connections AS k (workspace_id, user_id, url, name, enabled)"
 				    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " CONNECTION_JSON,
 				    5, c->actor->workspace_id, c->actor->user_id, url, name, enabled ? "true" : "false");
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *calendar_connections_delete(core_ctx *c, const char *id, err_t *err)
+json_t *calendar_connections_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!own_user(c, err))
+	tx_unit u;
+	if (!own_user(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = db_query_json(c->db, err,
 				    "DELETE FROM calendar_connections AS k WHERE k.id = $1 AND k.workspace_id = $2 AND k.user_id = $3"
@@ -104,7 +106,7 @@ json_t *calendar_connections_delete(core_ctx *c, const char *id, err_t *err)
 				    3, id, c->actor->workspace_id, c->actor->user_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar connection %s", id);
-	return out;
+	return tx_end(&u, out, dry_run, err);
 }
 
 static bool query_day(const char *name, const char *v, err_t *err)
@@ -160,9 +162,10 @@ static bool import_event(core_ctx *c, PGresult *r, char event_id[64], err_t *err
 		    : err_set(err, ERR_VALIDATION, "validation_failed", "the event has no duration to log");
 }
 
-json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
-	if (!own_user(c, err) || !calendar_convert_check_body(body, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!own_user(c, err) || !calendar_convert_check_body(body, err) || !tx_begin(c, &u, err))
 		return NULL;
 	/* locked: two conversions of one import take turns */
 	PGresult *r = db_query(c->db, err,
@@ -173,7 +176,7 @@ json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, err_
 	json_t *out = NULL;
 	char event_id[64];
 	if (!r)
-		return core_commit(c, NULL, err);
+		return tx_end(&u, NULL, dry_run, err);
 	if (PQntuples(r) != 1)
 		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar import %s", id);
 	else if (!strcmp(PQgetvalue(r, 0, 4), "t"))
@@ -181,12 +184,12 @@ json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, err_
 			PQgetvalue(r, 0, 2));
 	else if (!strcmp(PQgetvalue(r, 0, 1), "cancelled"))
 		err_set(err, ERR_CONFLICT, "import_cancelled", "the event was cancelled in its calendar");
-	else if (import_event(c, r, event_id, err) && (out = calendar_convert_in_tx(c, event_id, body, err)) &&
+	else if (import_event(c, r, event_id, err) && (out = calendar_convert_event(c, event_id, body, false, err)) &&
 		 !db_exec(c->db, err, "UPDATE time_calendar_imports SET converted_entry_id = $2, updated_at = now() WHERE id = $1",
 			  2, id, json_string_value(json_object_get(out, "id")))) {
 		json_decref(out);
 		out = NULL;
 	}
 	PQclear(r);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }

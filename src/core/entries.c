@@ -277,10 +277,11 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 	return true;
 }
 
-json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
+json_t *entries_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	entry_input in;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	char ts_id[64], id[64];
 	json_t *out = NULL;
@@ -289,7 +290,7 @@ json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
 	    entries_insert(c, &in, ts_id, false, c->actor->source, id, err) && (out = entries_fetch(c, id, err)) &&
 	    audit_record(c, "time_entry.created", "time_entry", id, out, err))
 		events_emit(c, "time_entry.created", out, err);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
 /* Locks the visible, live entry FOR UPDATE and refuses invoiced or locked ones. */
@@ -336,16 +337,15 @@ static bool changed(json_t *obj, const char *key, const char *value)
 	return strcmp(old ? old : "", value);
 }
 
-json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const patchable[] = { "entity_type", "entity_id", "project_id", "description",
 						 "log_date", "hours", "billable", NULL };
 	static const char *const diff_keys[] = { "entity_type", "entity_id", "project_id", "description",
 						 "log_date", "duration_seconds", "billable", "timesheet_id",
 						 "hourly_rate", "currency", NULL };
-	if (!fields_only(body, patchable, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!fields_only(body, patchable, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = lock_editable(c, id, err), *after = NULL, *merged = NULL;
 	entry_input in;
@@ -393,16 +393,17 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 done:
 	json_decref(before);
 	json_decref(merged);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
-json_t *entries_delete(core_ctx *c, const char *id, err_t *err)
+json_t *entries_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = lock_editable(c, id, err);
 	if (before && db_exec(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", 1, id) &&
 	    audit_record(c, "time_entry.deleted", "time_entry", id, before, err))
 		events_emit(c, "time_entry.deleted", before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

@@ -95,7 +95,7 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 	return !entity_id || entries_check_ref(c, entity_type, entity_id, err);
 }
 
-json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
+json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "id", "user_id", "project_id", "entity_type", "entity_id",
 					       "hourly_rate", "currency", "effective_from", NULL };
@@ -124,7 +124,8 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
 	}
 	char rate_text[32];
 	snprintf(rate_text, sizeof rate_text, "%lld", (long long)json_integer_value(rate));
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *before = NULL;
 	settings_t s;
@@ -166,16 +167,17 @@ done:
 	json_decref(before);
 	if (err_any(err) && !strcmp(err->code, "conflict"))
 		snprintf(err->message, sizeof err->message, "an override for this target and effective date already exists");
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *rates_delete(core_ctx *c, const char *id, err_t *err)
+json_t *rates_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!require_admin(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_admin(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch_rate(c, id, err);
 	if (before && db_exec(c->db, err, "DELETE FROM time_rate_overrides WHERE id = $1 AND workspace_id = $2", 2, id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_entry.rate_override.deleted", "time_rate_override", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

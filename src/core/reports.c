@@ -115,6 +115,7 @@ typedef struct {
 
 typedef struct {
 	core_ctx *c;
+	tx_unit tx; /* the read-only snapshot */
 	settings_t settings;
 	char unit[24], bump[24]; /* the rounding, as SQL parameters */
 	query_t q;
@@ -174,18 +175,18 @@ static bool rounding_params(report_t *r, err_t *err)
 static bool report_begin(report_t *r, core_ctx *c, err_t *err)
 {
 	r->c = c;
-	if (!db_exec(c->db, err, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0))
+	if (!tx_begin_snapshot(c, &r->tx, err))
 		return false;
 	if (settings_load(c, &r->settings, err) && rounding_params(r, err))
 		return true;
-	db_rollback(c->db);
+	tx_rollback(&r->tx);
 	return false;
 }
 
 /* Ends the snapshot; returns out, or NULL with err set (out dropped). */
 static json_t *report_end(report_t *r, json_t *out, err_t *err)
 {
-	return core_commit(r->c, out, err);
+	return tx_end(&r->tx, out, false, err);
 }
 
 /* A record a report is about must exist in the workspace (404 otherwise).

@@ -317,24 +317,26 @@ static void audit_upsert(core_ctx *c, json_t *before, json_t *after, const char 
 	json_decref(diff);
 }
 
-json_t *saved_views_create(core_ctx *c, json_t *body, err_t *err)
+json_t *saved_views_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	bool enabled;
 	char id[64];
-	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	if (validate(c, body, c->actor->user_id, &enabled, err) && store(c, NULL, c->actor->user_id, body, enabled, id, err) &&
 	    (out = fetch_view(c, id, false, err)))
 		audit_upsert(c, NULL, out, id, err);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	bool enabled;
 	char new_id[64];
-	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *before = fetch_view(c, id, true, err), *merged = NULL;
 	if (before) {
@@ -346,16 +348,17 @@ json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err
 	}
 	json_decref(merged);
 	json_decref(before);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *saved_views_delete(core_ctx *c, const char *id, err_t *err)
+json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!require_user(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch_view(c, id, true, err);
 	if (before && db_exec(c->db, err, "DELETE FROM time_saved_views WHERE id = $1 AND workspace_id = $2", 2, id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_saved_view.deleted", "time_saved_view", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

@@ -21,9 +21,11 @@ enum { SAVED_VIEWS_MAX_RECIPIENTS = 20 };
 
 json_t *saved_views_list(core_ctx *c, core_page *page, err_t *err);
 json_t *saved_views_get(core_ctx *c, const char *id, err_t *err);
-json_t *saved_views_create(core_ctx *c, json_t *body, err_t *err);
-json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err);
-json_t *saved_views_delete(core_ctx *c, const char *id, err_t *err);
+/* The mutations run in a unit of work (core/tx.h); dry_run rolls it back and
+ * returns what they would return. */
+json_t *saved_views_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
+json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
+json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
 /* Checks filters ({"range": "last_day" | "last_week" | "last_month"} or
  * {"range": "custom", "from": D, "to": D}) and, with today (YYYY-MM-DD, in

@@ -180,7 +180,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	return false;
 }
 
-json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
+json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	char vals[NSETTINGS][64];
 	if (!actor_is_admin(c->actor)) {
@@ -202,7 +202,8 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 			return NULL;
 		}
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = NULL, *after = NULL;
 	query_t q;
@@ -237,5 +238,5 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 	}
 done:
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }

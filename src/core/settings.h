@@ -29,7 +29,8 @@ bool settings_today(core_ctx *c, char day[11], err_t *err);
 bool settings_load(core_ctx *c, settings_t *s, err_t *err);
 /* GET: every setting as JSON (new reference). */
 json_t *settings_get(core_ctx *c, err_t *err);
-/* PATCH: partial update by an admin; returns the new settings. */
-json_t *settings_update(core_ctx *c, json_t *body, err_t *err);
+/* PATCH: partial update by an admin; returns the new settings. Runs in a unit
+ * of work (core/tx.h); dry_run rolls it back and returns what it would. */
+json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err);
 
 #endif

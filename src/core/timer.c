@@ -66,12 +66,21 @@ json_t *timer_active(core_ctx *c, err_t *err)
 	return id[0] ? entries_fetch(c, id, err) : json_null();
 }
 
-json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
+/* c as the timer acts: the same connection and unit of work, its own source. */
+static core_ctx timer_ctx(core_ctx *c, actor_t *copy)
+{
+	core_ctx tc = *c;
+	tc.actor = timer_actor(c, copy);
+	return tc;
+}
+
+json_t *timer_start(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	actor_t tactor;
-	core_ctx tc = { c->db, timer_actor(c, &tactor) };
+	core_ctx tc = timer_ctx(c, &tactor);
 	entry_input in;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(&tc, &u, err))
 		return NULL;
 	char prev[64], ts_id[64], id[64];
 	json_t *stopped = NULL, *out = NULL;
@@ -85,14 +94,15 @@ json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
 		json_object_set(out, "stopped_timer", stopped ? stopped : json_null());
 done:
 	json_decref(stopped);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *timer_stop(core_ctx *c, err_t *err)
+json_t *timer_stop(core_ctx *c, bool dry_run, err_t *err)
 {
 	actor_t tactor;
-	core_ctx tc = { c->db, timer_actor(c, &tactor) };
-	if (!db_begin(c->db, err))
+	core_ctx tc = timer_ctx(c, &tactor);
+	tx_unit u;
+	if (!tx_begin(&tc, &u, err))
 		return NULL;
 	char id[64];
 	json_t *out = NULL;
@@ -102,12 +112,13 @@ json_t *timer_stop(core_ctx *c, err_t *err)
 		else
 			out = stop_entry(&tc, id, NULL, err);
 	}
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, err_t *err)
+json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, bool dry_run, err_t *err)
 {
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	/* Lock the owner as starts and stops do, then look again: a stop that got
@@ -126,5 +137,5 @@ json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, e
 			out = stop_entry(c, entry_id, ended_at, err);
 		PQclear(r);
 	}
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }

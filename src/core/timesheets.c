@@ -212,14 +212,13 @@ static bool lock_visible(core_ctx *c, const char *id, char status[16], char owne
 	return found ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no timesheet %s", id);
 }
 
-json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "notes", NULL };
 	const char *notes;
+	tx_unit u;
 	if (!fields_only(body, allowed, err) ||
-	    fields_string(body, "notes", true, false, true, 10000, &notes, err) == FIELD_ERROR)
-		return NULL;
-	if (!db_begin(c->db, err))
+	    fields_string(body, "notes", true, false, true, 10000, &notes, err) == FIELD_ERROR || !tx_begin(c, &u, err))
 		return NULL;
 	char status[16], owner[64];
 	json_t *before = NULL, *after = NULL;
@@ -232,7 +231,7 @@ json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 		json_decref(diff);
 	}
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
 static bool timer_running_in(core_ctx *c, const char *id, bool *running, err_t *err)
@@ -283,40 +282,18 @@ static bool transition_body(timesheet_action action, json_t *body, const char **
 	return true;
 }
 
-json_t *timesheets_transition_check(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
-{
-	const char *reason;
-	if (!transition_body(action, body, &reason, err))
-		return NULL;
-	json_t *sheet = fetch_one(c, id, true, err);
-	if (sheet && !check_transition(c, id, action, json_string_value(json_object_get(sheet, "status")), err)) {
-		json_decref(sheet);
-		sheet = NULL;
-	}
-	return sheet;
-}
-
 bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err)
 {
 	char status[16];
 	return find_for_day(c, user_id, log_date, ts_id, status, found, err);
 }
 
-bool timesheets_day_writable(core_ctx *c, const char *user_id, const char *log_date, err_t *err)
-{
-	char ts_id[64], status[16];
-	bool found;
-	if (!find_for_day(c, user_id, log_date, ts_id, status, &found, err))
-		return false;
-	return found && locked_status(status) ? refuse_locked(status, err) : true;
-}
-
-json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
+json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, bool dry_run,
+			      err_t *err)
 {
 	const char *reason;
-	if (!transition_body(action, body, &reason, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!transition_body(action, body, &reason, err) || !tx_begin(c, &u, err))
 		return NULL;
 	char status[16], owner[64];
 	json_t *after = NULL;
@@ -355,5 +332,5 @@ json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action acti
 			after = err_any(err) ? NULL : fetch_one(c, id, true, err);
 		}
 	}
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }

@@ -54,7 +54,8 @@ json_t *webhook_deliveries_get(core_ctx *c, const char *webhook_id, const char *
 
 json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	PGresult *r = db_query(c->db, err,
@@ -94,13 +95,14 @@ json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char
 		out = fetch(c, webhook_id, delivery_id, err);
 	json_decref(changes);
 done:
-	return core_commit(c, out, err);
+	return tx_end(&u, out, false, err);
 }
 
 bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *lease_owner, char delivery_id[64],
 			     err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return false;
 	PGresult *r = NULL;
 	if (webhooks_exists(c, webhook_id, err))
@@ -119,7 +121,7 @@ bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *le
 		snprintf(delivery_id, 64, "%s", PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	json_t *done = core_commit(c, r ? json_true() : NULL, err);
+	json_t *done = tx_end(&u, r ? json_true() : NULL, false, err);
 	bool ok = done != NULL;
 	json_decref(done);
 	return ok;

@@ -171,7 +171,7 @@ static bool under_limit(core_ctx *c, err_t *err)
 					       MAX_SUBSCRIPTIONS);
 }
 
-json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
+json_t *webhooks_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	webhook_fields f = { 0 };
 	char secret[64], id[64];
@@ -182,7 +182,8 @@ json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
 			return NULL;
 		f.secret = secret;
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	char *sealed = NULL;
@@ -208,15 +209,14 @@ json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
 	}
 done:
 	free(sealed);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	webhook_fields f = { 0 };
-	if (!webhooks_authorize(c, err) || !read_fields(body, false, &f, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !read_fields(body, false, &f, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = NULL, *after = NULL;
 	char *sealed = NULL;
@@ -239,16 +239,17 @@ json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 done:
 	free(sealed);
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
-json_t *webhooks_delete(core_ctx *c, const char *id, err_t *err)
+json_t *webhooks_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch(c, id, true, err);
 	if (before && db_exec(c->db, err, "DELETE FROM time_webhooks WHERE id = $1 AND workspace_id = $2", 2, id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_webhook.deleted", "time_webhook", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

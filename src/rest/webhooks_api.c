@@ -20,18 +20,18 @@ json_t *webhooks_api_create(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
 	call->status = 201;
-	return body ? webhooks_create(&call->core, body, err) : NULL;
+	return body ? webhooks_create(&call->core, body, false, err) : NULL;
 }
 
 json_t *webhooks_api_update(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	return body ? webhooks_update(&call->core, call->params[0], body, err) : NULL;
+	return body ? webhooks_update(&call->core, call->params[0], body, false, err) : NULL;
 }
 
 json_t *webhooks_api_delete(rest_call *call, err_t *err)
 {
-	return webhooks_delete(&call->core, call->params[0], err);
+	return webhooks_delete(&call->core, call->params[0], false, err);
 }
 
 json_t *webhooks_api_deliveries(rest_call *call, err_t *err)
