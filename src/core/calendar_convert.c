@@ -19,10 +19,10 @@ static void exact_hours(long seconds, char out[32])
 /* Whether the entry already made from the event exists; fills its id. */
 static bool find_conversion(core_ctx *c, const char *event_id, char entry_id[64], err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT id FROM time_entries WHERE workspace_id = $1 AND calendar_event_id = $2"
 			       " AND deleted_at IS NULL",
-			       2, c->actor->workspace_id, event_id);
+			       c->actor->workspace_id, event_id);
 	if (!r)
 		return false;
 	snprintf(entry_id, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
@@ -76,11 +76,11 @@ static json_t *entry_body(core_ctx *c, const char *event_id, json_t *overrides, 
 	settings_t s;
 	if (!settings_load(c, &s, err))
 		return NULL;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT user_id, title, (starts_at AT TIME ZONE $3)::date::text,"
 			       " extract(epoch FROM ends_at - starts_at)::bigint, entity_type, entity_id"
 			       " FROM calendar_events WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
-			       3, c->actor->workspace_id, event_id, s.timezone);
+			       c->actor->workspace_id, event_id, s.timezone);
 	if (!r)
 		return NULL;
 	json_t *entry = NULL;

@@ -150,15 +150,14 @@ static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err
 	char exp_text[24];
 	snprintf(exp_text, sizeof exp_text, "%lld", (long long)exp);
 	/* Rows of long-expired tokens are dead weight: drop a few on the way. */
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "DELETE FROM confirmations WHERE jti IN (SELECT jti FROM confirmations"
-		     " WHERE expires_at < now() - interval '1 day' LIMIT 100)",
-		     0))
+		     " WHERE expires_at < now() - interval '1 day' LIMIT 100)"))
 		return false;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at)"
 			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT (jti) DO NOTHING RETURNING jti",
-			       5, jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
+			       jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -220,7 +219,7 @@ json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, tim
 	if (!result) {
 		/* The action did not happen: give the token back so it can be retried. */
 		err_t ignored = { 0 };
-		db_exec(c->db, &ignored, "DELETE FROM confirmations WHERE jti = $1", 1, jti);
+		DB_EXEC(c->db, &ignored, "DELETE FROM confirmations WHERE jti = $1", jti);
 		goto done;
 	}
 	out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&a), "result", result);

@@ -40,7 +40,7 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 {
 	if (!in->entity_id[0])
 		return true;
-	PGresult *r = db_query(c->db, err, entity_lookup_sql(in->entity_type), 2, c->actor->workspace_id, in->entity_id);
+	PGresult *r = DB_QUERY(c->db, err, entity_lookup_sql(in->entity_type), c->actor->workspace_id, in->entity_id);
 	if (!r)
 		return false;
 	if (PQntuples(r) != 1) {
@@ -68,7 +68,7 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 /* Whether a record of type (one of the lookup map's) exists in the workspace. */
 static bool check_ref(core_ctx *c, const char *type, const char *id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, entity_lookup_sql(type), 2, c->actor->workspace_id, id);
+	PGresult *r = DB_QUERY(c->db, err, entity_lookup_sql(type), c->actor->workspace_id, id);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -110,7 +110,7 @@ bool entries_target_label(core_ctx *c, const char *entity_type, const char *enti
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		if (strcmp(names[i].type, entity_type))
 			continue;
-		PGresult *r = db_query(c->db, err, names[i].sql, 2, c->actor->workspace_id, entity_id);
+		PGresult *r = DB_QUERY(c->db, err, names[i].sql, c->actor->workspace_id, entity_id);
 		if (!r)
 			return false;
 		if (PQntuples(r) == 1)
@@ -259,7 +259,7 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 		return false;
 	snprintf(secs, sizeof secs, "%ld", in->seconds);
 	snprintf(rate_text, sizeof rate_text, "%ld", rate.hourly_rate);
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
 		" log_date, duration_seconds, started_at, billable, timesheet_id, source, hourly_rate, currency,"
@@ -267,7 +267,7 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
 		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
 		" $10::boolean, $11, $12, $13::bigint, $14, nullif($15, '')) RETURNING id",
-		15, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
+		c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
 		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,
 		source, rate_text, rate.currency, in->calendar_event_id);
 	if (!r)
@@ -295,10 +295,10 @@ json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
 /* Locks the visible, live entry FOR UPDATE and refuses invoiced or locked ones. */
 static json_t *lock_editable(core_ctx *c, const char *id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT e.invoice_line_id IS NOT NULL, e.timesheet_id, e.user_id FROM time_entries e"
 			       " WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL FOR UPDATE",
-			       2, id, c->actor->workspace_id);
+			       id, c->actor->workspace_id);
 	if (!r)
 		return NULL;
 	bool ok = PQntuples(r) == 1 && actor_may_access_user(c->actor, PQgetvalue(r, 0, 2));
@@ -372,7 +372,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 	if (retarget && !rates_resolve(c, in.user_id, in.project_id, in.entity_type, in.entity_id, in.log_date, &rate, err))
 		goto done;
 	snprintf(rate_text, sizeof rate_text, "%ld", retarget ? rate.hourly_rate : 0);
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_entries SET entity_type = $2, entity_id = nullif($3, ''), project_id = nullif($4, ''),"
 		     " description = $5, log_date = $6::date, billable = $7::boolean, timesheet_id = $8,"
 		     " duration_seconds = CASE WHEN $9::integer > 0 THEN $9::integer ELSE duration_seconds END,"
@@ -380,7 +380,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 		     "  ELSE ended_at END,"
 		     " hourly_rate = CASE WHEN $10::boolean THEN $11::bigint ELSE hourly_rate END,"
 		     " currency = CASE WHEN $10::boolean THEN $12 ELSE currency END, updated_at = now() WHERE id = $1",
-		     12, id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
+		     id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
 		     in.billable ? "true" : "false", ts_id, in.seconds > 0 ? secs : "0", retarget ? "true" : "false",
 		     rate_text, retarget ? rate.currency : ""))
 		goto done;
@@ -401,7 +401,7 @@ json_t *entries_delete(core_ctx *c, const char *id, err_t *err)
 	if (!db_begin(c->db, err))
 		return NULL;
 	json_t *before = lock_editable(c, id, err);
-	if (before && db_exec(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", 1, id) &&
+	if (before && DB_EXEC(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", id) &&
 	    audit_record(c, "time_entry.deleted", "time_entry", id, before, err))
 		events_emit(c, "time_entry.deleted", before, err);
 	return core_commit(c, before, err);

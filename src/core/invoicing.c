@@ -99,7 +99,7 @@ static bool check_ref(core_ctx *c, const char *sql, const char *field, const cha
 {
 	if (!id)
 		return true;
-	PGresult *r = db_query(c->db, err, sql, 2, c->actor->workspace_id, id);
+	PGresult *r = DB_QUERY(c->db, err, sql, c->actor->workspace_id, id);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -112,7 +112,7 @@ static bool check_ref(core_ctx *c, const char *sql, const char *field, const cha
  * half filled and two pulls onto it take turns) and keeps its currency. */
 static bool load_invoice(core_ctx *c, pull_t *p, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, p->preview ? INVOICE_SQL : INVOICE_SQL " FOR UPDATE", 2,
+	PGresult *r = DB_QUERY(c->db, err, p->preview ? INVOICE_SQL : INVOICE_SQL " FOR UPDATE",
 			       c->actor->workspace_id, p->invoice_id);
 	if (!r)
 		return false;
@@ -264,23 +264,23 @@ static bool write_line(core_ctx *c, const pull_t *p, json_t *line, err_t *err)
 	snprintf(secs, sizeof secs, "%lld", line_int(line, "seconds"));
 	snprintf(unit, sizeof unit, "%lld", line_int(line, "unit_amount"));
 	snprintf(amount, sizeof amount, "%lld", line_int(line, "amount"));
-	json_t *line_id = db_query_json(c->db, err,
+	json_t *line_id = DB_QUERY_JSON(c->db, err,
 					"INSERT INTO invoice_lines (workspace_id, invoice_id, description, seconds,"
 					" unit_amount, amount) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6::bigint)"
 					" RETURNING to_jsonb(id)",
-					6, c->actor->workspace_id, p->invoice_id,
+					c->actor->workspace_id, p->invoice_id,
 					json_string_value(json_object_get(line, "description")), secs, unit, amount);
 	if (!line_id)
 		return false;
 	json_object_set_new(line, "id", line_id);
 	json_t *entry_ids = json_object_get(line, "entry_ids");
 	char *ids = json_dumps(entry_ids, JSON_COMPACT);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "UPDATE time_entries e SET invoice_line_id = $1, updated_at = now() FROM timesheets t"
 			       " WHERE t.id = e.timesheet_id AND e.workspace_id = $2"
 			       " AND e.id IN (SELECT jsonb_array_elements_text($3::jsonb))"
 			       " AND e.invoice_line_id IS NULL AND e.deleted_at IS NULL RETURNING " ENTRY_JSON,
-			       3, json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
+			       json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
 	free(ids);
 	if (!r)
 		return false;

@@ -17,7 +17,7 @@
 bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, const char *entity_type,
 		   const char *entity_id, const char *log_date, rate_t *out, err_t *err)
 {
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"SELECT hourly_rate, currency, CASE WHEN entity_id IS NOT NULL THEN 'entity'"
 		"  WHEN user_id IS NOT NULL AND project_id IS NOT NULL THEN 'user_project'"
@@ -29,7 +29,7 @@ bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, con
 		"  OR (entity_id IS NULL AND user_id = $2 AND project_id IS NULL))"
 		" ORDER BY CASE WHEN entity_id IS NOT NULL THEN 0 WHEN user_id IS NOT NULL AND project_id IS NOT NULL THEN 1"
 		"  WHEN project_id IS NOT NULL THEN 2 ELSE 3 END, effective_from DESC LIMIT 1",
-		6, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, log_date);
+		c->actor->workspace_id, user_id, project_id, entity_type, entity_id, log_date);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 1) {
@@ -55,10 +55,10 @@ json_t *rates_list(core_ctx *c, err_t *err)
 {
 	if (!require_admin(c, err))
 		return NULL;
-	return db_query_json(c->db, err,
+	return DB_QUERY_JSON(c->db, err,
 			     "SELECT coalesce(jsonb_agg(" RATE_JSON " ORDER BY r.created_at, r.id), '[]'::jsonb)"
 			     " FROM time_rate_overrides r WHERE r.workspace_id = $1",
-			     1, c->actor->workspace_id);
+			     c->actor->workspace_id);
 }
 
 static bool require_admin(core_ctx *c, err_t *err)
@@ -69,8 +69,8 @@ static bool require_admin(core_ctx *c, err_t *err)
 
 static json_t *fetch_rate(core_ctx *c, const char *id, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err, "SELECT " RATE_JSON " FROM time_rate_overrides r WHERE r.id = $1 AND r.workspace_id = $2",
-				    2, id, c->actor->workspace_id);
+	json_t *out = DB_QUERY_JSON(c->db, err, "SELECT " RATE_JSON " FROM time_rate_overrides r WHERE r.id = $1 AND r.workspace_id = $2",
+				    id, c->actor->workspace_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no rate override %s", id);
 	return out;
@@ -136,19 +136,19 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
 	if (id) {
 		if (!(before = fetch_rate(c, id, err)))
 			goto done;
-		if (!db_exec(c->db, err,
+		if (!DB_EXEC(c->db, err,
 			     "UPDATE time_rate_overrides SET user_id = $3, project_id = $4, entity_type = $5, entity_id = $6,"
 			     " hourly_rate = $7::bigint, currency = $8, effective_from = $9::date, updated_at = now()"
 			     " WHERE id = $1 AND workspace_id = $2",
-			     9, id, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff))
+			     id, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff))
 			goto done;
 		snprintf(new_id, sizeof new_id, "%s", id);
 	} else {
-		PGresult *r = db_query(c->db, err,
+		PGresult *r = DB_QUERY(c->db, err,
 				       "INSERT INTO time_rate_overrides (workspace_id, user_id, project_id, entity_type, entity_id,"
 				       " hourly_rate, currency, effective_from) VALUES ($1, $2, $3, $4, $5, $6::bigint, $7, $8::date)"
 				       " RETURNING id",
-				       8, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff);
+				       c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff);
 		if (!r)
 			goto done;
 		snprintf(new_id, sizeof new_id, "%s", PQgetvalue(r, 0, 0));
@@ -174,7 +174,7 @@ json_t *rates_delete(core_ctx *c, const char *id, err_t *err)
 	if (!require_admin(c, err) || !db_begin(c->db, err))
 		return NULL;
 	json_t *before = fetch_rate(c, id, err);
-	if (before && db_exec(c->db, err, "DELETE FROM time_rate_overrides WHERE id = $1 AND workspace_id = $2", 2, id,
+	if (before && DB_EXEC(c->db, err, "DELETE FROM time_rate_overrides WHERE id = $1 AND workspace_id = $2", id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_entry.rate_override.deleted", "time_rate_override", id, before, err);
 	return core_commit(c, before, err);

@@ -174,7 +174,7 @@ static bool rounding_params(report_t *r, err_t *err)
 static bool report_begin(report_t *r, core_ctx *c, err_t *err)
 {
 	r->c = c;
-	if (!db_exec(c->db, err, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0))
+	if (!DB_EXEC(c->db, err, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
 		return false;
 	if (settings_load(c, &r->settings, err) && rounding_params(r, err))
 		return true;
@@ -192,7 +192,7 @@ static json_t *report_end(report_t *r, json_t *out, err_t *err)
  * sql selects it by $1 workspace and $2 id. */
 static bool must_exist(report_t *r, const char *sql, const char *what, const char *id, err_t *err)
 {
-	PGresult *res = db_query(r->c->db, err, sql, 2, r->c->actor->workspace_id, id);
+	PGresult *res = DB_QUERY(r->c->db, err, sql, r->c->actor->workspace_id, id);
 	if (!res)
 		return false;
 	int n = PQntuples(res);

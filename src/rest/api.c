@@ -145,7 +145,7 @@ static void respond_error(const http_request *req, http_response *resp, const er
 static void respond_health(api_worker *w, const http_request *req, http_response *resp, bool ready)
 {
 	err_t err = { 0 };
-	if (ready && !db_exec(w->db, &err, "SELECT 1", 0)) {
+	if (ready && !DB_EXEC(w->db, &err, "SELECT 1")) {
 		http_response_json(req->arena, resp, 503, json_pack("{s:s, s:s}", "status", "unavailable", "reason", err.message));
 		return;
 	}
