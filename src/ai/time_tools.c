@@ -4,6 +4,7 @@
 #include "ai/tools.h"
 #include "core/entries.h"
 #include "core/invoicing.h"
+#include "core/refs.h"
 #include "core/reports.h"
 #include "core/settings.h"
 #include "core/timer.h"
@@ -68,7 +69,7 @@ static json_t *get_utilization(const ai_env *env, json_t *args, err_t *err)
 /* "task \"Design review\"", for summaries. */
 static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
 {
-	return entries_target_label(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+	return refs_describe(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
 }
 
 static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
@@ -77,7 +78,7 @@ static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
 	char what[256], summary[512];
 	core_ctx *c = env->core;
 	if (!entries_prepare(c, args, ENTRY_MANUAL, &in, err) || !timesheets_day_writable(c, in.user_id, in.log_date, err) ||
-	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+	    !refs_describe(c, in.entity_type, in.entity_id, what, sizeof what, err))
 		return NULL;
 	bool self = !strcmp(in.user_id, c->actor->user_id);
 	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", (double)in.seconds / 3600, what, in.log_date,
@@ -98,7 +99,7 @@ static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
 	core_ctx *c = env->core;
 	if (!entries_prepare(c, args, ENTRY_TIMER, &in, err) || !settings_today(c, today, err) ||
 	    !timesheets_day_writable(c, in.user_id, today, err) ||
-	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+	    !refs_describe(c, in.entity_type, in.entity_id, what, sizeof what, err))
 		return NULL;
 	json_t *running = timer_active(c, err);
 	if (!running)

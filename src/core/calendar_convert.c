@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/entries.h"
 #include "core/fields.h"
+#include "core/refs.h"
 #include "core/settings.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
@@ -37,7 +38,7 @@ static bool default_entity(core_ctx *c, const char *event_id, const char *type, 
 			   err_t *err)
 {
 	if (type && id) {
-		if (entries_check_ref(c, type, id, err)) {
+		if (refs_check_target(c, type, id, err)) {
 			json_object_set_new(entry, "entity_type", json_string(type));
 			json_object_set_new(entry, "entity_id", json_string(id));
 			return true;

@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/plans.h"
+#include "core/refs.h"
 #include "core/representation.h"
 #include "core/rounding.h"
 #include "core/settings.h"
@@ -41,8 +42,6 @@ enum { NGROUPINGS = sizeof GROUPINGS / sizeof GROUPINGS[0] };
 #define PULL_BILLABLE                                                                                            \
 	" AND e.billable AND e.invoice_line_id IS NULL AND t.status = 'approved' AND e.duration_seconds IS NOT NULL"
 #define INVOICE_SQL "SELECT status, currency FROM invoices WHERE workspace_id = $1 AND id = $2"
-#define PROJECT_SQL "SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2"
-#define CONTACT_SQL "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2"
 
 /* A customer's time: on its projects, or on a ticket, deal or conversation
  * linked to it. Each piece takes the contact id as its parameter. */
@@ -91,21 +90,6 @@ static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 	if (p->grouping == NGROUPINGS)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'group_by' must be project, task, user or entry");
 	return true;
-}
-
-/* A filter naming a record that is not in the workspace is a mistake in the
- * request (422), not an empty result. */
-static bool check_ref(core_ctx *c, const char *sql, const char *field, const char *id, err_t *err)
-{
-	if (!id)
-		return true;
-	PGresult *r = DB_QUERY(c->db, err, sql, c->actor->workspace_id, id);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	PQclear(r);
-	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no record %s in this workspace", field, id);
 }
 
 /* Reads the invoice (locked for the rest of a real pull, so it cannot be sent
@@ -379,8 +363,8 @@ json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *bo
 	if (!parse_pull(body, &p, err) || !db_begin(c->db, err))
 		return NULL;
 	json_t *out = NULL, *skipped = NULL;
-	if (check_ref(c, PROJECT_SQL, "project_id", p.project_id, err) &&
-	    check_ref(c, CONTACT_SQL, "contact_id", p.contact_id, err) &&
+	if (refs_check(c, "project", p.project_id, "project_id", err) &&
+	    refs_check(c, "contact", p.contact_id, "contact_id", err) &&
 	    load_invoice(c, &p, err) && settings_load(c, &p.settings, err) && refuse_running_timers(c, &p, err) &&
 	    (out = bill(c, &p, err)) && (skipped = skipped_currencies(c, &p, err))) {
 		json_object_set_new(out, "skipped", skipped);

@@ -1,7 +1,7 @@
 #include "core/rates.h"
 #include "core/audit.h"
-#include "core/entries.h"
 #include "core/fields.h"
+#include "core/refs.h"
 #include "core/settings.h"
 #include "core/tx.h"
 #include <stdio.h>
@@ -88,11 +88,11 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 			       "an entity rate (entity_type/entity_id) cannot also name a user or project");
 	if (!entity_type != !entity_id)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' and 'entity_id' go together");
-	if (user_id && !entries_check_user(c, user_id, err))
+	if (user_id && !refs_check(c, "user", user_id, "user_id", err))
 		return false;
-	if (project_id && !entries_check_ref(c, "project", project_id, err))
+	if (project_id && !refs_check(c, "project", project_id, "project_id", err))
 		return false;
-	return !entity_id || entries_check_ref(c, entity_type, entity_id, err);
+	return !entity_id || refs_check_target(c, entity_type, entity_id, err);
 }
 
 json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
