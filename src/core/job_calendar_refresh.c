@@ -1,5 +1,5 @@
 /* time-calendar-refresh: every enabled calendar connection's ICS feed is
- * fetched, parsed and its events of the 7 days before the run's clock are
+ * fetched (by the caller: run->feeds), parsed and its events of the 7 days before the run's clock are
  * upserted into time_calendar_imports by (uid, recurrence instance), so a
  * refresh never duplicates. Instances cancelled in the feed, or gone from it,
  * are deleted when nobody converted them, and kept as cancelled when they
@@ -9,10 +9,8 @@
 #include "core/calendar_import.h"
 #include "core/jobs.h"
 #include "core/settings.h"
-#include "delivery/feed_fetch.h"
 #include "util/dates.h"
 #include "util/ics.h"
-#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +144,9 @@ static bool one_connection(job_run *run, core_ctx *c, PGresult *k, int row, cons
 		return false;
 	char msg[256] = "", *body = NULL;
 	size_t len = 0;
-	if (!feed_fetch(url, netpolicy_allow_private(), &body, &len, msg, sizeof msg))
+	if (!run->feeds)
+		return err_set(err, ERR_VALIDATION, "feed_unavailable", "no feed fetcher: the feed was not fetched");
+	if (!run->feeds->fetch(run->feeds->arg, url, &body, &len, msg, sizeof msg))
 		return err_set(err, ERR_VALIDATION, "feed_unavailable", "%s", msg);
 	long today;
 	char day[11];
