@@ -1,7 +1,7 @@
 #include "rest/api.h"
 #include "core/auth.h"
 #include "mcp/http.h"
-#include "rest/cron_api.h"
+#include "cron/cron_api.h"
 #include "rest/rest.h"
 #include "store/backlog.h"
 #include "store/db.h"

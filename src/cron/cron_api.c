@@ -4,7 +4,7 @@
  * cron endpoint answers 404, as if it did not exist. */
 #include "cron/cron.h"
 #include "cron/deliver_time_webhooks.h"
-#include "rest/cron_api.h"
+#include "cron/cron_api.h"
 #include "util/crypto.h"
 #include <string.h>
 #include <strings.h>

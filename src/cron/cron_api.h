@@ -1,6 +1,6 @@
 /* The HTTP trigger of the cron jobs (see cron_api.c). */
-#ifndef REST_CRON_API_H
-#define REST_CRON_API_H
+#ifndef CRON_CRON_API_H
+#define CRON_CRON_API_H
 #include "rest/api.h"
 #include "store/db.h"
 #include <jansson.h>
