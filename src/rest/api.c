@@ -305,11 +305,9 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, true);
 	} else if (!strncmp(req->path, CRON_API_PREFIX, strlen(CRON_API_PREFIX))) {
 		resp->route = CRON_API_PREFIX "{}";
-		json_t *body = NULL;
-		int status = cron_api_handle(w->cfg, w->db, req, &body);
-		if (status == 401)
-			http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
-		http_response_json(req->arena, resp, status, body);
+		cron_env cron = { .conninfo = w->cfg->database_url, .smtp = w->cfg->smtp };
+		cron_api_env env = { w->db, w->cfg->cron_secret, &cron };
+		cron_api_handle(&env, req, resp);
 	} else if (!strcmp(req->path, "/mcp")) {
 		resp->route = "/mcp";
 		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
