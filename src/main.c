@@ -12,7 +12,7 @@
 #include "http/server.h"
 #include "mcp/fixtures.h"
 #include "mcp/stdio.h"
-#include "rest/api.h"
+#include "app/router.h"
 #include "store/db.h"
 #include "store/embedded_pg.h"
 #include "store/migrate.h"
@@ -151,14 +151,14 @@ static int cmd_serve(database *d)
 	smtp_config smtp;
 	bool have_smtp = smtp_config_from_env(&smtp);
 	const char *cron_secret = getenv("CRON_SECRET");
-	api_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated,
+	router_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated,
 			   .cron_secret = cron_secret && *cron_secret ? cron_secret : NULL,
 			   .smtp = have_smtp ? &smtp : NULL, .metrics = metrics_on() };
 	if (!load_confirm_key(&cfg.confirm, &err))
 		return fail(&err);
 	if (!load_keyring(&err))
 		return fail(&err);
-	http_app app = api_app(&cfg);
+	http_app app = router_app(&cfg);
 	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
 	 * (or to another process); otherwise this process delivers too, safely
 	 * alongside any others on the same database. */
