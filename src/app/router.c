@@ -5,12 +5,14 @@
  * and /api/ai/ by REST. */
 #include "app/router.h"
 #include "cron/cron_api.h"
+#include "delivery/send_now.h"
 #include "mcp/http.h"
 #include "rest/api.h"
 #include "store/backlog.h"
 #include "store/db.h"
 #include "store/migrate.h"
 #include "util/metrics.h"
+#include "util/netpolicy.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,13 @@ typedef struct {
 	rest_env rest;
 } router_worker;
 
+/* The REST door's Test button sends through delivery. */
+static bool send_webhook_now(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err)
+{
+	(void)arg;
+	return delivery_send_now(db, delivery_id, lease, netpolicy_allow_private(), err);
+}
+
 static void *worker_new(void *app)
 {
 	router_worker *w = calloc(1, sizeof *w);
@@ -28,7 +37,7 @@ static void *worker_new(void *app)
 		abort();
 	w->cfg = app;
 	w->db = db_open(w->cfg->database_url);
-	w->rest = (rest_env){ w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+	w->rest = (rest_env){ w->db, w->cfg->jwt_secret, &w->cfg->confirm, send_webhook_now, NULL };
 	return w;
 }
 

@@ -175,7 +175,7 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env };
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;

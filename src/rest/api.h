@@ -11,6 +11,11 @@ typedef struct {
 	db_t *db;                   /* the worker's connection */
 	const char *jwt_secret;     /* NULL: session JWTs are refused */
 	const confirm_key *confirm; /* signs AI confirmation tokens */
+	/* Sends an already-leased webhook delivery at once and records the
+	 * attempt (the Test button). REST never reaches the network itself: the
+	 * composition root (app/) plugs delivery's sender in here. */
+	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
+	void *send_arg;
 } rest_env;
 
 /* Whether the body of req, still to come, may be read: its route exists and
