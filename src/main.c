@@ -1,51 +1,45 @@
-/* workestra-time: the command line. main picks the command; the commands
- * live in app/commands.c. */
+/* workestra-time: reads the configuration once, then runs the command named
+ * on the command line (app/commands.c). */
 #include "app/commands.h"
+#include "app/config.h"
 #include "mcp/fixtures.h"
-#include "store/migrate.h"
 #include "util/log.h"
+#include "util/netpolicy.h"
 #include <curl/curl.h>
-#include <stdio.h>
 #include <string.h>
+
+static const struct {
+	const char *name;
+	int (*run)(app_env *e, int argc, char **argv);
+} COMMANDS[] = {
+	{ "serve", app_serve }, { "mcp", app_mcp }, { "migrate", app_migrate }, { "admin", app_admin }, { "cron", app_cron },
+};
 
 int main(int argc, char **argv)
 {
-	log_init();
+	size_t i = 0, n = sizeof COMMANDS / sizeof COMMANDS[0];
+	while (argc >= 2 && i < n && strcmp(argv[1], COMMANDS[i].name))
+		i++;
+	if (argc < 2 || i == n)
+		return app_usage();
+	app_config config;
+	err_t err = { 0 };
+	if (!app_config_from_environment(&config, &err))
+		return app_fail(&err);
+	/* The two process-wide settings, before any thread exists. */
+	log_set_level(config.log_level);
+	netpolicy_set_allow_private(config.allow_private);
 #ifdef WT_TEST_BUILD
 	/* A test build (make test-conformance) serves the conformance suite's
 	 * fixtures beside the real tools. */
 	log_msg(LOG_WARN, "test build: conformance fixtures registered; not for production");
 	mcp_fixtures_register();
 #endif
-	if (argc < 2)
-		return app_usage();
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "admin") && strcmp(cmd, "mcp") && strcmp(cmd, "cron"))
-		return app_usage();
 	/* Before any thread exists: libcurl's global state is not thread-safe to set up. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	app_database d = { 0 };
-	err_t err = { 0 };
-	if (!app_database_open(&d, &err))
-		return app_fail(&err);
-	int rc;
-	if (!strcmp(cmd, "serve")) {
-		rc = app_serve(&d);
-	} else {
-		db_t *db = db_open(d.conninfo);
-		if (!strcmp(cmd, "mcp")) {
-			rc = app_mcp(db);
-		} else if (!strcmp(cmd, "migrate")) {
-			int applied = 0;
-			rc = migrate_run(db, &applied, &err) ? app_print_json(json_pack("{s:i}", "applied", applied)) : app_fail(&err);
-		} else if (!strcmp(cmd, "cron")) {
-			rc = app_cron(&d, db, argc - 2, argv + 2);
-		} else {
-			rc = app_admin(db, argc - 2, argv + 2);
-		}
-		db_close(db);
-	}
-	app_database_close(&d);
+	app_env e;
+	int rc = app_env_open(&e, &config, &err) ? COMMANDS[i].run(&e, argc - 2, argv + 2) : app_fail(&err);
+	app_env_close(&e);
 	curl_global_cleanup();
 	return rc;
 }

@@ -1,5 +1,7 @@
-/* The commands of workestra-time. Each resolves the database (DATABASE_URL,
- * or the embedded cluster under var/), runs, and prints JSON. */
+/* The commands of workestra-time and what they share: the database
+ * (DATABASE_URL, or the embedded cluster under the data folder) and the
+ * wiring of serve (router, dispatcher, scheduler, HTTP server), all from the
+ * configuration read once at start. Each prints JSON. */
 #include "app/commands.h"
 #include "app/router.h"
 #include "core/admin.h"
@@ -19,16 +21,9 @@
 #include "util/dates.h"
 #include "util/keyring.h"
 #include "util/log.h"
-#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *env_or(const char *name, const char *fallback)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : fallback;
-}
 
 /* The value after --name in argv, or NULL. */
 static const char *opt(int argc, char **argv, const char *name)
@@ -55,21 +50,34 @@ int app_usage(void)
 	return 2;
 }
 
-bool app_database_open(app_database *d, err_t *err)
+static embedded_pg_config embedded(const app_config *config)
 {
-	const char *url = getenv("DATABASE_URL");
-	if (url && *url) {
-		snprintf(d->conninfo, sizeof d->conninfo, "%s", url);
-		return true;
-	}
-	d->data_dir = env_or("WORKESTRA_DATA_DIR", "var");
-	return embedded_pg_start(d->data_dir, d->conninfo, sizeof d->conninfo, &d->embedded_started, err);
+	return (embedded_pg_config){ config->data_dir, config->pg_bindir, config->path };
 }
 
-void app_database_close(app_database *d)
+bool app_env_open(app_env *e, const app_config *config, err_t *err)
 {
-	if (d->embedded_started)
-		embedded_pg_stop(d->data_dir);
+	memset(e, 0, sizeof *e);
+	e->config = config;
+	if (config->database_url)
+		snprintf(e->conninfo, sizeof e->conninfo, "%s", config->database_url);
+	else {
+		embedded_pg_config pg = embedded(config);
+		if (!embedded_pg_start(&pg, e->conninfo, sizeof e->conninfo, &e->embedded_started, err))
+			return false;
+	}
+	e->db = db_open(e->conninfo);
+	return true;
+}
+
+void app_env_close(app_env *e)
+{
+	db_close(e->db);
+	e->db = NULL;
+	if (e->embedded_started) {
+		embedded_pg_config pg = embedded(e->config);
+		embedded_pg_stop(&pg);
+	}
 }
 
 static bool migrate(db_t *db, err_t *err)
@@ -93,46 +101,20 @@ int app_print_json(json_t *v)
 	return 0;
 }
 
-/* WORKESTRA_SECRET_KEY, else the key file (WORKESTRA_SECRET_KEY_FILE, default
- * <data folder>/secret_key), made on first use. */
-/* Where the generated server secret lives when WORKESTRA_SECRET_KEY is unset. */
-static const char *secret_key_file(char path[1024])
+/* What the cron jobs and their triggers get, from the configuration. */
+static cron_env cron_env_of(const app_env *e)
 {
-	const char *file = getenv("WORKESTRA_SECRET_KEY_FILE");
-	if (file && *file)
-		return file;
-	snprintf(path, 1024, "%s/secret_key", env_or("WORKESTRA_DATA_DIR", "var"));
-	return path;
+	const app_config *config = e->config;
+	return (cron_env){ e->conninfo, config->smtp_on ? &config->smtp : NULL, config->allow_private };
 }
 
-static bool load_confirm_key(confirm_key *k, err_t *err)
+int app_serve(app_env *e, int argc, char **argv)
 {
-	char path[1024];
-	return confirm_key_load(k, secret_key_file(path), err);
-}
-
-static bool load_keyring(err_t *err)
-{
-	char path[1024];
-	return keyring_load(secret_key_file(path), err);
-}
-
-/* METRICS=on serves GET /metrics (read once here, not per request). It has
- * no auth: keep it to a private interface or behind a firewall. */
-static bool metrics_on(void)
-{
-	const char *v = env_or("METRICS", "off");
-	if (strcmp(v, "on") && strcmp(v, "off"))
-		log_msg(LOG_WARN, "METRICS=%s is neither on nor off: /metrics stays off", v);
-	else if (!strcmp(v, "on"))
-		log_msg(LOG_INFO, "metrics served at GET /metrics without auth: keep it off public networks");
-	return !strcmp(v, "on");
-}
-
-int app_serve(app_database *d)
-{
+	(void)argc;
+	(void)argv;
+	const app_config *config = e->config;
 	err_t err = { 0 };
-	db_t *db = db_open(d->conninfo);
+	db_t *db = db_open(e->conninfo);
 	bool migrated = migrate(db, &err);
 	db_close(db);
 	/* A database that is down is waited for (requests get 503 meanwhile); any
@@ -141,54 +123,59 @@ int app_serve(app_database *d)
 		return app_fail(&err);
 	if (!migrated)
 		log_msg(LOG_WARN, "database unavailable at start: %s; serving 503 until it is back", err.message);
-	smtp_config smtp;
-	bool have_smtp = smtp_config_from_env(&smtp);
-	const char *cron_secret = getenv("CRON_SECRET");
-	router_config cfg = { .database_url = d->conninfo, .jwt_secret = getenv("WORKESTRA_JWT_SECRET"), .migrated = migrated,
-			   .cron_secret = cron_secret && *cron_secret ? cron_secret : NULL,
-			   .smtp = have_smtp ? &smtp : NULL, .metrics = metrics_on() };
-	if (!load_confirm_key(&cfg.confirm, &err))
+	/* GET /metrics has no auth: keep it to a private interface or behind a firewall. */
+	if (config->metrics)
+		log_msg(LOG_INFO, "metrics served at GET /metrics without auth: keep it off public networks");
+	router_config cfg = { .config = config, .database_url = e->conninfo, .migrated = migrated };
+	if (!confirm_key_load(&cfg.confirm, config->secret_key, config->secret_key_file, &err))
 		return app_fail(&err);
-	if (!load_keyring(&err))
+	if (!keyring_load(config->secret_key, config->secret_key_file, &err))
 		return app_fail(&err);
 	http_app app = router_app(&cfg);
 	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
 	 * (or to another process); otherwise this process delivers too, safely
 	 * alongside any others on the same database. */
 	dispatcher_t *dispatcher = NULL;
-	const char *dispatch = env_or("WEBHOOK_DISPATCHER", "on");
-	if (strcmp(dispatch, "off") && strcmp(dispatch, "0") && strcmp(dispatch, "false")) {
-		pump_config pc = { .allow_private = netpolicy_allow_private() };
-		if (!(dispatcher = dispatcher_start(d->conninfo, &pc))) {
+	if (config->webhook_dispatcher) {
+		pump_config pc = { .allow_private = config->allow_private };
+		if (!(dispatcher = dispatcher_start(e->conninfo, &pc))) {
 			err_set(&err, ERR_INTERNAL, "dispatcher_failed", "the webhook dispatcher thread could not start");
 			return app_fail(&err);
 		}
 	}
-	int workers = atoi(env_or("WORKERS", "4"));
 	http_config hc = {
-		.host = env_or("HOST", "127.0.0.1"),
-		.port = atoi(env_or("PORT", "8080")),
-		.workers = workers > 0 && workers <= 64 ? workers : 4,
+		.host = config->host,
+		.port = config->port,
+		.workers = config->workers,
 		.max_body = 1024 * 1024,
-		.max_connections = atoi(env_or("HTTP_MAX_CONNECTIONS", "10000")),
-		.max_connections_per_ip = atoi(env_or("HTTP_MAX_CONNECTIONS_PER_IP", "256")),
-		.header_timeout_ms = 1000 * atoi(env_or("HTTP_HEADER_TIMEOUT", "10")),
-		.body_timeout_ms = 1000 * atoi(env_or("HTTP_BODY_TIMEOUT", "10")),
-		.idle_timeout_ms = 1000 * atoi(env_or("HTTP_IDLE_TIMEOUT", "30")),
+		.max_connections = config->max_connections,
+		.max_connections_per_ip = config->max_connections_per_ip,
+		.header_timeout_ms = 1000 * config->header_timeout_s,
+		.body_timeout_ms = 1000 * config->body_timeout_s,
+		.idle_timeout_ms = 1000 * config->idle_timeout_s,
 	};
 	/* The scheduler has its own connection and thread; SCHEDULER=off leaves
 	 * the jobs to an external caller of /api/cron/NAME. */
-	cron_env env = { .conninfo = d->conninfo, .smtp = cfg.smtp };
-	cron_scheduler *sched = strcmp(env_or("SCHEDULER", "on"), "off") ? cron_scheduler_start(&env) : NULL;
+	cron_env env = cron_env_of(e);
+	cron_scheduler *sched = config->scheduler ? cron_scheduler_start(&env) : NULL;
 	int rc = http_serve(&hc, &app);
 	cron_scheduler_stop(sched);
 	dispatcher_stop(dispatcher);
 	return rc;
 }
 
+int app_migrate(app_env *e, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	err_t err = { 0 };
+	int applied = 0;
+	return migrate_run(e->db, &applied, &err) ? app_print_json(json_pack("{s:i}", "applied", applied)) : app_fail(&err);
+}
+
 /* The webhook drain is not a once-a-day job: every call sends what is due by
  * then (leases keep two callers from sending one attempt twice). */
-static int cmd_deliver_webhooks(app_database *d, const char *now_text)
+static int cmd_deliver_webhooks(app_env *e, const char *now_text)
 {
 	err_t err = { 0 };
 	double now = 0;
@@ -196,14 +183,15 @@ static int cmd_deliver_webhooks(app_database *d, const char *now_text)
 		err_set(&err, ERR_VALIDATION, "validation_failed", "--now must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
 		return app_fail(&err);
 	}
-	if (!load_keyring(&err))
+	if (!keyring_load(e->config->secret_key, e->config->secret_key_file, &err))
 		return app_fail(&err);
-	json_t *out = cron_deliver_time_webhooks(d->conninfo, now, &err);
+	cron_env env = cron_env_of(e);
+	json_t *out = cron_deliver_time_webhooks(&env, now, &err);
 	return out ? app_print_json(out) : app_fail(&err);
 }
 
 /* cron run NAME [--now ISO8601]: prints the run; exits 1 when the job failed. */
-int app_cron(app_database *d, db_t *db, int argc, char **argv)
+int app_cron(app_env *e, int argc, char **argv)
 {
 	err_t err = { 0 };
 	if (argc >= 1 && !strcmp(argv[0], "list")) {
@@ -219,13 +207,12 @@ int app_cron(app_database *d, db_t *db, int argc, char **argv)
 	}
 	if (argc < 2 || strcmp(argv[0], "run"))
 		return app_usage();
-	if (!migrate(db, &err))
+	if (!migrate(e->db, &err))
 		return app_fail(&err);
 	if (!strcmp(argv[1], CRON_DELIVER_WEBHOOKS))
-		return cmd_deliver_webhooks(d, opt(argc, argv, "--now"));
-	smtp_config smtp;
-	cron_env env = { .conninfo = d->conninfo, .smtp = smtp_config_from_env(&smtp) ? &smtp : NULL };
-	json_t *out = cron_run(db, &env, argv[1], opt(argc, argv, "--now"), &err);
+		return cmd_deliver_webhooks(e, opt(argc, argv, "--now"));
+	cron_env env = cron_env_of(e);
+	json_t *out = cron_run(e->db, &env, argv[1], opt(argc, argv, "--now"), &err);
 	if (!out)
 		return app_fail(&err);
 	bool ok = !strcmp(json_string_value(json_object_get(out, "status")), "succeeded");
@@ -234,25 +221,28 @@ int app_cron(app_database *d, db_t *db, int argc, char **argv)
 }
 
 /* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
-int app_mcp(db_t *db)
+int app_mcp(app_env *e, int argc, char **argv)
 {
+	(void)argc;
+	(void)argv;
+	const app_config *config = e->config;
 	err_t err = { 0 };
 	confirm_key key;
 	actor_t actor = { .source = "api" };
-	const char *token = getenv("WORKESTRA_TOKEN");
-	if (!token || !*token) {
+	if (!config->token) {
 		fputs("error: unauthorized: set WORKESTRA_TOKEN to a personal API token\n", stderr);
 		return 1;
 	}
-	if (!migrate(db, &err) || !load_confirm_key(&key, &err) ||
-	    !auth_bearer(db, token, getenv("WORKESTRA_JWT_SECRET"), &actor, &err))
+	if (!migrate(e->db, &err) || !confirm_key_load(&key, config->secret_key, config->secret_key_file, &err) ||
+	    !auth_bearer(e->db, config->token, config->jwt_secret, &actor, &err))
 		return app_fail(&err);
-	core_ctx core = { db, &actor };
+	core_ctx core = { e->db, &actor };
 	return mcp_stdio_run(&core, &key, stdin, stdout);
 }
 
-int app_admin(db_t *db, int argc, char **argv)
+int app_admin(app_env *e, int argc, char **argv)
 {
+	db_t *db = e->db;
 	err_t err = { 0 };
 	json_t *out = NULL;
 	if (argc < 1)

@@ -12,22 +12,25 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "util/metrics.h"
-#include "util/netpolicy.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A worker's connection and what each door gets, made once per thread. */
 typedef struct {
 	const router_config *cfg;
 	db_t *db;
 	rest_env rest;
+	mcp_http_env mcp;
+	cron_env cron;
+	cron_api_env cron_api;
 } router_worker;
 
 /* The REST door's Test button sends through delivery. */
 static bool send_webhook_now(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err)
 {
-	(void)arg;
-	return delivery_send_now(db, delivery_id, lease, netpolicy_allow_private(), err);
+	const app_config *config = arg;
+	return delivery_send_now(db, delivery_id, lease, config->allow_private, err);
 }
 
 static void *worker_new(void *app)
@@ -36,8 +39,13 @@ static void *worker_new(void *app)
 	if (!w)
 		abort();
 	w->cfg = app;
+	const app_config *config = w->cfg->config;
 	w->db = db_open(w->cfg->database_url);
-	w->rest = (rest_env){ w->db, w->cfg->jwt_secret, &w->cfg->confirm, send_webhook_now, NULL };
+	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config };
+	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
+				 config->test_mcp_token };
+	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };
+	w->cron_api = (cron_api_env){ w->db, config->cron_secret, &w->cron };
 	return w;
 }
 
@@ -97,7 +105,7 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	err_t err = { 0 };
 	/* Before the migration check: metrics are served while the database is
 	 * down. Switched off, /metrics is an unknown path like any other. */
-	if (w->cfg->metrics && !strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
+	if (w->cfg->config->metrics && !strcmp(req->path, "/metrics") && !strcmp(req->method, "GET")) {
 		resp->route = "/metrics";
 		respond_metrics(w, req, resp);
 		return;
@@ -116,13 +124,10 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_health(w, req, resp, true);
 	} else if (!strncmp(req->path, CRON_API_PREFIX, strlen(CRON_API_PREFIX))) {
 		resp->route = CRON_API_PREFIX "{}";
-		cron_env cron = { .conninfo = w->cfg->database_url, .smtp = w->cfg->smtp };
-		cron_api_env env = { w->db, w->cfg->cron_secret, &cron };
-		cron_api_handle(&env, req, resp);
+		cron_api_handle(&w->cron_api, req, resp);
 	} else if (!strcmp(req->path, "/mcp")) {
 		resp->route = "/mcp";
-		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
-		mcp_http_handle(&env, req, resp);
+		mcp_http_handle(&w->mcp, req, resp);
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		rest_api_handle(&w->rest, req, resp);
 	else {
@@ -142,10 +147,8 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 		rest_api_error(req, resp, &err);
 		return false;
 	}
-	if (!strcmp(req->path, "/mcp")) {
-		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
-		return mcp_http_admit(&env, req, resp);
-	}
+	if (!strcmp(req->path, "/mcp"))
+		return mcp_http_admit(&w->mcp, req, resp);
 	if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		return rest_api_admit(&w->rest, req, resp);
 	/* Nothing else takes a body (health, cron triggers): answer without it. */

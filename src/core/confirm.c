@@ -54,10 +54,10 @@ void confirm_key_from_secret(confirm_key *k, const char *secret)
 	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, k->key);
 }
 
-bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err)
+bool confirm_key_load(confirm_key *k, const char *secret_key, const char *key_file, err_t *err)
 {
 	char secret[129];
-	if (!keyring_secret(key_file, secret, err))
+	if (!keyring_secret(secret_key, key_file, secret, err))
 		return false;
 	confirm_key_from_secret(k, secret);
 	return true;

@@ -5,7 +5,6 @@
 #include "util/dates.h"
 #include "util/log.h"
 #include "util/metrics.h"
-#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,8 +70,8 @@ static void flush_mail(db_t *db, const cron_env *env, job_run *run)
 /* The jobs' feeds come from here: the core never touches the network. */
 static bool fetch_feed(void *arg, const char *url, char **body, size_t *len, char *errbuf, size_t n)
 {
-	(void)arg;
-	return feed_fetch(url, netpolicy_allow_private(), body, len, errbuf, n);
+	const cron_env *env = arg;
+	return feed_fetch(url, env->allow_private, body, len, errbuf, n);
 }
 
 /* One run under the job's lock; *outcome says how it ended, for the metrics. */
@@ -80,7 +79,7 @@ static json_t *run_locked(db_t *db, const cron_env *env, const cron_job *job, co
 			  const char **outcome, err_t *err)
 {
 	const char *name = job->name;
-	static const job_feeds feeds = { fetch_feed, NULL };
+	job_feeds feeds = { fetch_feed, (void *)env };
 	job_run run = { .db = db, .feeds = &feeds };
 	char started[32];
 	if (!run_clock(db, now_iso, &run, started, err))

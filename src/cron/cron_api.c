@@ -38,7 +38,7 @@ static int answer(const cron_api_env *env, const http_request *req, json_t **bod
 		return error(body, 401, "unauthorized", "send Authorization: Bearer <CRON_SECRET>");
 	const char *name = req->path + strlen(CRON_API_PREFIX);
 	err_t err = { 0 };
-	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(env->cron->conninfo, 0, &err)
+	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(env->cron, 0, &err)
 							  : cron_run(env->db, env->cron, name, NULL, &err);
 	if (!run) {
 		int status = err.kind == ERR_NOT_FOUND ? 404 : err.kind == ERR_UNAVAILABLE ? 503 : 500;
