@@ -15,6 +15,7 @@
 
 enum { MAX_INPUT = 16 * 1024, MAX_ARGS = 32 };
 
+static app_config config;
 static router_config cfg;
 static http_app app;
 static void *state;
@@ -23,8 +24,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	char *no_env[] = { NULL };
+	err_t err = { 0 };
+	if (!app_config_load(&config, no_env, &err)) /* the defaults */
+		abort();
+	config.jwt_secret = "fuzz-jwt-secret";
+	cfg.config = &config;
 	cfg.database_url = "";
-	cfg.jwt_secret = "fuzz-jwt-secret";
 	cfg.migrated = true; /* no migration run against the fake store */
 	confirm_key_from_secret(&cfg.confirm, "fuzz-confirm-secret");
 	app = router_app(&cfg);
