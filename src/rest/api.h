@@ -7,7 +7,7 @@
 #include "http/message.h"
 #include "store/db.h"
 
-typedef struct {
+typedef struct rest_env {
 	db_t *db;                   /* the worker's connection */
 	const char *jwt_secret;     /* NULL: session JWTs are refused */
 	const confirm_key *confirm; /* signs AI confirmation tokens */

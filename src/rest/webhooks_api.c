@@ -2,6 +2,7 @@
 #include "core/webhook_deliveries.h"
 #include "core/webhooks.h"
 #include "core/outbox.h"
+#include "rest/api.h"
 #include "rest/rest.h"
 
 json_t *webhooks_api_list(rest_call *call, err_t *err)
