@@ -26,7 +26,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
 
 all: $(BIN)
 
@@ -85,7 +85,12 @@ $(BUILD)/tests/integration: $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib -o $@ $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
 
-test-unit: $(BUILD)/tests/unit
+# Includes point down the layers (util < store < core < delivery < ai <
+# doors < transports < app; the map and its reasons are in the script).
+check-layers:
+	scripts/check-layers.sh
+
+test-unit: check-layers $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
 # Integration tests run a real `serve` against a private PostgreSQL cluster
@@ -160,6 +165,7 @@ build-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/tests/unit build/clang/tests/integration
 
 test: deps
+	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
 	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance

@@ -7,6 +7,7 @@
 #include "ai/tools.h"
 #include "core/entries.h"
 #include "core/invoicing.h"
+#include "core/refs.h"
 #include "core/reports.h"
 #include "core/settings.h"
 #include "core/timer.h"
@@ -71,7 +72,7 @@ static json_t *get_utilization(const ai_env *env, json_t *args, err_t *err)
 /* "task \"Design review\"", for summaries. */
 static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
 {
-	return entries_target_label(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+	return refs_describe(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
 }
 
 /* The fields of an entry a preview shows, absent when null. */

@@ -55,10 +55,10 @@ void confirm_key_from_secret(confirm_key *k, const char *secret)
 	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, k->key);
 }
 
-bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err)
+bool confirm_key_load(confirm_key *k, const char *secret_key, const char *key_file, err_t *err)
 {
 	char secret[129];
-	if (!keyring_secret(key_file, secret, err))
+	if (!keyring_secret(secret_key, key_file, secret, err))
 		return false;
 	confirm_key_from_secret(k, secret);
 	return true;
@@ -154,10 +154,10 @@ static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err
 {
 	char exp_text[24];
 	snprintf(exp_text, sizeof exp_text, "%lld", (long long)exp);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at)"
 			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT (jti) DO NOTHING RETURNING jti",
-			       5, jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
+			       jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
 	if (!r)
 		return false;
 	int n = PQntuples(r);

@@ -28,9 +28,9 @@ typedef struct {
 } confirm_key;
 
 /* The signing key is derived from the server secret (keyring_secret:
- * WORKESTRA_SECRET_KEY, else key_file, created the first time). Several
- * instances must share one secret. */
-bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err);
+ * secret_key, i.e. WORKESTRA_SECRET_KEY, when given, else key_file, created
+ * the first time). Several instances must share one secret. */
+bool confirm_key_load(confirm_key *k, const char *secret_key, const char *key_file, err_t *err);
 /* The key derived from a secret text (for tests and tools that mint tokens). */
 void confirm_key_from_secret(confirm_key *k, const char *secret);
 

@@ -47,17 +47,6 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, 
 /* Soft delete; returns the entry as it was. */
 json_t *entries_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
-/* Whether entity_type is an entry's entity type and entity_id exists in the
- * workspace (422 validation_failed naming the field, 'project_id' for
- * projects and 'entity_id' otherwise, and the record). */
-bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
-/* Whether user_id is a user of the workspace (422 naming 'user_id'). */
-bool entries_check_user(core_ctx *c, const char *user_id, err_t *err);
-
-/* A readable name for what an entry is logged against, e.g. "task \"Design
- * review\"" (or "task tsk_…" when it has no title); out holds n bytes. */
-bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err);
-
 /* For the timer and other core modules, inside an open unit of work. */
 json_t *entries_fetch(core_ctx *c, const char *id, err_t *err);
 /* Inserts a validated entry into timesheet ts_id, with the rate in force

@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/plans.h"
+#include "core/refs.h"
 #include "core/representation.h"
 #include "core/rounding.h"
 #include "core/settings.h"
@@ -41,8 +42,6 @@ enum { NGROUPINGS = sizeof GROUPINGS / sizeof GROUPINGS[0] };
 #define PULL_BILLABLE                                                                                            \
 	" AND e.billable AND e.invoice_line_id IS NULL AND t.status = 'approved' AND e.duration_seconds IS NOT NULL"
 #define INVOICE_SQL "SELECT status, currency FROM invoices WHERE workspace_id = $1 AND id = $2"
-#define PROJECT_SQL "SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2"
-#define CONTACT_SQL "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2"
 
 /* A customer's time: on its projects, or on a ticket, deal or conversation
  * linked to it. Each piece takes the contact id as its parameter. */
@@ -91,26 +90,11 @@ static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 	return true;
 }
 
-/* A filter naming a record that is not in the workspace is a mistake in the
- * request (422), not an empty result. */
-static bool check_ref(core_ctx *c, const char *sql, const char *field, const char *id, err_t *err)
-{
-	if (!id)
-		return true;
-	PGresult *r = db_query(c->db, err, sql, 2, c->actor->workspace_id, id);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	PQclear(r);
-	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no record %s in this workspace", field, id);
-}
-
 /* Reads the invoice (locked for the rest of the pull, so it cannot be sent
  * half filled and two pulls onto it take turns) and keeps its currency. */
 static bool load_invoice(core_ctx *c, pull_t *p, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, INVOICE_SQL " FOR UPDATE", 2, c->actor->workspace_id, p->invoice_id);
+	PGresult *r = DB_QUERY(c->db, err, INVOICE_SQL " FOR UPDATE", c->actor->workspace_id, p->invoice_id);
 	if (!r)
 		return false;
 	bool ok = PQntuples(r) == 1;
@@ -261,23 +245,23 @@ static bool write_line(core_ctx *c, const pull_t *p, json_t *line, err_t *err)
 	snprintf(secs, sizeof secs, "%lld", line_int(line, "seconds"));
 	snprintf(unit, sizeof unit, "%lld", line_int(line, "unit_amount"));
 	snprintf(amount, sizeof amount, "%lld", line_int(line, "amount"));
-	json_t *line_id = db_query_json(c->db, err,
+	json_t *line_id = DB_QUERY_JSON(c->db, err,
 					"INSERT INTO invoice_lines (workspace_id, invoice_id, description, seconds,"
 					" unit_amount, amount) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6::bigint)"
 					" RETURNING to_jsonb(id)",
-					6, c->actor->workspace_id, p->invoice_id,
+					c->actor->workspace_id, p->invoice_id,
 					json_string_value(json_object_get(line, "description")), secs, unit, amount);
 	if (!line_id)
 		return false;
 	json_object_set_new(line, "id", line_id);
 	json_t *entry_ids = json_object_get(line, "entry_ids");
 	char *ids = json_dumps(entry_ids, JSON_COMPACT);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "UPDATE time_entries e SET invoice_line_id = $1, updated_at = now() FROM timesheets t"
 			       " WHERE t.id = e.timesheet_id AND e.workspace_id = $2"
 			       " AND e.id IN (SELECT jsonb_array_elements_text($3::jsonb))"
 			       " AND e.invoice_line_id IS NULL AND e.deleted_at IS NULL RETURNING " ENTRY_JSON,
-			       3, json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
+			       json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
 	free(ids);
 	if (!r)
 		return false;
@@ -386,8 +370,8 @@ json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *bo
 	if (!parse_pull(body, &p, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *skipped = NULL;
-	if (check_ref(c, PROJECT_SQL, "project_id", p.project_id, err) &&
-	    check_ref(c, CONTACT_SQL, "contact_id", p.contact_id, err) &&
+	if (refs_check(c, "project", p.project_id, "project_id", err) &&
+	    refs_check(c, "contact", p.contact_id, "contact_id", err) &&
 	    load_invoice(c, &p, err) && settings_load(c, &p.settings, err) && refuse_running_timers(c, &p, err) &&
 	    (out = bill(c, &p, dry_run, err)) && (skipped = skipped_currencies(c, &p, err))) {
 		json_object_set_new(out, "skipped", skipped);

@@ -70,10 +70,10 @@ static bool submit_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	    dates_dow(day) != s.auto_submit_dow)
 		return !err_any(err);
 	jobs_count(run, "workspaces_due", 1);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT id, user_id, period_start::text FROM timesheets WHERE workspace_id = $1 AND status = 'draft'"
 			       " AND period_end < $2::date AND period_end >= $2::date - 7 ORDER BY user_id, period_start",
-			       2, c->actor->workspace_id, today);
+			       c->actor->workspace_id, today);
 	if (!r)
 		return false;
 	for (int i = 0; i < PQntuples(r); i++) {

@@ -71,14 +71,14 @@ static bool check_project(job_run *run, core_ctx *c, const project_use *p, err_t
 		char t[8];
 		snprintf(t, sizeof t, "%d", THRESHOLDS[i]);
 		if (p->percent < THRESHOLDS[i]) {
-			db_exec(c->db, err, "DELETE FROM time_budget_alerts WHERE workspace_id = $1 AND project_id = $2 AND threshold = $3::smallint",
-				3, c->actor->workspace_id, p->id, t);
+			DB_EXEC(c->db, err, "DELETE FROM time_budget_alerts WHERE workspace_id = $1 AND project_id = $2 AND threshold = $3::smallint",
+				c->actor->workspace_id, p->id, t);
 			continue;
 		}
-		PGresult *r = db_query(c->db, err,
+		PGresult *r = DB_QUERY(c->db, err,
 				       "INSERT INTO time_budget_alerts (workspace_id, project_id, threshold, hours, budget_hours)"
 				       " VALUES ($1, $2, $3::smallint, $4::numeric, $5::numeric) ON CONFLICT DO NOTHING RETURNING 1",
-				       5, c->actor->workspace_id, p->id, t, hours, p->budget);
+				       c->actor->workspace_id, p->id, t, hours, p->budget);
 		if (!r)
 			break;
 		bool crossed = PQntuples(r) == 1;
@@ -98,13 +98,13 @@ static bool budget_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	char today[11];
 	if (!settings_load(c, &s, err) || !jobs_local_day(run, c, s.timezone, today, err))
 		return false;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT p.id, p.name, p.time_budget_hours::text,"
 			       " coalesce(sum(e.duration_seconds), 0)::numeric / 3600"
 			       " FROM projects p LEFT JOIN time_entries e ON e.workspace_id = p.workspace_id AND e.project_id = p.id"
 			       "  AND e.deleted_at IS NULL AND e.duration_seconds IS NOT NULL AND e.log_date <= $2::date"
 			       " WHERE p.workspace_id = $1 AND p.time_budget_hours > 0 GROUP BY p.id ORDER BY p.id",
-			       2, c->actor->workspace_id, today);
+			       c->actor->workspace_id, today);
 	if (!r)
 		return false;
 	for (int i = 0; i < PQntuples(r); i++) {

@@ -81,11 +81,11 @@ static bool nudge_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 		return false;
 	char hours[32];
 	snprintf(hours, sizeof hours, "%.2f", s.runaway_timer_hours);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT e.id, e.user_id, wt_iso(e.started_at), wt_iso(e.started_at + $3::numeric * interval '1 hour')"
 			       " FROM time_entries e WHERE e.workspace_id = $1 AND e.deleted_at IS NULL AND " ENTRY_RUNNING
 			       " AND e.started_at + $3::numeric * interval '1 hour' <= $2::timestamptz ORDER BY e.started_at, e.id",
-			       3, c->actor->workspace_id, run->now, hours);
+			       c->actor->workspace_id, run->now, hours);
 	if (!r)
 		return false;
 	bool auto_stop = plans_allows(c->actor, FEATURE_AUTO_STOP);

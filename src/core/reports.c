@@ -1,5 +1,5 @@
 #include "core/reports.h"
-#include "core/entries.h"
+#include "core/refs.h"
 #include "core/plans.h"
 #include "core/representation.h"
 #include "core/rounding.h"
@@ -187,30 +187,6 @@ static bool report_begin(report_t *r, core_ctx *c, err_t *err)
 static json_t *report_end(report_t *r, json_t *out, err_t *err)
 {
 	return tx_end(&r->tx, out, false, err);
-}
-
-/* A record a report is about must exist in the workspace (404 otherwise).
- * sql selects it by $1 workspace and $2 id. */
-static bool must_exist(report_t *r, const char *sql, const char *what, const char *id, err_t *err)
-{
-	PGresult *res = db_query(r->c->db, err, sql, 2, r->c->actor->workspace_id, id);
-	if (!res)
-		return false;
-	int n = PQntuples(res);
-	PQclear(res);
-	return n == 1 ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", what, id);
-}
-
-/* The same for the records entries are logged against, as entries sees them. */
-static bool entity_must_exist(report_t *r, const char *type, const char *id, err_t *err)
-{
-	err_t check = { 0 };
-	if (entries_check_ref(r->c, type, id, &check))
-		return true;
-	if (check.kind == ERR_VALIDATION)
-		return err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", type, id);
-	*err = check;
-	return false;
 }
 
 /* Linked to a contact: its projects (with their tasks and tickets), and the
@@ -452,9 +428,7 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 	if (!report_begin(&r, c, err))
 		return NULL;
 	rollup_reach reach = ROLLUPS[i].reach;
-	if (!(reach == LINKED_TO_CONTACT
-		      ? must_exist(&r, "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2", "contact", entity_id, err)
-		      : entity_must_exist(&r, entity_type, entity_id, err)))
+	if (!refs_require(c, reach == LINKED_TO_CONTACT ? "contact" : entity_type, entity_id, err))
 		return report_end(&r, NULL, err);
 	scope_t s = { .approved = true };
 	if (reach == LINKED_TO_CONTACT) {
@@ -520,7 +494,7 @@ json_t *reports_estimate_vs_actual(core_ctx *c, const char *project_id, err_t *e
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
-	if (project_id && !entity_must_exist(&r, "project", project_id, err))
+	if (project_id && !refs_require(c, "project", project_id, err))
 		return report_end(&r, NULL, err);
 	scope_t s = { .project_id = project_id, .on_a_project = true, .approved = true };
 	scoped_tallies(&r, &s);
@@ -570,8 +544,7 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
-	if (!(user ? must_exist(&r, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", "user", user, err)
-		   : entity_must_exist(&r, "project", uq->project_id, err)))
+	if (!(user ? refs_require(c, "user", user, err) : refs_require(c, "project", uq->project_id, err)))
 		return report_end(&r, NULL, err);
 	char days[24], default_weekly[24];
 	long wd = working_days(first, last);

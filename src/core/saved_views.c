@@ -170,7 +170,7 @@ static bool has_control(const char *s)
 /* The owner's role and email. */
 static bool owner_info(core_ctx *c, const char *user_id, char role[16], char email[330], err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT role, email FROM users WHERE workspace_id = $1 AND id = $2", 2,
+	PGresult *r = DB_QUERY(c->db, err, "SELECT role, email FROM users WHERE workspace_id = $1 AND id = $2",
 			       c->actor->workspace_id, user_id);
 	if (!r)
 		return false;
@@ -233,12 +233,12 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 
 static json_t *fetch_view(core_ctx *c, const char *id, bool for_update, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    for_update ? "SELECT " VIEW_JSON " FROM time_saved_views v WHERE v.id = $1"
 						 " AND v.workspace_id = $2 FOR UPDATE"
 					       : "SELECT " VIEW_JSON " FROM time_saved_views v WHERE v.id = $1"
 						 " AND v.workspace_id = $2",
-				    2, id, c->actor->workspace_id);
+				    id, c->actor->workspace_id);
 	if (out && !actor_is_admin(c->actor) &&
 	    strcmp(json_string_value(json_object_get(out, "user_id")), c->actor->user_id)) {
 		json_decref(out);
@@ -291,16 +291,16 @@ static bool store(core_ctx *c, const char *id, const char *owner, json_t *v, boo
 	const char *schedule = json_string_value(json_object_get(v, "schedule"));
 	PGresult *r;
 	if (id)
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "UPDATE time_saved_views SET name = $3, filters = $4::jsonb, recipients = $5::jsonb,"
 			     " schedule = $6, enabled = $7::boolean, updated_at = now() WHERE id = $1 AND workspace_id = $2"
 			     " RETURNING id",
-			     7, id, c->actor->workspace_id, name, filters, rcpt, schedule, enabled ? "true" : "false");
+			     id, c->actor->workspace_id, name, filters, rcpt, schedule, enabled ? "true" : "false");
 	else
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "INSERT INTO time_saved_views (workspace_id, user_id, name, filters, recipients, schedule, enabled)"
 			     " VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::boolean) RETURNING id",
-			     7, c->actor->workspace_id, owner, name, filters, rcpt, schedule, enabled ? "true" : "false");
+			     c->actor->workspace_id, owner, name, filters, rcpt, schedule, enabled ? "true" : "false");
 	free(filters);
 	free(rcpt);
 	if (!r)
@@ -357,7 +357,7 @@ json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err
 	if (!require_user(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch_view(c, id, true, err);
-	if (before && db_exec(c->db, err, "DELETE FROM time_saved_views WHERE id = $1 AND workspace_id = $2", 2, id,
+	if (before && DB_EXEC(c->db, err, "DELETE FROM time_saved_views WHERE id = $1 AND workspace_id = $2", id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_saved_view.deleted", "time_saved_view", id, before, err);
 	return tx_end(&u, before, dry_run, err);

@@ -43,7 +43,7 @@ enum { NSETTINGS = sizeof SETTINGS / sizeof SETTINGS[0] };
 
 static bool ensure_row(core_ctx *c, err_t *err)
 {
-	return db_exec(c->db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+	return DB_EXEC(c->db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1) ON CONFLICT DO NOTHING",
 		       c->actor->workspace_id);
 }
 
@@ -63,7 +63,7 @@ bool settings_today(core_ctx *c, char day[11], err_t *err)
 	char tz[64];
 	if (!settings_calendar(c, &dow, tz, err))
 		return false;
-	PGresult *r = db_query(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", 1, tz);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", tz);
 	if (!r)
 		return false;
 	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
@@ -83,12 +83,12 @@ bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 	s->auto_submit_dow = -1;
 	s->reminder_min_daily_hours = -1;
 	s->reminder_min_weekly_hours = -1;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT week_start_dow, timezone, rounding_mode, rounding_minutes, default_currency,"
 			       " default_hourly_rate, default_weekly_hours, runaway_timer_hours, auto_submit_dow,"
 			       " reminder_min_daily_hours, reminder_min_weekly_hours"
 			       " FROM time_tracking_settings WHERE workspace_id = $1",
-			       1, c->actor->workspace_id);
+			       c->actor->workspace_id);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 1) {
@@ -112,12 +112,12 @@ json_t *settings_get(core_ctx *c, err_t *err)
 {
 	if (!ensure_row(c, err))
 		return NULL;
-	return db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id);
+	return DB_QUERY_JSON(c->db, err, SETTINGS_JSON, c->actor->workspace_id);
 }
 
 static bool valid_timezone(core_ctx *c, const char *tz, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, tz);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT 1 FROM pg_timezone_names WHERE name = $1", tz);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -221,13 +221,13 @@ json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 			query_sql(&q, "::numeric");
 	}
 	query_cond(&q, " WHERE workspace_id = ", c->actor->workspace_id, "");
-	if (!ensure_row(c, err) || !(before = db_query_json(c->db, err, SETTINGS_JSON " FOR UPDATE", 1, c->actor->workspace_id)))
+	if (!ensure_row(c, err) || !(before = DB_QUERY_JSON(c->db, err, SETTINGS_JSON " FOR UPDATE", c->actor->workspace_id)))
 		goto done;
 	PGresult *r = query_run(c->db, &q, err);
 	if (!r)
 		goto done;
 	PQclear(r);
-	if ((after = db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id))) {
+	if ((after = DB_QUERY_JSON(c->db, err, SETTINGS_JSON, c->actor->workspace_id))) {
 		const char *keys[NSETTINGS + 1];
 		for (int i = 0; i < NSETTINGS; i++)
 			keys[i] = SETTINGS[i].name;

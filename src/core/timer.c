@@ -19,16 +19,16 @@ static const actor_t *timer_actor(core_ctx *c, actor_t *copy)
 
 static bool lock_user(core_ctx *c, err_t *err)
 {
-	return db_exec(c->db, err, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, c->actor->user_id);
+	return DB_EXEC(c->db, err, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", c->actor->user_id);
 }
 
 /* Finds the caller's running entry id; "" when none. */
 static bool running_id(core_ctx *c, char id[64], err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT e.id FROM time_entries e WHERE e.workspace_id = $1 AND e.user_id = $2"
 			       " AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
-			       2, c->actor->workspace_id, c->actor->user_id);
+			       c->actor->workspace_id, c->actor->user_id);
 	if (!r)
 		return false;
 	snprintf(id, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
@@ -40,11 +40,11 @@ static bool running_id(core_ctx *c, char id[64], err_t *err)
  * audited and announced. */
 static json_t *stop_entry(core_ctx *c, const char *id, const char *at, err_t *err)
 {
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_entries SET ended_at = greatest(coalesce($2::timestamptz, now()), started_at),"
 		     " duration_seconds = greatest(0, floor(extract(epoch FROM coalesce($2::timestamptz, now()) - started_at)))::integer,"
 		     " updated_at = now() WHERE id = $1",
-		     2, id, at))
+		     id, at))
 		return NULL;
 	json_t *entry = entries_fetch(c, id, err);
 	if (entry && audit_record(c, "timer.stopped", "time_entry", id, entry, err) &&
@@ -124,13 +124,13 @@ json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, b
 	/* Lock the owner as starts and stops do, then look again: a stop that got
 	 * there first must win, not be stopped a second time. */
 	PGresult *r = NULL;
-	if (db_exec(c->db, err,
+	if (DB_EXEC(c->db, err,
 		    "SELECT 1 FROM users WHERE id = (SELECT user_id FROM time_entries WHERE id = $1 AND workspace_id = $2)"
 		    " FOR UPDATE",
-		    2, entry_id, c->actor->workspace_id) &&
-	    (r = db_query(c->db, err,
+		    entry_id, c->actor->workspace_id) &&
+	    (r = DB_QUERY(c->db, err,
 			  "SELECT 1 FROM time_entries e WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
-			  2, entry_id, c->actor->workspace_id))) {
+			  entry_id, c->actor->workspace_id))) {
 		if (PQntuples(r) == 0)
 			err_set(err, ERR_CONFLICT, "no_active_timer", "entry %s is not a running timer", entry_id);
 		else

@@ -33,7 +33,7 @@ static bool begin(core_ctx *c, tx_unit *u, const char *begin_sql, err_t *err)
 		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work nests in one that ended)");
 	switch (conn_state(c->db)) {
 	case PQTRANS_INTRANS:
-		if (!db_exec(c->db, err, "SAVEPOINT " UNIT_SAVEPOINT, 0))
+		if (!DB_EXEC(c->db, err, "SAVEPOINT " UNIT_SAVEPOINT))
 			return false;
 		break;
 	case PQTRANS_INERROR:
@@ -47,7 +47,7 @@ static bool begin(core_ctx *c, tx_unit *u, const char *begin_sql, err_t *err)
 		if (u->outer)
 			return err_set(err, ERR_UNAVAILABLE, "database_unavailable",
 				       "the database connection was lost in the middle of a transaction; try again");
-		if (!db_exec(c->db, err, begin_sql, 0))
+		if (!DB_EXEC(c->db, err, begin_sql))
 			return false;
 		u->owns = true;
 	}
@@ -79,8 +79,8 @@ void tx_rollback(tx_unit *u)
 		 * the connection lost there is nothing to undo, and nothing to
 		 * reconnect for.) */
 		err_t ignored = { 0 };
-		if (db_exec(db, &ignored, "ROLLBACK TO SAVEPOINT " UNIT_SAVEPOINT, 0))
-			db_exec(db, &ignored, "RELEASE SAVEPOINT " UNIT_SAVEPOINT, 0);
+		if (DB_EXEC(db, &ignored, "ROLLBACK TO SAVEPOINT " UNIT_SAVEPOINT))
+			DB_EXEC(db, &ignored, "RELEASE SAVEPOINT " UNIT_SAVEPOINT);
 	}
 	close_unit(u);
 }
@@ -103,7 +103,7 @@ bool tx_commit(tx_unit *u, err_t *err)
 		ok = err_set(err, ERR_UNAVAILABLE, "database_unavailable",
 			     "the database connection was lost before the change was committed; try again");
 	else
-		ok = db_exec(db, err, u->owns ? "COMMIT" : "RELEASE SAVEPOINT " UNIT_SAVEPOINT, 0);
+		ok = DB_EXEC(db, err, u->owns ? "COMMIT" : "RELEASE SAVEPOINT " UNIT_SAVEPOINT);
 	if (!ok) {
 		tx_rollback(u);
 		return false;
@@ -142,14 +142,14 @@ void tx_best_effort(db_t *db, const char *sql, int nparams, ...)
 	if (st == PQTRANS_INERROR || st == PQTRANS_ACTIVE)
 		return;
 	bool nested = st == PQTRANS_INTRANS;
-	if (nested && !db_exec(db, &ignored, "SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0))
+	if (nested && !DB_EXEC(db, &ignored, "SAVEPOINT " BEST_EFFORT_SAVEPOINT))
 		return;
 	PGresult *r = db_queryv(db, &ignored, sql, nparams, params);
 	bool failed = !r;
 	PQclear(r);
 	if (nested) {
 		if (failed)
-			db_exec(db, &ignored, "ROLLBACK TO SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0);
-		db_exec(db, &ignored, "RELEASE SAVEPOINT " BEST_EFFORT_SAVEPOINT, 0);
+			DB_EXEC(db, &ignored, "ROLLBACK TO SAVEPOINT " BEST_EFFORT_SAVEPOINT);
+		DB_EXEC(db, &ignored, "RELEASE SAVEPOINT " BEST_EFFORT_SAVEPOINT);
 	}
 }

@@ -63,9 +63,9 @@ static const char *origin_host(arena_t *a, const char *origin)
 	return arena_strndup(a, p, strcspn(p, "/?#"));
 }
 
-static bool check_origin(const http_request *req, http_response *resp)
+static bool check_origin(const mcp_http_env *env, const http_request *req, http_response *resp)
 {
-	const char *extra = getenv("MCP_ALLOWED_HOSTS");
+	const char *extra = env->allowed_hosts;
 	const char *oh = req->origin ? origin_host(req->arena, req->origin) : NULL;
 	if (!mcp_http_host_allowed(req->host, extra) || (req->origin && !mcp_http_host_allowed(oh, extra))) {
 		fail(req, resp, 403, -32000, "Forbidden: this Host or Origin is not allowed (set MCP_ALLOWED_HOSTS)");
@@ -83,9 +83,8 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 	 * no credentials, so a request without any acts with the token in
 	 * WT_TEST_MCP_TOKEN, through the same bearer check as any other. The
 	 * production binary is compiled without this. */
-	const char *test_token = getenv("WT_TEST_MCP_TOKEN");
-	if (!auth && test_token && *test_token)
-		auth = arena_sprintf(req->arena, "Bearer %s", test_token);
+	if (!auth && env->test_token && *env->test_token)
+		auth = arena_sprintf(req->arena, "Bearer %s", env->test_token);
 #endif
 	if (auth && !strncasecmp(auth, "Bearer ", 7) && auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err)) {
 		resp->log_user = arena_strdup(req->arena, actor->user_id);
@@ -409,7 +408,7 @@ static void handle_delete(const mcp_http_env *env, const http_request *req, http
  * method, credentials, protocol version. */
 static bool admitted(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
-	if (!check_origin(req, resp))
+	if (!check_origin(env, req, resp))
 		return false;
 	if (strcmp(req->method, "POST") && strcmp(req->method, "DELETE")) {
 		/* No server-initiated stream: every message answers a POST. */

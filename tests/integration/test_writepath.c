@@ -733,7 +733,7 @@ Test(units, a_failed_or_lost_transaction_is_not_papered_over)
 	json_t *undone = entries_create(&c, ok, false, &err);
 	cr_assert(undone, "%s", err.message);
 	json_decref(undone);
-	cr_assert_not(db_exec(wp_db(), &(err_t){ 0 }, "SELECT 1 / 0", 0));
+	cr_assert_not(DB_EXEC(wp_db(), &(err_t){ 0 }, "SELECT 1 / 0"));
 	err_t nested = { 0 }, commit = { 0 };
 	cr_assert_null(entries_create(&c, ok, false, &nested));
 	cr_assert_str_eq(nested.code, "internal_error");

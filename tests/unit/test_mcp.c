@@ -147,8 +147,7 @@ Test(mcp_server, versions_levels_and_lifecycle)
 	mcp_session_clear(&s);
 }
 
-/* Criterion runs each test in its own process, so setenv stays local. */
-Test(confirm, key_from_env_or_generated_file)
+Test(confirm, key_from_secret_or_generated_file)
 {
 	char dir[] = "/tmp/wt-confirm-XXXXXX";
 	cr_assert(mkdtemp(dir));
@@ -156,15 +155,12 @@ Test(confirm, key_from_env_or_generated_file)
 	snprintf(path, sizeof path, "%s/sub/secret_key", dir);
 	confirm_key a, b, c;
 	err_t err = { 0 };
-	unsetenv("WORKESTRA_SECRET_KEY");
-	cr_assert(confirm_key_load(&a, path, &err), "%s", err.message);
-	cr_assert(confirm_key_load(&b, path, &err));
+	cr_assert(confirm_key_load(&a, NULL, path, &err), "%s", err.message);
+	cr_assert(confirm_key_load(&b, NULL, path, &err));
 	cr_assert(!memcmp(a.key, b.key, sizeof a.key), "the generated secret is reused");
-	setenv("WORKESTRA_SECRET_KEY", "a-configured-secret-value", 1);
-	cr_assert(confirm_key_load(&c, path, &err));
+	cr_assert(confirm_key_load(&c, "a-configured-secret-value", path, &err));
 	cr_assert(memcmp(a.key, c.key, sizeof a.key));
-	setenv("WORKESTRA_SECRET_KEY", "short", 1);
-	cr_assert_not(confirm_key_load(&c, path, &err));
+	cr_assert_not(confirm_key_load(&c, "short", path, &err));
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
