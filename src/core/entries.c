@@ -259,13 +259,15 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 		return false;
 	snprintf(secs, sizeof secs, "%ld", in->seconds);
 	snprintf(rate_text, sizeof rate_text, "%ld", rate.hourly_rate);
+	/* A timer starts on a whole second, as it stops (timer.c): durations are
+	 * the exact difference of the two. */
 	PGresult *r = db_query(
 		c->db, err,
 		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
 		" log_date, duration_seconds, started_at, billable, timesheet_id, source, hourly_rate, currency,"
 		" calendar_event_id)"
 		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
-		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
+		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN date_trunc('second', now()) END,"
 		" $10::boolean, $11, $12, $13::bigint, $14, nullif($15, '')) RETURNING id",
 		15, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
 		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,

@@ -102,6 +102,39 @@ Test(cron_jobs, nudges_stop_pro_timers_at_the_threshold)
 	harness_workspace_free(&w);
 }
 
+/* A timer started through the API (at a whole second: no fraction to lose)
+ * and stopped by the cron at its 12 h threshold lasts exactly 12 h. */
+Test(cron_jobs, auto_stop_at_twelve_hours_records_exactly_twelve_hours)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", NULL);
+	json_t *e = harness_call(201, w.member_tok, "POST", "/api/v1/time/timer/start",
+				 "{\"entity_type\":\"project\",\"entity_id\":\"%s\"}", harness_demo_id(&w, "projects", 0));
+	char *id = strdup(json_string_value(json_object_get(e, "id")));
+	json_decref(e);
+	/* Moved to 05:00 on the run's day, keeping any fraction of the start. */
+	PQclear(harness_sql("UPDATE time_entries SET started_at = '2025-07-07T05:00:00Z'::timestamptz"
+			    " + (started_at - date_trunc('second', started_at)) WHERE id = $1",
+			    1, id));
+	json_decref(cj_run_twice("time-running-timer-nudges", "2025-07-07T18:00:00Z"));
+	cr_assert_eq(cj_running(id), 0);
+	PGresult *r = harness_sql("SELECT wt_iso(ended_at), duration_seconds, ended_at = date_trunc('second', ended_at)"
+				  " FROM time_entries WHERE id = $1",
+				  1, id);
+	cr_assert_str_eq(PQgetvalue(r, 0, 0), "2025-07-07T17:00:00Z");
+	cr_assert_str_eq(PQgetvalue(r, 0, 1), "43200", "12 h exactly, not 11.9997 h");
+	cr_assert_str_eq(PQgetvalue(r, 0, 2), "t");
+	PQclear(r);
+	char path[128];
+	snprintf(path, sizeof path, "/api/v1/time-entries/%s", id);
+	harness_response g = harness_request("GET", path, w.member_tok, NULL, NULL);
+	cr_assert_eq(g.status, 200);
+	cr_assert(strstr(g.body, "\"hours\":12.0,") || strstr(g.body, "\"hours\":12,"), "REST hours: %s", g.body);
+	harness_response_free(&g);
+	free(id);
+	harness_workspace_free(&w);
+}
+
 /* ---------------------------------------------------------- auto-submit */
 
 static const char *cj_sheet_status(const harness_ws *w, const char *user, const char *day)
