@@ -1,10 +1,11 @@
 #include "core/audit.h"
+#include "util/jsontext.h"
 #include <stdlib.h>
 
 bool audit_record(core_ctx *c, const char *action, const char *entity_type, const char *entity_id,
 		  json_t *changes, err_t *err)
 {
-	char *text = changes ? json_dumps(changes, JSON_COMPACT) : NULL;
+	char *text = jsontext_dump(changes);
 	bool ok = db_exec(c->db, err,
 			  "INSERT INTO audit_log (workspace_id, user_id, action, entity_type, entity_id, changes,"
 			  " ip_address, user_agent, source) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, left($8, 512), $9)",
@@ -17,7 +18,7 @@ bool audit_record(core_ctx *c, const char *action, const char *entity_type, cons
 
 bool events_emit(core_ctx *c, const char *event, json_t *data, err_t *err)
 {
-	char *text = json_dumps(data, JSON_COMPACT);
+	char *text = jsontext_dump(data);
 	/* The event and one delivery per enabled subscription that wants it, in
 	 * one statement inside the caller's transaction: a change and its
 	 * deliveries commit (or vanish) together. */
