@@ -79,11 +79,27 @@
 #define ESTIMATE_SECONDS(p)                                                                                      \
 	"(SELECT coalesce(sum((tk.estimate_hours * 3600)::bigint), 0)::bigint FROM tasks tk"                      \
 	" WHERE tk.workspace_id = " p ".workspace_id AND tk.project_id = " p ".id)"
-/* Estimate against actual time; the delta is actual − estimate (over when positive). */
-#define ESTIMATE_JSON(est, actual)                                                                               \
+/* A project's actuals, the one definition (spec: "project actuals, the sum of
+ * approved hours"): the approved seconds of tally row a, each entry rounded
+ * like every report. Drafts, submitted and rejected time and running timers
+ * are logged, not actual. The project rollup, estimate-vs-actual and the
+ * budget alerts (which read estimate-vs-actual) all take it from here. */
+#define ACTUAL_SECONDS(a) "coalesce(" a ".approved, 0)"
+/* Every stopped entry of tally row a, whatever its timesheet's state. */
+#define LOGGED_SECONDS(a) "coalesce(" a ".total, 0)"
+/* Estimate against the actuals of tally row a (the logged time beside them);
+ * the delta is actual − estimate (over when positive). */
+#define ESTIMATE_JSON(est, a)                                                                                    \
 	"jsonb_build_object('estimate_hours', " HOURS(est) ", 'estimate_seconds', " est ","                       \
-	" 'actual_hours', " HOURS(actual) ", 'actual_seconds', " actual ","                                       \
-	" 'delta_hours', " HOURS(actual " - " est) ", 'delta_seconds', " actual " - " est ")"
+	" 'actual_hours', " HOURS(ACTUAL_SECONDS(a)) ", 'actual_seconds', " ACTUAL_SECONDS(a) ","                  \
+	" 'logged_hours', " HOURS(LOGGED_SECONDS(a)) ", 'logged_seconds', " LOGGED_SECONDS(a) ","                  \
+	" 'delta_hours', " HOURS(ACTUAL_SECONDS(a) " - " est) ", 'delta_seconds', " ACTUAL_SECONDS(a) " - " est ")"
+/* Project p's time budget against the actuals of tally row a (a NULL budget:
+ * NULL figures). */
+#define BUDGET_JSON(p, a)                                                                                        \
+	"jsonb_build_object('time_budget_hours', " HOURS(p ".time_budget_hours * 3600") ","                       \
+	" 'time_budget_seconds', (" p ".time_budget_hours * 3600)::bigint,"                                      \
+	" 'budget_used_ratio', " RATIO(ACTUAL_SECONDS(a), p ".time_budget_hours * 3600") ")"
 
 /* The candidate stage visit (its entered_at) an entry belongs to: the latest
  * stage entered by the end of the entry's day in the workspace time zone (the
@@ -363,12 +379,10 @@ static void project_extras(report_t *r, const char *id)
 {
 	query_sql(&r->q, " || (SELECT jsonb_build_object('name', p.name, 'contact_id', p.contact_id,"
 			 " 'project_billable', p.billable,"
-			 " 'time_budget_hours', " HOURS("p.time_budget_hours * 3600") ","
-			 " 'time_budget_seconds', (p.time_budget_hours * 3600)::bigint,"
-			 " 'actual_approved_hours', " HOURS("tally.approved") ", 'actual_approved_seconds', tally.approved,"
-			 " 'budget_used_ratio', " RATIO("tally.approved", "p.time_budget_hours * 3600") ","
+			 " 'actual_approved_hours', " HOURS(ACTUAL_SECONDS("tally")) ","
+			 " 'actual_approved_seconds', " ACTUAL_SECONDS("tally") ","
 			 " 'budget_amount', p.budget_amount, 'currency', p.currency)"
-			 " || " ESTIMATE_JSON("est.secs", "tally.total")
+			 " || " BUDGET_JSON("p", "tally") " || " ESTIMATE_JSON("est.secs", "tally")
 			 " FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
 			 " JOIN tally ON tally.gs = " GS_ALL);
 	query_cond(&r->q, " WHERE p.workspace_id = ", r->c->actor->workspace_id, "");
@@ -525,7 +539,7 @@ json_t *reports_estimate_vs_actual(core_ctx *c, const char *project_id, err_t *e
 	scoped_tallies(&r, &s);
 	query_sql(&r.q, "SELECT jsonb_build_object('projects', (SELECT coalesce(jsonb_agg("
 			" jsonb_build_object('project_id', p.id, 'name', p.name)"
-			" || " ESTIMATE_JSON("est.secs", "coalesce(tally.total, 0)") " || " APPROVED_JSON("tally")
+			" || " BUDGET_JSON("p", "tally") " || " ESTIMATE_JSON("est.secs", "tally") " || " APPROVED_JSON("tally")
 			" ORDER BY p.name, p.id), '[]'::jsonb)"
 			" FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
 			" LEFT JOIN tally ON tally.gs = " GS_PROJECT " AND tally.project_id = p.id");

@@ -466,8 +466,9 @@ Test(reports, project_rollup_budget_estimate_and_approved_actuals)
 	cr_assert_str_eq(rp_str(r, "currency"), "USD");
 	cr_assert_str_eq(rp_str(r, "name"), "Acme onboarding");
 	rp_expect_seconds(r, "estimate", 40 * 3600, "project"); /* 4 + 24 + 12 */
-	rp_expect_seconds(r, "actual", 23400, "project");
-	rp_expect_seconds(r, "delta", 23400 - 40 * 3600, "project");
+	rp_expect_seconds(r, "actual", 10800, "project: actuals are the approved hours");
+	rp_expect_seconds(r, "logged", 23400, "project");
+	rp_expect_seconds(r, "delta", 10800 - 40 * 3600, "project");
 	json_t *recent = json_object_get(r, "recent_entries");
 	cr_assert_eq(json_array_size(recent), 4);
 	cr_assert_str_eq(rp_str(json_array_get(recent, 0), "id"), last, "latest first");
@@ -707,16 +708,22 @@ Test(reports, estimate_vs_actual_per_project)
 	json_t *p = rp_must_find(projects, "project_id", acme);
 	cr_assert_str_eq(rp_str(p, "name"), "Acme onboarding");
 	rp_expect_seconds(p, "estimate", 40 * 3600, "Acme");
-	rp_expect_seconds(p, "actual", 7 * 3600, "Acme");
+	rp_expect_seconds(p, "actual", 6 * 3600, "Acme: actuals are the approved hours");
+	rp_expect_seconds(p, "logged", 7 * 3600, "Acme");
 	rp_expect_seconds(p, "approved", 6 * 3600, "Acme");
-	rp_expect_seconds(p, "delta", -33 * 3600, "Acme");
+	rp_expect_seconds(p, "delta", -34 * 3600, "Acme");
+	rp_expect_seconds(p, "time_budget", 120 * 3600, "Acme");
+	cr_assert_float_eq(rp_num(p, "budget_used_ratio"), 0.05, 1e-9);
 	p = rp_must_find(projects, "project_id", globex);
 	rp_expect_seconds(p, "estimate", 128 * 3600, "Globex");
-	rp_expect_seconds(p, "actual", 20 * 3600, "Globex");
+	rp_expect_seconds(p, "actual", 0, "Globex: nothing approved");
+	rp_expect_seconds(p, "logged", 20 * 3600, "Globex");
 	rp_expect_seconds(p, "approved", 0, "Globex");
+	rp_expect_seconds(p, "delta", -128 * 3600, "Globex");
 	p = rp_must_find(projects, "project_id", internal);
 	rp_expect_seconds(p, "estimate", 27000, "internal"); /* 1.5 + 6 */
 	rp_expect_seconds(p, "actual", 0, "internal");
+	rp_expect_seconds(p, "logged", 0, "internal");
 	rp_expect_seconds(p, "delta", -27000, "internal");
 	json_decref(d);
 
