@@ -228,11 +228,18 @@ static bool entity_must_exist(report_t *r, const char *type, const char *id, err
 	return false;
 }
 
-/* Linked to a contact: its projects (with their tasks and tickets), and the
- * tickets, deals and conversations that name it. */
+/* Whether ticket tk's hours roll up to its customer (tk.contact_id): only
+ * through a billable project, the contract the customer is billed under. The
+ * one rule: the ticket rollup's rolls_up_to_customer and the contact rollup. */
+#define TICKET_ROLLS_UP(tk) "EXISTS (SELECT 1 FROM projects bp WHERE bp.id = " tk ".project_id AND bp.billable)"
+
+/* Linked to a contact: its projects (with their tasks; tickets only by the
+ * ticket rule), the tickets that name it and roll up to it, and the deals and
+ * conversations that name it. Each is closed by "))". */
 static const char *const CONTACT_LINKS[] = {
-	" AND (e.project_id IN (SELECT id FROM projects WHERE workspace_id = ",
-	" OR (e.entity_type = 'ticket' AND e.entity_id IN (SELECT id FROM tickets WHERE workspace_id = ",
+	" AND ((e.entity_type <> 'ticket' AND e.project_id IN (SELECT id FROM projects WHERE workspace_id = ",
+	" OR (e.entity_type = 'ticket' AND e.entity_id IN (SELECT tk.id FROM tickets tk WHERE " TICKET_ROLLS_UP("tk")
+	" AND tk.workspace_id = ",
 	" OR (e.entity_type = 'deal' AND e.entity_id IN (SELECT id FROM deals WHERE workspace_id = ",
 	" OR (e.entity_type = 'conversation' AND e.entity_id IN (SELECT id FROM conversations WHERE workspace_id = ",
 };
@@ -263,7 +270,7 @@ static void scope_where(query_t *q, const core_ctx *c, const scope_t *s)
 	if (s->contact_id) {
 		for (size_t i = 0; i < sizeof CONTACT_LINKS / sizeof CONTACT_LINKS[0]; i++) {
 			query_cond(q, CONTACT_LINKS[i], c->actor->workspace_id, " AND contact_id = ");
-			query_cond(q, "", s->contact_id, i == 0 ? ")" : "))");
+			query_cond(q, "", s->contact_id, "))");
 		}
 		query_sql(q, ")");
 	}
@@ -389,16 +396,15 @@ static void project_extras(report_t *r, const char *id)
 	query_cond(&r->q, " AND p.id = ", id, ")");
 }
 
-/* A ticket's billable hours roll up to its customer only through a billable
- * project (the contract the customer is billed under). */
+/* A ticket's billable hours roll up to its customer only by TICKET_ROLLS_UP. */
 static void ticket_extras(report_t *r, const char *id)
 {
 	query_sql(&r->q, " || (SELECT jsonb_build_object('contact_id', tk.contact_id, 'project_id', tk.project_id,"
-			 " 'rolls_up_to_customer', coalesce(p.billable, false),"
+			 " 'rolls_up_to_customer', cb.rolls_up,"
 			 " 'customer_billable_hours', " HOURS("cb.secs") ", 'customer_billable_seconds', cb.secs)"
-			 " FROM tickets tk LEFT JOIN projects p ON p.id = tk.project_id"
-			 " JOIN tally ON tally.gs = " GS_ALL
-			 " CROSS JOIN LATERAL (SELECT CASE WHEN p.billable THEN tally.billable ELSE 0 END AS secs) cb");
+			 " FROM tickets tk JOIN tally ON tally.gs = " GS_ALL
+			 " CROSS JOIN LATERAL (SELECT " TICKET_ROLLS_UP("tk") " AS rolls_up) ru"
+			 " CROSS JOIN LATERAL (SELECT ru.rolls_up, CASE WHEN ru.rolls_up THEN tally.billable ELSE 0 END AS secs) cb");
 	query_cond(&r->q, " WHERE tk.workspace_id = ", r->c->actor->workspace_id, "");
 	query_cond(&r->q, " AND tk.id = ", id, ")");
 }

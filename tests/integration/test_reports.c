@@ -588,6 +588,56 @@ Test(reports, contact_rollup_counts_every_linked_record)
 	harness_workspace_free(&w);
 }
 
+/* A ticket's hours reach its customer's total only when the ticket's own
+ * rollup says rolls_up_to_customer: not a ticket without a project, not one on
+ * the customer's own non-billable project, but one of theirs on a billable
+ * project, whoever's project that is. */
+Test(reports, contact_total_takes_tickets_by_the_ticket_rule)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	const char *initech = harness_demo_id(&w, "contacts", 2), *internal = harness_demo_id(&w, "projects", 2);
+	const char *globex_prj = harness_demo_id(&w, "projects", 1);
+	const char *no_project = harness_demo_id(&w, "tickets", 2); /* Initech's, no project */
+	const char *unbilled = harness_demo_id(&w, "tickets", 3), *billed = harness_demo_id(&w, "tickets", 1);
+	PQclear(harness_sql("UPDATE projects SET contact_id = $1 WHERE id = $2", 2, initech, internal));
+	PQclear(harness_sql("UPDATE tickets SET contact_id = $1, project_id = $2 WHERE id = $3", 3, initech, internal, unbilled));
+	PQclear(harness_sql("UPDATE tickets SET contact_id = $1, project_id = $2 WHERE id = $3", 3, initech, globex_prj, billed));
+	json_decref(rp_entry(w.member_tok, "ticket", no_project, "2", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "ticket", unbilled, "0.75", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "ticket", billed, "1.5", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "deal", harness_demo_id(&w, "deals", 1), "3", "2026-03-03", NULL));
+	json_decref(rp_entry(w.member_tok, "project", internal, "1", "2026-03-04", NULL));
+
+	/* What the tickets' own rollups say rolls up to Initech. */
+	const char *tickets[] = { no_project, unbilled, billed };
+	long rolled = 0;
+	for (size_t i = 0; i < 3; i++) {
+		json_t *t = rp_rollup(w.manager_tok, "ticket", tickets[i]);
+		cr_assert_str_eq(rp_str(t, "contact_id"), initech);
+		cr_assert(json_is_true(json_object_get(t, "rolls_up_to_customer")) == (i == 2), "ticket %zu", i);
+		if (json_is_true(json_object_get(t, "rolls_up_to_customer")))
+			rolled += rp_int(t, "customer_billable_seconds");
+		json_decref(t);
+	}
+	cr_assert_eq(rolled, 5400);
+
+	json_t *r = rp_rollup(w.manager_tok, "contact", initech);
+	rp_expect_tally(r, 5400 + 10800 + 3600, 5400 + 10800 + 3600, 3, "Initech: no ticket that does not roll up");
+	json_t *by_type = json_object_get(r, "by_entity_type");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "ticket"), rolled, rolled, 1, "Initech's tickets");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "deal"), 10800, 10800, 1, "deal");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "project"), 3600, 3600, 1, "project");
+	cr_assert_eq(json_array_size(by_type), 3);
+	cr_assert_eq(json_array_size(json_object_get(r, "recent_entries")), 3);
+	json_decref(r);
+	/* Globex's project carries the ticket, but the ticket is Initech's. */
+	r = rp_rollup(w.manager_tok, "contact", harness_demo_id(&w, "contacts", 1));
+	rp_expect_tally(r, 0, 0, 0, "Globex");
+	json_decref(r);
+	harness_workspace_free(&w);
+}
+
 Test(reports, candidate_rollup_breaks_time_to_hire_down_by_stage)
 {
 	harness_ws w;
