@@ -169,6 +169,11 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
 	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
+	/* Time attached to nothing would show on no record and in no rollup. */
+	if (!in->entity_id[0] && !in->project_id[0])
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
+			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
 	return check_user(c, in->user_id, err) && (!project_given || entries_check_ref(c, "project", in->project_id, err)) &&
 	       check_entity(c, in, project_given, err);
