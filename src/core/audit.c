@@ -2,13 +2,20 @@
 #include "util/jsontext.h"
 #include <stdlib.h>
 
+/* The user a row names when no user acts (the crons' system actor): the
+ * owner of the entry or timesheet whose data changed; NULL for anything else. */
+#define OWNER_OF_ENTITY                                                                                          \
+	"CASE $4 WHEN 'time_entry' THEN (SELECT user_id FROM time_entries WHERE id = $5 AND workspace_id = $1)"   \
+	" WHEN 'timesheet' THEN (SELECT user_id FROM timesheets WHERE id = $5 AND workspace_id = $1) END"
+
 bool audit_record(core_ctx *c, const char *action, const char *entity_type, const char *entity_id,
 		  json_t *changes, err_t *err)
 {
 	char *text = jsontext_dump(changes);
 	bool ok = db_exec(c->db, err,
 			  "INSERT INTO audit_log (workspace_id, user_id, action, entity_type, entity_id, changes,"
-			  " ip_address, user_agent, source) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, left($8, 512), $9)",
+			  " ip_address, user_agent, source)"
+			  " VALUES ($1, coalesce($2, " OWNER_OF_ENTITY "), $3, $4, $5, $6::jsonb, $7, left($8, 512), $9)",
 			  9, c->actor->workspace_id, c->actor->user_id[0] ? c->actor->user_id : NULL, action,
 			  entity_type, entity_id, text ? text : "{}", c->actor->ip, c->actor->user_agent,
 			  c->actor->source ? c->actor->source : "api");

@@ -113,10 +113,15 @@ Test(cron_jobs, nudges_stop_pro_timers_at_the_threshold)
 	cr_assert_str_eq(PQgetvalue(r, 0, 0), "2025-02-06T06:29:00Z");
 	cr_assert_str_eq(PQgetvalue(r, 0, 1), "36000");
 	PQclear(r);
+	/* The cron's audit rows name the user whose timer it stopped. */
 	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND action = 'timer.stopped'"
-				      " AND source = 'cron' AND user_id IS NULL",
-				      1, over),
+				      " AND source = 'cron' AND user_id = $2",
+				      2, over, w.member),
 		     1);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id = $1 AND source = 'cron'"
+				      " AND (user_id IS DISTINCT FROM $2)",
+				      2, over, w.member),
+		     0, "every cron row of the entry names its owner");
 	cr_assert_eq(cj_notes(&w, w.member, "timer.auto_stopped"), 1);
 	cr_assert_eq(cj_notes(&w, w.member2, "timer.auto_stopped"), 0);
 	free(over);
@@ -206,6 +211,12 @@ Test(cron_jobs, auto_submit_on_the_day_skipping_running_timers)
 	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE workspace_id = $1 AND action = 'timesheet.submitted'"
 				      " AND source = 'cron'",
 				      1, w.ws),
+		     1);
+	/* It names the owner of the timesheet it submitted; the row itself says nobody submitted it by hand. */
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log a JOIN timesheets t ON t.id = a.entity_id"
+				      " WHERE a.workspace_id = $1 AND a.action = 'timesheet.submitted' AND a.source = 'cron'"
+				      " AND a.user_id = $2 AND t.user_id = $2 AND t.submitted_by IS NULL",
+				      2, w.ws, w.member),
 		     1);
 	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_webhook_events WHERE workspace_id = $1"
 				      " AND event = 'timesheet.submitted'",
