@@ -87,6 +87,11 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
 	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
+	/* Time attached to nothing would show on no record and in no rollup. */
+	if (!in->entity_id[0] && !in->project_id[0])
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
+			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
 	return check_user(c, in->user_id, err) && (!project_given || refs_check(c, "project", in->project_id, "project_id", err)) &&
 	       check_entity(c, in, project_given, err);
@@ -177,13 +182,15 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 		return false;
 	snprintf(secs, sizeof secs, "%ld", in->seconds);
 	snprintf(rate_text, sizeof rate_text, "%ld", rate.hourly_rate);
+	/* A timer starts on a whole second, as it stops (timer.c): durations are
+	 * the exact difference of the two. */
 	PGresult *r = DB_QUERY(
 		c->db, err,
 		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
 		" log_date, duration_seconds, started_at, billable, timesheet_id, source, hourly_rate, currency,"
 		" calendar_event_id)"
 		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
-		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
+		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN date_trunc('second', now()) END,"
 		" $10::boolean, $11, $12, $13::bigint, $14, nullif($15, '')) RETURNING id",
 		c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
 		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,

@@ -1,5 +1,6 @@
 #include "core/notifications.h"
 #include "store/query.h"
+#include "util/jsontext.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +10,7 @@
 
 bool notifications_create(core_ctx *c, const notification_input *n, bool *created, err_t *err)
 {
-	char *data = n->data ? json_dumps(n->data, JSON_COMPACT) : NULL;
+	char *data = jsontext_dump(n->data);
 	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO notifications (workspace_id, user_id, kind, title, body, data, dedupe_key)"
 			       " VALUES ($1, $2, $3, $4, coalesce($5, ''), coalesce($6::jsonb, '{}'), $7)"

@@ -1,4 +1,5 @@
 #include "core/outbox.h"
+#include "core/plans.h"
 #include "util/crypto.h"
 #include "util/keyring.h"
 #include "util/log.h"
@@ -135,12 +136,61 @@ int outbox_reap(db_t *db, double now, err_t *err)
 	return db_commit(db, err) ? closed : -1;
 }
 
+/* The workspaces with deliveries due at now whose plan still allows webhooks
+ * (plans_allows, the rule the webhooks API enforces), as a text[] literal
+ * (malloc'd; "{}" when none). The others' deliveries are held: left pending,
+ * with no attempt counted, until an upgrade lets them go. */
+static char *sending_workspaces(db_t *db, const char *now_text, err_t *err)
+{
+	PGresult *r = DB_QUERY(db, err,
+			       "SELECT w.id, w.plan, array_to_string(w.modules, ',') FROM workspaces w WHERE w.id IN"
+			       " (SELECT d.workspace_id FROM time_webhook_deliveries d WHERE d.status = 'pending'"
+			       "  AND d.next_attempt_at <= to_timestamp($1::float8))",
+			       now_text);
+	if (!r)
+		return NULL;
+	size_t cap = 2, len = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		cap += 2 * strlen(PQgetvalue(r, i, 0)) + 3;
+	char *list = malloc(cap + 1);
+	if (!list)
+		abort();
+	list[len++] = '{';
+	for (int i = 0; i < PQntuples(r); i++) {
+		actor_t ws = { 0 };
+		snprintf(ws.plan, sizeof ws.plan, "%s", PQgetvalue(r, i, 1));
+		snprintf(ws.modules, sizeof ws.modules, "%s", PQgetvalue(r, i, 2));
+		if (!plans_allows(&ws, FEATURE_WEBHOOKS))
+			continue;
+		if (len > 1)
+			list[len++] = ',';
+		list[len++] = '"';
+		for (const char *p = PQgetvalue(r, i, 0); *p; p++) {
+			if (*p == '"' || *p == '\\')
+				list[len++] = '\\';
+			list[len++] = *p;
+		}
+		list[len++] = '"';
+	}
+	list[len++] = '}';
+	list[len] = '\0';
+	PQclear(r);
+	return list;
+}
+
 outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 {
 	char now_text[32], limit_text[16], lease_secs[16], lease[OUTBOX_LEASE_LEN];
 	snprintf(now_text, sizeof now_text, "%.6f", now);
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	snprintf(lease_secs, sizeof lease_secs, "%d", OUTBOX_LEASE_SECONDS);
+	char *sending = sending_workspaces(db, now_text, err);
+	if (!sending)
+		return NULL;
+	if (!strcmp(sending, "{}")) {
+		free(sending);
+		return NULL;
+	}
 	outbox_new_lease(lease);
 	/* One autocommitted statement: the lease and the started attempts are
 	 * visible to every other dispatcher before this one sends anything. */
@@ -148,13 +198,15 @@ outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 		db, err,
 		"WITH due AS (SELECT d.id FROM time_webhook_deliveries d JOIN time_webhooks w ON w.id = d.webhook_id"
 		"  WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= to_timestamp($1::float8)"
+		"  AND d.workspace_id = ANY ($5::text[])"
 		"  AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8)) AND" NOT_IN_FLIGHT
 		"  ORDER BY d.next_attempt_at, d.id LIMIT $2::int FOR UPDATE OF d SKIP LOCKED),"
 		" leased AS (UPDATE time_webhook_deliveries d SET lease_owner = $3,"
 		"  lease_until = to_timestamp($1::float8) + make_interval(secs => $4::float8),"
 		"  attempts = d.attempts + 1, updated_at = clock_timestamp()"
 		"  FROM due WHERE d.id = due.id RETURNING d.*)" START_ATTEMPT,
-		now_text, limit_text, lease, lease_secs);
+		now_text, limit_text, lease, lease_secs, sending);
+	free(sending);
 	return r ? jobs_from(r) : NULL;
 }
 

@@ -4,6 +4,7 @@
 #include "core/reports.h"
 #include "core/tx.h"
 #include "store/query.h"
+#include "util/csv.h"
 #include "util/dates.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,23 +88,6 @@ bool saved_views_range(json_t *filters, const char *today, char from[11], char t
 }
 
 /* ---------------------------------------------------------------- CSV */
-
-static void csv_field(FILE *f, const char *s)
-{
-	if (!s)
-		s = "";
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 static double num(json_t *o, const char *key)
 {

@@ -36,7 +36,8 @@ json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err
  * validate only. */
 bool saved_views_range(json_t *filters, const char *today, char from[11], char to[11], err_t *err);
 /* The summary's by_user and by_project rows as RFC 4180 CSV (CRLF line ends,
- * fields with a comma, quote, CR or LF quoted, quotes doubled); malloc'd. */
+ * text cells by csv_field: formulas neutralised, fields with a comma, quote,
+ * CR or LF quoted, quotes doubled); malloc'd. */
 char *saved_views_csv(json_t *summary);
 /* Whether s is an acceptable recipient address (no spaces, controls, or
  * header-significant characters; local@domain.tld). */

@@ -18,6 +18,7 @@ typedef struct {
 	int auto_submit_dow;              /* -1 when auto-submit is off */
 	double reminder_min_daily_hours;  /* -1 when daily reminders are off */
 	double reminder_min_weekly_hours; /* -1 when weekly reminders are off */
+	bool allow_self_approval;         /* approvers may approve or reject their own timesheets */
 } settings_t;
 
 /* The workspace's week start (0 = Sunday … 6) and IANA time zone; defaults

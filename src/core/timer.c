@@ -37,12 +37,16 @@ static bool running_id(core_ctx *c, char id[64], err_t *err)
 }
 
 /* Stops entry id at `at` (ISO 8601; NULL: now); returns the stopped entry,
- * audited and announced. */
+ * audited and announced. Both ends are whole seconds (a start is written so,
+ * and one written before that rule is cut here), so the duration is exactly
+ * their difference: a timer stopped at start + 12 h lasts 43200 s. */
 static json_t *stop_entry(core_ctx *c, const char *id, const char *at, err_t *err)
 {
 	if (!DB_EXEC(c->db, err,
-		     "UPDATE time_entries SET ended_at = greatest(coalesce($2::timestamptz, now()), started_at),"
-		     " duration_seconds = greatest(0, floor(extract(epoch FROM coalesce($2::timestamptz, now()) - started_at)))::integer,"
+		     "UPDATE time_entries SET started_at = date_trunc('second', started_at),"
+		     " ended_at = greatest(date_trunc('second', coalesce($2::timestamptz, now())), date_trunc('second', started_at)),"
+		     " duration_seconds = greatest(0, extract(epoch FROM date_trunc('second', coalesce($2::timestamptz, now()))"
+		     "  - date_trunc('second', started_at)))::integer,"
 		     " updated_at = now() WHERE id = $1",
 		     id, at))
 		return NULL;

@@ -246,11 +246,31 @@ static bool timer_running_in(core_ctx *c, const char *id, bool *running, err_t *
 	return true;
 }
 
-static bool check_transition(core_ctx *c, const char *id, timesheet_action action, const char *status, err_t *err)
+/* Approving or rejecting one's own timesheet needs the workspace setting
+ * allow_self_approval: a permission matter (403), like time:approve itself,
+ * whatever state the timesheet is in. */
+static bool check_not_own(core_ctx *c, timesheet_action action, const char *owner, err_t *err)
+{
+	if (action == TS_SUBMIT || !c->actor->user_id[0] || strcmp(owner, c->actor->user_id))
+		return true;
+	settings_t s;
+	if (!settings_load(c, &s, err))
+		return false;
+	return s.allow_self_approval ? true
+				     : err_set(err, ERR_FORBIDDEN, "forbidden",
+					       "you cannot %s your own timesheet: another manager or admin must, unless an admin"
+					       " turns on the setting allow_self_approval",
+					       action_verb(action));
+}
+
+static bool check_transition(core_ctx *c, const char *id, timesheet_action action, const char *status,
+			     const char *owner, err_t *err)
 {
 	if (action != TS_SUBMIT && !actor_can_approve(c->actor))
 		return err_set(err, ERR_FORBIDDEN, "forbidden", "%s needs the time:approve permission (managers and admins)",
 			       action_verb(action));
+	if (!check_not_own(c, action, owner, err))
+		return false;
 	if (!timesheets_transition_allowed(status, action))
 		return err_set(err, ERR_CONFLICT, "invalid_transition",
 			       "cannot %s a timesheet that is %s: only %s timesheets can become %s", action_verb(action),
@@ -297,7 +317,7 @@ json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action acti
 		return NULL;
 	char status[16], owner[64];
 	json_t *after = NULL;
-	if (lock_visible(c, id, status, owner, err) && check_transition(c, id, action, status, err)) {
+	if (lock_visible(c, id, status, owner, err) && check_transition(c, id, action, status, owner, err)) {
 		/* The system actor (a cron) has no user: the row says nobody did it. */
 		const char *uid = c->actor->user_id[0] ? c->actor->user_id : NULL;
 		bool ok;

@@ -3,6 +3,7 @@
 #include "mcp/server.h"
 #include "store/sessions.h"
 #include "util/crypto.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <errno.h>
 #include <pthread.h>
@@ -125,7 +126,7 @@ typedef struct {
 
 static void sse_write(collector *col, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
+	char *text = jsontext_dump(msg);
 	char *ev = arena_sprintf(col->req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
 	free(text);
 	http_stream_write(col->resp, ev, strlen(ev));
@@ -250,7 +251,7 @@ static void respond(const http_request *req, http_response *resp, json_t *queued
 {
 	if (streaming) {
 		/* The stream is open: the rest of it follows what was sent. */
-		char *text = json_dumps(reply, JSON_COMPACT);
+		char *text = jsontext_dump(reply);
 		json_decref(reply);
 		resp->body = arena_sprintf(req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
 		resp->body_len = strlen(resp->body);
@@ -266,7 +267,7 @@ static void respond(const http_request *req, http_response *resp, json_t *queued
 	size_t i;
 	json_t *m;
 	json_array_foreach(queued, i, m) {
-		char *text = json_dumps(m, JSON_COMPACT);
+		char *text = jsontext_dump(m);
 		body = arena_sprintf(req->arena, "%sevent: message\ndata: %s\n\n", body, text ? text : "{}");
 		free(text);
 	}

@@ -1,5 +1,6 @@
 #include "mcp/stdio.h"
 #include "mcp/server.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ typedef struct {
 static void write_msg(void *ctx, json_t *msg)
 {
 	writer *w = ctx;
-	if (!w->failed && (json_dumpf(msg, w->out, JSON_COMPACT) || fputc('\n', w->out) == EOF || fflush(w->out)))
+	if (!w->failed && (jsontext_dumpf(msg, w->out) || fputc('\n', w->out) == EOF || fflush(w->out)))
 		w->failed = true;
 	json_decref(msg);
 }

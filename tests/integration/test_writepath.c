@@ -24,6 +24,7 @@
 #include "core/webhooks.h"
 #include "harness.h"
 #include "util/keyring.h"
+#include "util/netpolicy.h"
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -449,7 +450,7 @@ Test(dry_run, rates_settings_webhooks_and_saved_views)
 {
 	harness_ws w;
 	wp_workspace(&w);
-	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1); /* as the server under test runs */
+	netpolicy_set_allow_private(true); /* as the server under test runs (WEBHOOK_ALLOW_PRIVATE=1) */
 	keyring_set(HARNESS_SECRET_KEY);
 	actor_t admin;
 	wp_actor(w.admin_tok, &admin);
