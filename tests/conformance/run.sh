@@ -67,12 +67,12 @@ for rev in 2026-07-28 2025-11-25; do
 	stop
 	# Each scenario's line, then the counts: scored (what the revision
 	# requires) apart from what it runs without scoring (extensions, pending).
-	grep -E '^[✓✗] ' "$out/test-$rev.txt" || true
+	grep -E '^(✓|✗) ' "$out/test-$rev.txt" || true
 	sed -n '/^Not scored/,$p' "$out/test-$rev.txt"
 	awk -v rev="$rev" '
 		/^Not scored/ { ns = 1; next }
-		ns && /^  [✓✗] / { skip[$2] = 1; next }
-		/^[✓✗] / { name = $2; sub(/:$/, "", name); all[name] = $1 }
+		ns && /^  (✓|✗) / { skip[$2] = 1; next }
+		/^(✓|✗) / { name = $2; sub(/:$/, "", name); all[name] = $1 }
 		END {
 			for (n in all) if (!(n in skip)) { t++; if (all[n] == "✓") p++ }
 			printf "conformance: test build %s: %d of %d scored scenarios passed\n", rev, p, t
