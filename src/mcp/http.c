@@ -287,6 +287,31 @@ static bool new_session_id(char out[65])
 	return true;
 }
 
+/* A 2026-07-28 request: no session, nothing kept; any instance answers it.
+ * Notifications and progress go first on an SSE stream as in the session era,
+ * but the server never sends requests of its own (input_required instead). */
+static void handle_stateless(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor,
+			     const jsonrpc_msg *m)
+{
+	collector col = { json_array(), req, resp, NULL, false };
+	core_ctx core = { env->db, actor };
+	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col };
+	mcp_headers h = { req->mcp_protocol_version, http_request_header(req, "mcp-method"),
+			  http_request_header(req, "mcp-name") };
+	int status = 200;
+	json_t *reply = mcp_handle_stateless(&call, m, &h, &status);
+	if (!reply) {
+		resp->status = 202;
+		resp->body = "";
+		resp->body_len = 0;
+	} else if (status != 200 || json_array_size(col.queued) == 0) {
+		http_response_json(req->arena, resp, status, reply);
+	} else {
+		respond(req, resp, col.queued, reply, false);
+	}
+	json_decref(col.queued);
+}
+
 static void handle_post(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
 	if (!accepts(req->accept, "application/json") || !accepts(req->accept, "text/event-stream")) {
@@ -301,6 +326,18 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	jsonrpc_parse(req->body, req->body_len, &m);
 	if (m.kind == JSONRPC_INVALID) {
 		http_response_json(req->arena, resp, 400, json_incref(m.error));
+		jsonrpc_msg_free(&m);
+		return;
+	}
+	if (!req->mcp_session_id && mcp_is_stateless(&m, req->mcp_protocol_version)) {
+		handle_stateless(env, req, resp, actor, &m);
+		jsonrpc_msg_free(&m);
+		return;
+	}
+	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
+		fail(req, resp, 400, -32000,
+		     "Bad Request: unsupported MCP-Protocol-Version (supported: 2026-07-28 without a session; "
+		     "2025-11-25, 2025-06-18, 2025-03-26 after initialize)");
 		jsonrpc_msg_free(&m);
 		return;
 	}
@@ -406,7 +443,8 @@ static void handle_delete(const mcp_http_env *env, const http_request *req, http
 }
 
 /* The checks every request passes before its body matters: Host/Origin,
- * method, credentials, protocol version. */
+ * method, credentials. The protocol version is checked with the body, which
+ * tells the era. */
 static bool admitted(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
 	if (!check_origin(env, req, resp))
@@ -419,10 +457,6 @@ static bool admitted(const mcp_http_env *env, const http_request *req, http_resp
 	}
 	if (!authenticate(env, req, resp, actor))
 		return false;
-	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
-		fail(req, resp, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
-		return false;
-	}
 	return true;
 }
 
