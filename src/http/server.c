@@ -441,6 +441,22 @@ static void start_response(server_t *s, conn *c)
 	conn_write(s, c);
 }
 
+/* Whether a request head not parsed (too long, malformed) targets /api/v1/:
+ * its request line, after the method, starts with the prefix. */
+static bool head_targets_api_v1(const char *in, size_t len)
+{
+	size_t i = 0;
+	if (!in)
+		return false;
+	while (i < len && i < 8 && (in[i] == '\r' || in[i] == '\n'))
+		i++;
+	const char *sp = i < len ? memchr(in + i, ' ', len - i < 32 ? len - i : 32) : NULL;
+	if (!sp)
+		return false;
+	size_t at = (size_t)(sp + 1 - in);
+	return at + 8 <= len && !strncmp(in + at, "/api/v1/", 8);
+}
+
 /* A transport answer: the JSON error envelope (the one writer, message.h)
  * with the registry's status for code, then close. */
 static void respond_error(server_t *s, conn *c, err_code code, const char *message)
@@ -452,7 +468,7 @@ static void respond_error(server_t *s, conn *c, err_code code, const char *messa
 	err_set(&err, code, "%s", message);
 	/* The API's version header holds for every answer under its prefix,
 	 * the transport's own included. */
-	if (job->req.path && !strncmp(job->req.path, "/api/v1/", 8))
+	if (job->req.path ? !strncmp(job->req.path, "/api/v1/", 8) : head_targets_api_v1(c->in, c->in_len))
 		http_response_header(job->arena, resp, "x-api-version", "v1");
 	http_response_error(job->arena, resp, &err);
 	c->keep_alive = false;
