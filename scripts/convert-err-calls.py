@@ -9,7 +9,14 @@ kind and HTTP status come with it:
 
     err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is bad", name)
 
-It refuses (and changes nothing in that file) a call whose (kind, code) pair
+It also rewrites string comparisons of an error's code, which the registry
+makes integer ones:
+
+    !strcmp(e.code, "timer_running")   ->  e.code == ERR_CODE_TIMER_RUNNING
+    strcmp(err->code, "conflict")      ->  err->code != ERR_CODE_CONFLICT
+
+(other uses of .code as a string, in a printf say, fail to compile: use
+err_name(&e) there). It refuses (and changes nothing in that file) a call whose (kind, code) pair
 the registry does not know, or whose code is not a string literal: add the
 code to the registry or pick the right one by hand, then run it again.
 
@@ -105,7 +112,9 @@ def convert(path, s, pairs):
             continue
         name = pairs.get((kind, lit.group(1)))
         if not name:
-            refused.append(f"{where}: ({kind}, \"{lit.group(1)}\") is not in the registry (src/util/errors.def)")
+            other = [k for (k, c) in pairs if c == lit.group(1)]
+            hint = f"; the registry has it as {other[0]}" if other else ""
+            refused.append(f"{where}: ({kind}, \"{lit.group(1)}\") is not in the registry (src/util/errors.def){hint}")
             continue
         if len(spans) < 4:
             refused.append(f"{where}: no message after the code")
@@ -118,6 +127,24 @@ def convert(path, s, pairs):
         changed += 1
     out.append(s[pos:])
     return "".join(out), changed, refused
+
+
+CMP = re.compile(r'(!\s*)?strcmp\(\s*([A-Za-z_][A-Za-z0-9_]*(?:\.|->)code)\s*,\s*"([a-z0-9_]+)"\s*\)')
+
+
+def convert_compares(path, s, codes):
+    """String comparisons of codes made integer ones; the refusals."""
+    refused = []
+
+    def rep(m):
+        name = codes.get(m.group(3))
+        if not name:
+            refused.append(f"{path}:{line_of(s, m.start())}: \"{m.group(3)}\" is not a code of the registry")
+            return m.group(0)
+        return f"{m.group(2)} {'==' if m.group(1) else '!='} {name}"
+
+    new, n = CMP.subn(rep, s)
+    return new, n - len(refused), refused
 
 
 def files(args):
@@ -137,11 +164,15 @@ def main(argv):
     if not args or any(a.startswith("-") for a in args):
         sys.exit(__doc__)
     pairs = load_registry()
+    codes = {code: name for (_kind, code), name in pairs.items()}
     pending, failed = 0, False
     for path in files(args):
         with open(path, encoding="utf-8") as f:
             s = f.read()
         new, changed, refused = convert(path, s, pairs)
+        new, compared, refused2 = convert_compares(path, new, codes)
+        changed += compared
+        refused += refused2
         for r in refused:
             print(r, file=sys.stderr)
         if refused:
