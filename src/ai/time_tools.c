@@ -202,7 +202,7 @@ static json_t *submit_timesheet(const ai_env *env, json_t *args, err_t *err)
 		if (!timesheets_id_for_day(env->core, env->core->actor->user_id, day, ts_id, &found, err))
 			return NULL;
 		if (!found) {
-			err_set(err, ERR_NOT_FOUND, "not_found",
+			err_set(err, ERR_CODE_NOT_FOUND,
 				"you have no timesheet for the week of %s: it appears with the week's first entry", day);
 			return NULL;
 		}
@@ -228,7 +228,7 @@ static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, er
 {
 	const char *invoice_id = arg(args, "invoice_id");
 	if (!invoice_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'invoice_id' is required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'invoice_id' is required");
 		return NULL;
 	}
 	json_t *body = json_deep_copy(args);

@@ -124,24 +124,24 @@ static bool check_args(json_t *schema, json_t *args, err_t *err)
 	size_t i;
 	json_array_foreach(json_object_get(schema, "required"), i, v)
 		if (!json_object_get(args, json_string_value(v)))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is required", json_string_value(v));
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required", json_string_value(v));
 	json_object_foreach(args, key, v) {
 		json_t *p = json_object_get(props, key);
 		if (!p) {
 			if (json_is_false(json_object_get(schema, "additionalProperties")))
-				return err_set(err, ERR_VALIDATION, "validation_failed", "unknown argument '%s'", key);
+				return err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown argument '%s'", key);
 			continue;
 		}
 		const char *type = json_string_value(json_object_get(p, "type"));
 		if (type && !type_matches(type, v))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be of type %s", key, type);
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be of type %s", key, type);
 		json_t *choices = json_object_get(p, "enum"), *c;
 		size_t j;
 		bool listed = !choices;
 		json_array_foreach(choices, j, c)
 			listed = listed || json_equal(c, v);
 		if (!listed)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is not one of the allowed values", key);
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is not one of the allowed values", key);
 	}
 	return true;
 }
@@ -162,8 +162,8 @@ static json_t *result_ok(json_t *structured)
 
 static json_t *result_error(const err_t *err)
 {
-	char text[sizeof err->code + sizeof err->message + 8];
-	snprintf(text, sizeof text, "%s: %s", err->code, err->message);
+	char text[64 + sizeof err->message + 8];
+	snprintf(text, sizeof text, "%s: %s", err_name(err), err->message);
 	return json_pack("{s:o, s:b}", "content", text_content(text), "isError", 1);
 }
 
@@ -173,14 +173,14 @@ json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *
 	tool_t key = { .name = name ? name : "" };
 	tool_t *t = bsearch(&key, tools, ntools, sizeof tools[0], by_name);
 	if (!t) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no tool named '%s'", key.name);
+		err_set(err, ERR_CODE_NOT_FOUND, "no tool named '%s'", key.name);
 		return NULL;
 	}
 	json_t *empty = args ? NULL : json_object();
 	err_t terr = { 0 };
 	json_t *out = NULL;
 	if (!json_is_object(args ? args : empty))
-		err_set(&terr, ERR_VALIDATION, "validation_failed", "the arguments must be a JSON object");
+		err_set(&terr, ERR_CODE_VALIDATION_FAILED, "the arguments must be a JSON object");
 	else if (check_args(json_object_get(t->def, "inputSchema"), args ? args : empty, &terr))
 		out = t->fn(env, args ? args : empty, &terr);
 	json_decref(empty);
@@ -188,13 +188,13 @@ json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *
 		if (json_is_array(json_object_get(out, "content")))
 			return out;
 		json_decref(out);
-		err_set(&terr, ERR_INTERNAL, "internal_error", "the tool answered no content");
+		err_set(&terr, ERR_CODE_INTERNAL_ERROR, "the tool answered no content");
 	} else if (out) {
 		return result_ok(out);
 	}
 	if (!err_any(&terr))
-		err_set(&terr, ERR_INTERNAL, "internal_error", "the tool failed without saying why");
+		err_set(&terr, ERR_CODE_INTERNAL_ERROR, "the tool failed without saying why");
 	if (terr.kind == ERR_UNAVAILABLE || terr.kind == ERR_INTERNAL)
-		log_msg(LOG_ERROR, "tool %s: %s: %s", name, terr.code, terr.message);
+		log_msg(LOG_ERROR, "tool %s: %s: %s", name, err_name(&terr), terr.message);
 	return result_error(&terr);
 }

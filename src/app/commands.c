@@ -36,7 +36,7 @@ static const char *opt(int argc, char **argv, const char *name)
 
 int app_fail(const err_t *err)
 {
-	fprintf(stderr, "error: %s: %s\n", err->code, err->message);
+	fprintf(stderr, "error: %s: %s\n", err_name(err), err->message);
 	return 1;
 }
 
@@ -139,7 +139,7 @@ int app_serve(app_env *e, int argc, char **argv)
 	if (config->webhook_dispatcher) {
 		pump_config pc = { .allow_private = config->allow_private };
 		if (!(dispatcher = dispatcher_start(e->conninfo, &pc))) {
-			err_set(&err, ERR_INTERNAL, "dispatcher_failed", "the webhook dispatcher thread could not start");
+			err_set(&err, ERR_CODE_DISPATCHER_FAILED, "the webhook dispatcher thread could not start");
 			return app_fail(&err);
 		}
 	}
@@ -180,7 +180,7 @@ static int cmd_deliver_webhooks(app_env *e, const char *now_text)
 	err_t err = { 0 };
 	double now = 0;
 	if (now_text && !dates_parse_instant(now_text, &now)) {
-		err_set(&err, ERR_VALIDATION, "validation_failed", "--now must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
+		err_set(&err, ERR_CODE_VALIDATION_FAILED, "--now must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
 		return app_fail(&err);
 	}
 	if (!keyring_load(e->config->secret_key, e->config->secret_key_file, &err))

@@ -18,7 +18,7 @@ static const char *lookup(char *const *env, const char *name)
 
 static bool invalid(err_t *err, const char *name, const char *value, const char *takes)
 {
-	return err_set(err, ERR_VALIDATION, "invalid_config", "%s must be %s, not '%.64s'", name, takes, value);
+	return err_set(err, ERR_CODE_INVALID_CONFIG, "%s must be %s, not '%.64s'", name, takes, value);
 }
 
 /* A whole number from lo to hi (digits only), or def when unset. */
@@ -62,7 +62,7 @@ static bool flag(char *const *env, const char *name, bool def, bool *out, err_t 
 static bool copy(const char *name, const char *v, char *dst, size_t size, bool secret, err_t *err)
 {
 	if (strlen(v) >= size)
-		return secret ? err_set(err, ERR_VALIDATION, "invalid_config", "%s is longer than %zu characters", name,
+		return secret ? err_set(err, ERR_CODE_INVALID_CONFIG, "%s is longer than %zu characters", name,
 					size - 1)
 			      : invalid(err, name, v, "shorter");
 	snprintf(dst, size, "%s", v);
@@ -97,7 +97,7 @@ static bool smtp_of(char *const *env, app_config *cfg, err_t *err)
 		return true;
 	/* the URL may carry credentials: never echoed */
 	if (strncasecmp(url, "smtp://", 7) && strncasecmp(url, "smtps://", 8))
-		return err_set(err, ERR_VALIDATION, "invalid_config", "SMTP_URL must start with smtp:// or smtps://");
+		return err_set(err, ERR_CODE_INVALID_CONFIG, "SMTP_URL must start with smtp:// or smtps://");
 	return copy("SMTP_URL", url, cfg->smtp.url, sizeof cfg->smtp.url, true, err) &&
 	       copy("SMTP_FROM", from ? from : "workestra-time@localhost", cfg->smtp.from, sizeof cfg->smtp.from, false,
 		    err) &&
@@ -116,7 +116,7 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 
 	cfg->secret_key = lookup(env, "WORKESTRA_SECRET_KEY");
 	if (cfg->secret_key && strlen(cfg->secret_key) < 16)
-		return err_set(err, ERR_VALIDATION, "invalid_config", "WORKESTRA_SECRET_KEY must be at least 16 characters");
+		return err_set(err, ERR_CODE_INVALID_CONFIG, "WORKESTRA_SECRET_KEY must be at least 16 characters");
 	if ((v = lookup(env, "WORKESTRA_SECRET_KEY_FILE"))) {
 		if (!copy("WORKESTRA_SECRET_KEY_FILE", v, cfg->secret_key_file, sizeof cfg->secret_key_file, false, err))
 			return false;

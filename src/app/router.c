@@ -60,7 +60,11 @@ static void respond_health(router_worker *w, const http_request *req, http_respo
 {
 	err_t err = { 0 };
 	if (ready && !DB_EXEC(w->db, &err, "SELECT 1")) {
-		http_response_json(req->arena, resp, 503, json_pack("{s:s, s:s}", "status", "unavailable", "reason", err.message));
+		/* Not ready is a 503 whatever the query's failure was: the error
+		 * envelope (database_unavailable), with the probe's status beside it. */
+		err_t down = { 0 };
+		err_set(&down, ERR_CODE_DATABASE_UNAVAILABLE, "%s", err.message);
+		http_response_error_data(req->arena, resp, &down, json_pack("{s:s}", "status", "unavailable"));
 		return;
 	}
 	http_response_json(req->arena, resp, 200, json_pack("{s:s}", "status", ready ? "ready" : "ok"));
@@ -113,7 +117,7 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	if (strcmp(req->path, "/healthz") && !ensure_migrated(w, &err)) {
 		if (!strncmp(req->path, "/api/v1/", 8))
 			http_response_header(req->arena, resp, "x-api-version", "v1");
-		rest_api_error(req, resp, &err);
+		http_response_error(req->arena, resp, &err);
 		return;
 	}
 	if (!strcmp(req->path, "/healthz") && !strcmp(req->method, "GET")) {
@@ -131,8 +135,8 @@ static void handle(void *state, const http_request *req, http_response *resp)
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		rest_api_handle(&w->rest, req, resp);
 	else {
-		err_set(&err, ERR_NOT_FOUND, "not_found", "no such endpoint");
-		rest_api_error(req, resp, &err);
+		err_set(&err, ERR_CODE_NOT_FOUND, "no such endpoint");
+		http_response_error(req->arena, resp, &err);
 	}
 }
 
@@ -144,7 +148,7 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 	router_worker *w = state;
 	err_t err = { 0 };
 	if (!ensure_migrated(w, &err)) {
-		rest_api_error(req, resp, &err);
+		http_response_error(req->arena, resp, &err);
 		return false;
 	}
 	if (!strcmp(req->path, "/mcp"))

@@ -17,7 +17,7 @@ static bool modules_valid(const char *csv, err_t *err)
 	bool ok = true;
 	for (char *m = strtok_r(copy, ",", &save); m && ok; m = strtok_r(NULL, ",", &save))
 		if (!fields_one_of(m, MODULES))
-			ok = err_set(err, ERR_VALIDATION, "validation_failed",
+			ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
 				     "unknown module '%s' (projects, finance, people, support, crm, recruiting, scheduling, inbox)", m);
 	free(copy);
 	return ok;
@@ -26,13 +26,13 @@ static bool modules_valid(const char *csv, err_t *err)
 json_t *admin_workspace_create(db_t *db, const char *name, const char *plan, const char *modules, err_t *err)
 {
 	if (!name || !*name || strlen(name) > 200) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--name must be 1 to 200 characters");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--name must be 1 to 200 characters");
 		return NULL;
 	}
 	if (!plan)
 		plan = "free";
 	if (strcmp(plan, "free") && strcmp(plan, "pro")) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--plan must be free or pro");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--plan must be free or pro");
 		return NULL;
 	}
 	if (!modules_valid(modules, err) || !db_begin(db, err))
@@ -56,20 +56,20 @@ json_t *admin_user_create(db_t *db, const char *workspace_id, const char *email,
 			  const char *weekly_hours, err_t *err)
 {
 	if (!workspace_id || !email || !strchr(email, '@') || strlen(email) > 320) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--workspace and a valid --email are required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--workspace and a valid --email are required");
 		return NULL;
 	}
 	if (!role)
 		role = "member";
 	if (!fields_one_of(role, ROLES)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--role must be member, manager or admin");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--role must be member, manager or admin");
 		return NULL;
 	}
 	if (weekly_hours) {
 		char *end;
 		double h = strtod(weekly_hours, &end);
 		if (*end || end == weekly_hours || h < 0 || h > 168) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "--weekly-hours must be a number from 0 to 168");
+			err_set(err, ERR_CODE_VALIDATION_FAILED, "--weekly-hours must be a number from 0 to 168");
 			return NULL;
 		}
 	}
@@ -80,7 +80,7 @@ json_t *admin_user_create(db_t *db, const char *workspace_id, const char *email,
 	PQclear(r);
 	json_t *u = NULL;
 	if (r && !exists)
-		err_set(err, ERR_NOT_FOUND, "not_found", "no workspace %s", workspace_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no workspace %s", workspace_id);
 	else if (r)
 		u = DB_QUERY_JSON(db, err,
 				  "INSERT INTO users (workspace_id, email, name, role) VALUES ($1, $2, $3, $4)"
@@ -101,7 +101,7 @@ json_t *admin_user_create(db_t *db, const char *workspace_id, const char *email,
 json_t *admin_token_create(db_t *db, const char *user_id, const char *name, err_t *err)
 {
 	if (!user_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--user is required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--user is required");
 		return NULL;
 	}
 	char id[64];
@@ -116,7 +116,7 @@ json_t *admin_token_create(db_t *db, const char *user_id, const char *name, err_
 json_t *admin_token_revoke(db_t *db, const char *token_id, err_t *err)
 {
 	if (!token_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "--id is required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "--id is required");
 		return NULL;
 	}
 	PGresult *r = DB_QUERY(db, err, "SELECT workspace_id FROM api_tokens WHERE id = $1", token_id);
@@ -127,7 +127,7 @@ json_t *admin_token_revoke(db_t *db, const char *token_id, err_t *err)
 		snprintf(ws, sizeof ws, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (!ws[0]) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no token %s", token_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no token %s", token_id);
 		return NULL;
 	}
 	if (!auth_token_revoke(db, ws, token_id, err))

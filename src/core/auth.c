@@ -19,7 +19,7 @@ static bool load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
 		return false;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "the credential's user does not exist");
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "the credential's user does not exist");
 	}
 	snprintf(actor->workspace_id, sizeof actor->workspace_id, "%s", PQgetvalue(r, 0, 0));
 	snprintf(actor->user_id, sizeof actor->user_id, "%s", PQgetvalue(r, 0, 1));
@@ -34,7 +34,7 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 {
 	const char *dot = strchr(cred, '.');
 	if (!dot || dot - cred > 60 || strncmp(cred, "tok_", 4))
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "malformed API token");
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "malformed API token");
 	char id[64];
 	snprintf(id, sizeof id, "%.*s", (int)(dot - cred), cred);
 	char hash[65];
@@ -52,7 +52,7 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 		snprintf(user_id, sizeof user_id, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (!ok)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid or revoked API token");
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "invalid or revoked API token");
 	/* Bookkeeping: its failure must neither refuse the request nor leave an
 	 * error (or an aborted transaction) for the request's first write. */
 	tx_best_effort(db, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
@@ -63,19 +63,19 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 bool auth_bearer(db_t *db, const char *cred, const char *jwt_secret, actor_t *actor, err_t *err)
 {
 	if (!cred || !*cred)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "missing bearer token");
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "missing bearer token");
 	if (strlen(cred) > MAX_CREDENTIAL)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "credential too long");
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "credential too long");
 	int dots = 0;
 	for (const char *p = cred; *p; p++)
 		dots += *p == '.';
 	if (dots == 2) {
 		if (!jwt_secret || !*jwt_secret)
-			return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "session tokens are not accepted by this server");
+			return err_set(err, ERR_CODE_UNAUTHORIZED, "session tokens are not accepted by this server");
 		char sub[128];
 		jwt_result jr = jwt_verify_hs256(cred, jwt_secret, time(NULL), sub, sizeof sub);
 		if (jr != JWT_OK)
-			return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid session token: %s", jwt_result_str(jr));
+			return err_set(err, ERR_CODE_UNAUTHORIZED, "invalid session token: %s", jwt_result_str(jr));
 		return load_user(db, sub, actor, err);
 	}
 	return auth_api_token(db, cred, actor, err);
@@ -85,7 +85,7 @@ char *auth_token_create(db_t *db, const char *user_id, const char *name, char to
 {
 	unsigned char raw[SECRET_BYTES];
 	if (!crypto_random(raw, sizeof raw)) {
-		err_set(err, ERR_INTERNAL, "internal_error", "no randomness available");
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "no randomness available");
 		return NULL;
 	}
 	char secret[64];
@@ -100,7 +100,7 @@ char *auth_token_create(db_t *db, const char *user_id, const char *name, char to
 		return NULL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		err_set(err, ERR_NOT_FOUND, "not_found", "no user %s", user_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no user %s", user_id);
 		return NULL;
 	}
 	snprintf(token_id, 64, "%s", PQgetvalue(r, 0, 0));
@@ -123,5 +123,5 @@ bool auth_token_revoke(db_t *db, const char *workspace_id, const char *token_id,
 		return false;
 	int n = PQntuples(r);
 	PQclear(r);
-	return n == 1 ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no active token %s", token_id);
+	return n == 1 ? true : err_set(err, ERR_CODE_NOT_FOUND, "no active token %s", token_id);
 }

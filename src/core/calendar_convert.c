@@ -57,15 +57,15 @@ static bool default_entity(core_ctx *c, const char *event_id, const char *type, 
 static bool convertible(core_ctx *c, const PGresult *r, const char *event_id, err_t *err)
 {
 	if (PQntuples(r) != 1 || !actor_may_access_user(c->actor, PQgetvalue(r, 0, 0)))
-		return err_set(err, ERR_NOT_FOUND, "not_found", "no calendar event %s", event_id);
+		return err_set(err, ERR_CODE_NOT_FOUND, "no calendar event %s", event_id);
 	char existing[64];
 	if (!find_conversion(c, event_id, existing, err))
 		return false;
 	if (existing[0])
-		return err_set(err, ERR_CONFLICT, "already_converted",
+		return err_set(err, ERR_CODE_ALREADY_CONVERTED,
 			       "the event was already converted into time entry %s", existing);
 	if (atol(PQgetvalue(r, 0, 3)) > ENTRY_MAX_SECONDS)
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "the event lasts more than 24 hours; log its days as separate entries instead");
 	return true;
 }
@@ -110,7 +110,7 @@ bool calendar_convert_check_body(json_t *body, err_t *err)
 		return false;
 	/* A record id alone could be read as any type: the two come together. */
 	if (json_object_get(body, "entity_id") && !json_object_get(body, "entity_type"))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is required with 'entity_id'");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is required with 'entity_id'");
 	return true;
 }
 

@@ -23,11 +23,11 @@ bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 {
 	size_t len = url ? strlen(url) : 0;
 	if (!len || len > CALENDAR_MAX_URL)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'url' must be 1 to %d characters",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must be 1 to %d characters",
 			       CALENDAR_MAX_URL);
 	for (const char *p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'url' must not contain spaces or control characters");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must not contain spaces or control characters");
 	if (!strncasecmp(url, "https://", 8) && len > 8)
 		return true;
 	if (!strncasecmp(url, "http://", 7) && len > 7 && netpolicy_allow_private())
@@ -35,13 +35,13 @@ bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 	/* Never file:// from a client: that would read the server's own files. */
 	if (!strncasecmp(url, "file://", 7) && !from_client && netpolicy_allow_private())
 		return true;
-	return err_set(err, ERR_VALIDATION, "validation_failed", "'url' must be an https:// ICS feed URL");
+	return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must be an https:// ICS feed URL");
 }
 
 static bool own_user(core_ctx *c, err_t *err)
 {
 	return c->actor->user_id[0] ? true
-				    : err_set(err, ERR_FORBIDDEN, "forbidden", "calendar connections belong to a user");
+				    : err_set(err, ERR_CODE_FORBIDDEN, "calendar connections belong to a user");
 }
 
 json_t *calendar_connections_list(core_ctx *c, err_t *err)
@@ -67,7 +67,7 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, bool dry_run, err
 		return NULL;
 	name = name ? name : "";
 	if (provider && strcmp(provider, "ics")) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'provider' must be 'ics'");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'provider' must be 'ics'");
 		return NULL;
 	}
 	tx_unit u;
@@ -85,7 +85,7 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, bool dry_run, err
 	}
 	json_t *out = NULL;
 	if (r && n >= CALENDAR_MAX_CONNECTIONS)
-		err_set(err, ERR_VALIDATION, "validation_failed", "at most %d calendar connections per user",
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "at most %d calendar connections per user",
 			CALENDAR_MAX_CONNECTIONS);
 	else if (r)
 		out = DB_QUERY_JSON(c->db, err,
@@ -105,7 +105,7 @@ json_t *calendar_connections_delete(core_ctx *c, const char *id, bool dry_run, e
 				    " RETURNING " CONNECTION_JSON,
 				    id, c->actor->workspace_id, c->actor->user_id);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar connection %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no calendar connection %s", id);
 	return tx_end(&u, out, dry_run, err);
 }
 
@@ -113,7 +113,7 @@ static bool query_day(const char *name, const char *v, err_t *err)
 {
 	long d;
 	return !v || dates_parse(v, &d) ? true
-		: err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a date YYYY-MM-DD", name);
+		: err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a date YYYY-MM-DD", name);
 }
 
 json_t *calendar_imports_list(core_ctx *c, const char *from, const char *to, err_t *err)
@@ -159,7 +159,7 @@ static bool import_event(core_ctx *c, PGresult *r, char event_id[64], err_t *err
 	PQclear(e);
 	return made ? DB_EXEC(c->db, err, "UPDATE time_calendar_imports SET calendar_event_id = $2 WHERE id = $1",
 			      PQgetvalue(r, 0, 0), event_id)
-		    : err_set(err, ERR_VALIDATION, "validation_failed", "the event has no duration to log");
+		    : err_set(err, ERR_CODE_VALIDATION_FAILED, "the event has no duration to log");
 }
 
 json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
@@ -178,12 +178,12 @@ json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, bool
 	if (!r)
 		return tx_end(&u, NULL, dry_run, err);
 	if (PQntuples(r) != 1)
-		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar import %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no calendar import %s", id);
 	else if (!strcmp(PQgetvalue(r, 0, 4), "t"))
-		err_set(err, ERR_CONFLICT, "already_converted", "the import was already converted into time entry %s",
+		err_set(err, ERR_CODE_ALREADY_CONVERTED, "the import was already converted into time entry %s",
 			PQgetvalue(r, 0, 2));
 	else if (!strcmp(PQgetvalue(r, 0, 1), "cancelled"))
-		err_set(err, ERR_CONFLICT, "import_cancelled", "the event was cancelled in its calendar");
+		err_set(err, ERR_CODE_IMPORT_CANCELLED, "the event was cancelled in its calendar");
 	else if (import_event(c, r, event_id, err) && (out = calendar_convert_event(c, event_id, body, false, err)) &&
 		 !DB_EXEC(c->db, err, "UPDATE time_calendar_imports SET converted_entry_id = $2, updated_at = now() WHERE id = $1",
 			  id, json_string_value(json_object_get(out, "id")))) {

@@ -85,7 +85,7 @@ char *confirm_issue(const confirm_key *k, const actor_t *actor, const confirm_ac
 	unsigned char raw[16];
 	char jti[32];
 	if (!crypto_random(raw, sizeof raw)) {
-		err_set(err, ERR_INTERNAL, "internal_error", "no randomness available");
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "no randomness available");
 		return NULL;
 	}
 	crypto_b64url_encode(raw, sizeof raw, jti);
@@ -119,13 +119,13 @@ static json_t *verify(const confirm_key *k, const char *token, err_t *err)
 				  ? strrchr(token, '.')
 				  : NULL;
 	if (!dot || dot < token + strlen(TOKEN_PREFIX)) {
-		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' is not a confirmation token");
+		err_set(err, ERR_CODE_INVALID_CONFIRMATION, "'confirmation_token' is not a confirmation token");
 		return NULL;
 	}
 	char mac[64];
 	sign(k, token, (size_t)(dot - token), mac);
 	if (!crypto_equal(mac, strlen(mac), dot + 1, strlen(dot + 1))) {
-		err_set(err, ERR_VALIDATION, "invalid_confirmation",
+		err_set(err, ERR_CODE_INVALID_CONFIRMATION,
 			"'confirmation_token' was altered or was not issued by this server");
 		return NULL;
 	}
@@ -139,7 +139,7 @@ static json_t *verify(const confirm_key *k, const char *token, err_t *err)
 	free(raw);
 	if (!json_is_object(claims)) {
 		json_decref(claims);
-		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' has an unreadable payload");
+		err_set(err, ERR_CODE_INVALID_CONFIRMATION, "'confirmation_token' has an unreadable payload");
 		return NULL;
 	}
 	return claims;
@@ -163,7 +163,7 @@ static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err
 	int n = PQntuples(r);
 	PQclear(r);
 	return n == 1 ? true
-		      : err_set(err, ERR_CONFLICT, "confirmation_used",
+		      : err_set(err, ERR_CODE_CONFIRMATION_USED,
 				"this confirmation was already used; ask the assistant to prepare the action again");
 }
 
@@ -179,7 +179,7 @@ static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
 	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, false, err);
 	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, false, err);
 	}
-	err_set(err, ERR_INTERNAL, "internal_error", "unknown confirmation action");
+	err_set(err, ERR_CODE_INTERNAL_ERROR, "unknown confirmation action");
 	return NULL;
 }
 
@@ -197,16 +197,16 @@ json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, tim
 			     .body = json_is_object(body) ? body : NULL };
 	if (!jti || !uid || !ws || !json_is_integer(exp) ||
 	    !kind_of(json_string_value(json_object_get(claims, "act")), &a.kind)) {
-		err_set(err, ERR_VALIDATION, "invalid_confirmation", "'confirmation_token' lacks required claims");
+		err_set(err, ERR_CODE_INVALID_CONFIRMATION, "'confirmation_token' lacks required claims");
 		goto done;
 	}
 	if (strcmp(uid, c->actor->user_id) || strcmp(ws, c->actor->workspace_id)) {
-		err_set(err, ERR_FORBIDDEN, "confirmation_forbidden",
+		err_set(err, ERR_CODE_CONFIRMATION_FORBIDDEN,
 			"this confirmation was prepared for another user; only that user can confirm it");
 		goto done;
 	}
 	if ((json_int_t)now >= json_integer_value(exp)) {
-		err_set(err, ERR_VALIDATION, "confirmation_expired",
+		err_set(err, ERR_CODE_CONFIRMATION_EXPIRED,
 			"this confirmation expired (they last %d minutes); ask the assistant to prepare the action again",
 			CONFIRM_TTL_SECONDS / 60);
 		goto done;

@@ -171,7 +171,7 @@ static const char *id_of(seed_t *s, const char *key, int ix)
 static bool keep(seed_t *s, json_t *into, json_t *row)
 {
 	if (!row)
-		return err_set(s->err, ERR_INTERNAL, "internal_error", "demo seed: an insert returned no row");
+		return err_set(s->err, ERR_CODE_INTERNAL_ERROR, "demo seed: an insert returned no row");
 	json_array_append_new(into, row);
 	return true;
 }
@@ -184,7 +184,7 @@ static bool check_workspace(seed_t *s)
 	bool found = PQntuples(r) == 1;
 	PQclear(r);
 	if (!found)
-		return err_set(s->err, ERR_NOT_FOUND, "not_found", "no workspace %s", s->ws);
+		return err_set(s->err, ERR_CODE_NOT_FOUND, "no workspace %s", s->ws);
 	s->users = DB_QUERY_JSON(s->db, s->err,
 				 "SELECT coalesce(json_agg(id ORDER BY created_at, id), '[]') FROM users WHERE workspace_id = $1",
 				 s->ws);
@@ -329,7 +329,7 @@ static bool seed_employees(seed_t *s)
 				    " WHERE e.workspace_id = $1",
 				    s->ws);
 	if (!all)
-		return err_set(s->err, ERR_INTERNAL, "internal_error", "demo seed: could not list employees");
+		return err_set(s->err, ERR_CODE_INTERNAL_ERROR, "demo seed: could not list employees");
 	json_object_set_new(s->out, "employees", all);
 	return true;
 }
@@ -403,7 +403,7 @@ static bool seed_invoices(seed_t *s)
 				return false;
 		}
 		if (!row)
-			return err_set(s->err, ERR_CONFLICT, "conflict", "demo seed: no free invoice number near INV-%s",
+			return err_set(s->err, ERR_CODE_CONFLICT, "demo seed: no free invoice number near INV-%s",
 				       r->sequence);
 		json_array_append_new(list(s, "invoices"), row);
 	}
@@ -428,7 +428,7 @@ static bool (*const STEPS[])(seed_t *) = {
 json_t *demo_seed(db_t *db, const char *workspace_id, err_t *err)
 {
 	if (!workspace_id || !*workspace_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "a workspace id is required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "a workspace id is required");
 		return NULL;
 	}
 	if (!db_begin(db, err))

@@ -23,12 +23,12 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	if (!refs_lookup(c, in->entity_type, in->entity_id, &ref, err))
 		return false;
 	if (!ref.found)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_id': no %s %s in this workspace",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_id': no %s %s in this workspace",
 			       in->entity_type, in->entity_id);
 	const char *project = ref.project_id[0] ? ref.project_id : NULL;
 	bool ok = true;
 	if (project && project_given && strcmp(project, in->project_id))
-		ok = err_set(err, ERR_VALIDATION, "validation_failed",
+		ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
 			     "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
 	else if (project)
 		snprintf(in->project_id, sizeof in->project_id, "%s", project);
@@ -45,7 +45,7 @@ static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 	if (!strcmp(user_id, c->actor->user_id))
 		return true;
 	if (!actor_sees_team(c->actor))
-		return err_set(err, ERR_FORBIDDEN, "forbidden", "members can log time only for themselves");
+		return err_set(err, ERR_CODE_FORBIDDEN, "members can log time only for themselves");
 	return refs_check(c, "user", user_id, "user_id", err);
 }
 
@@ -78,7 +78,7 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	     fields_string(body, "user_id", false, false, false, 63, &user_id, err) == FIELD_ERROR))
 		return false;
 	if (!refs_loggable(in->entity_type))
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
 	if (!in->description)
 		in->description = "";
@@ -89,7 +89,7 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
 	/* Time attached to nothing would show on no record and in no rollup. */
 	if (!in->entity_id[0] && !in->project_id[0])
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
 			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
@@ -107,7 +107,7 @@ json_t *entries_fetch(core_ctx *c, const char *id, err_t *err)
 		query_cond(&q, " AND e.user_id = ", c->actor->user_id, "");
 	json_t *out = query_one(c->db, &q, err);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no time entry %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no time entry %s", id);
 	return out;
 }
 
@@ -145,19 +145,19 @@ json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_
 {
 	long d;
 	if (f->entity_type && !refs_loggable(f->entity_type)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is not a known entity type");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is not a known entity type");
 		return NULL;
 	}
 	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'status' must be running, draft, submitted, approved or rejected");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be running, draft, submitted, approved or rejected");
 		return NULL;
 	}
 	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d))) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'from' and 'to' must be dates YYYY-MM-DD");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' and 'to' must be dates YYYY-MM-DD");
 		return NULL;
 	}
 	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "members can list only their own time entries");
+		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
 		return NULL;
 	}
 	char limit[24], offset[24];
@@ -229,9 +229,9 @@ static json_t *lock_editable(core_ctx *c, const char *id, err_t *err)
 		return NULL;
 	bool ok = PQntuples(r) == 1 && actor_may_access_user(c->actor, PQgetvalue(r, 0, 2));
 	if (!ok)
-		err_set(err, ERR_NOT_FOUND, "not_found", "no time entry %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no time entry %s", id);
 	else if (PQgetvalue(r, 0, 0)[0] == 't')
-		ok = err_set(err, ERR_CONFLICT, "entry_invoiced", "the entry is on an invoice and can no longer change");
+		ok = err_set(err, ERR_CODE_ENTRY_INVOICED, "the entry is on an invoice and can no longer change");
 	else
 		ok = timesheets_assert_writable(c, PQgetvalue(r, 0, 1), err);
 	PQclear(r);
@@ -278,7 +278,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, 
 	if (!before)
 		goto done;
 	if (json_is_true(json_object_get(before, "running")) && json_object_get(body, "hours")) {
-		err_set(err, ERR_CONFLICT, "timer_running", "a running timer has no hours yet; stop it first");
+		err_set(err, ERR_CODE_TIMER_RUNNING, "a running timer has no hours yet; stop it first");
 		goto done;
 	}
 	merged = merge_patch(before, body);

@@ -15,12 +15,12 @@ bool fields_one_of(const char *s, const char *const *values)
 bool fields_only(json_t *body, const char *const *allowed, err_t *err)
 {
 	if (!json_is_object(body))
-		return err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		return err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
 	const char *key;
 	json_t *v;
 	json_object_foreach(body, key, v) {
 		if (!fields_one_of(key, allowed))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "unknown field '%.*s'", utf8_prefix(key, 64),
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown field '%.*s'", utf8_prefix(key, 64),
 				       key);
 	}
 	return true;
@@ -31,14 +31,14 @@ static field_state presence(json_t *body, const char *key, bool required, bool n
 	*v = json_object_get(body, key);
 	if (!*v) {
 		if (required) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is required", key);
+			err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required", key);
 			return FIELD_ERROR;
 		}
 		return FIELD_ABSENT;
 	}
 	if (json_is_null(*v)) {
 		if (!nullable || required) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "'%s' cannot be null", key);
+			err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be null", key);
 			return FIELD_ERROR;
 		}
 		return FIELD_NULL;
@@ -55,20 +55,20 @@ field_state fields_string(json_t *body, const char *key, bool required, bool nul
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_string(v)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a string", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a string", key);
 		return FIELD_ERROR;
 	}
 	size_t len = json_string_length(v);
 	if (len > maxlen) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is longer than %zu characters", key, maxlen);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is longer than %zu characters", key, maxlen);
 		return FIELD_ERROR;
 	}
 	if (len == 0 && !allow_empty) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' cannot be empty", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be empty", key);
 		return FIELD_ERROR;
 	}
 	if (memchr(json_string_value(v), '\0', len)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' contains a NUL character", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' contains a NUL character", key);
 		return FIELD_ERROR;
 	}
 	*out = json_string_value(v);
@@ -82,7 +82,7 @@ field_state fields_bool(json_t *body, const char *key, bool *out, err_t *err)
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_boolean(v)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be true or false", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", key);
 		return FIELD_ERROR;
 	}
 	*out = json_is_true(v);
@@ -105,11 +105,11 @@ field_state fields_hours(json_t *body, const char *key, bool required, long max_
 	else
 		ok = false;
 	if (!ok) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a decimal number of hours, e.g. 1.5", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a decimal number of hours, e.g. 1.5", key);
 		return FIELD_ERROR;
 	}
 	if (*seconds <= 0 || *seconds > max_seconds) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be more than 0 and at most %ld hours", key,
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be more than 0 and at most %ld hours", key,
 			max_seconds / 3600);
 		return FIELD_ERROR;
 	}
@@ -123,7 +123,7 @@ field_state fields_date(json_t *body, const char *key, bool required, long *day,
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_string(v) || !dates_parse(json_string_value(v), day)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a real calendar date YYYY-MM-DD", key);
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a real calendar date YYYY-MM-DD", key);
 		return FIELD_ERROR;
 	}
 	dates_format(*day, out);

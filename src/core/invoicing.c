@@ -82,11 +82,11 @@ static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 	    fields_string(body, "group_by", false, false, false, 16, &group_by, err) == FIELD_ERROR)
 		return false;
 	if (from > to)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'from' must not be after 'to'");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' must not be after 'to'");
 	for (p->grouping = 0; group_by && p->grouping < NGROUPINGS && strcmp(GROUPINGS[p->grouping].name, group_by);)
 		p->grouping++;
 	if (p->grouping == NGROUPINGS)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'group_by' must be project, task, user or entry");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'group_by' must be project, task, user or entry");
 	return true;
 }
 
@@ -99,9 +99,9 @@ static bool load_invoice(core_ctx *c, pull_t *p, err_t *err)
 		return false;
 	bool ok = PQntuples(r) == 1;
 	if (!ok)
-		err_set(err, ERR_NOT_FOUND, "not_found", "no invoice %s", p->invoice_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no invoice %s", p->invoice_id);
 	else if (strcmp(PQgetvalue(r, 0, 0), "draft"))
-		ok = err_set(err, ERR_CONFLICT, "invoice_not_draft", "the invoice is %s; time can be pulled only onto a draft",
+		ok = err_set(err, ERR_CODE_INVOICE_NOT_DRAFT, "the invoice is %s; time can be pulled only onto a draft",
 			     PQgetvalue(r, 0, 0));
 	else
 		snprintf(p->currency, sizeof p->currency, "%s", PQgetvalue(r, 0, 1));
@@ -139,7 +139,7 @@ static bool refuse_running_timers(core_ctx *c, const pull_t *p, err_t *err)
 	long n = atol(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return n == 0 ? true
-		      : err_set(err, ERR_CONFLICT, "timer_running",
+		      : err_set(err, ERR_CODE_TIMER_RUNNING,
 				"%ld timer%s running on time in %s..%s; stop %s before pulling that time", n,
 				n == 1 ? " is" : "s are", p->from, p->to, n == 1 ? "it" : "them");
 }
@@ -267,7 +267,7 @@ static bool write_line(core_ctx *c, const pull_t *p, json_t *line, err_t *err)
 		return false;
 	bool ok = (size_t)PQntuples(r) == json_array_size(entry_ids)
 			  ? true
-			  : err_set(err, ERR_CONFLICT, "conflict", "a concurrent change got there first; retry");
+			  : err_set(err, ERR_CODE_CONFLICT, "a concurrent change got there first; retry");
 	for (int i = 0; ok && i < PQntuples(r); i++) {
 		json_t *entry = json_loads(PQgetvalue(r, i, 0), 0, NULL);
 		ok = entry && events_emit(c, "time_entry.invoiced", entry, err);
@@ -287,7 +287,7 @@ static json_t *bill(core_ctx *c, const pull_t *p, bool dry_run, err_t *err)
 	bill_entry *rows = calloc(n + 1, sizeof *rows);
 	if (!rows) {
 		PQclear(r);
-		err_set(err, ERR_INTERNAL, "internal_error", "out of memory");
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -342,7 +342,7 @@ static bool audit_pull(core_ctx *c, const pull_t *p, json_t *out, err_t *err)
 				    "currency", p->currency, "from", p->from, "to", p->to, "group_by",
 				    GROUPINGS[p->grouping].name);
 	if (!changes)
-		return err_set(err, ERR_INTERNAL, "internal_error", "internal error");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error");
 	bool ok = audit_record(c, "invoice.lines_filled_from_time", "invoice", p->invoice_id, changes, err);
 	json_decref(changes);
 	return ok;
@@ -364,7 +364,7 @@ json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *bo
 	if (!plans_require(c->actor, FEATURE_INVOICE_BRIDGE, err))
 		return NULL;
 	if (!actor_sees_team(c->actor)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "only managers and admins can pull time onto invoices");
+		err_set(err, ERR_CODE_FORBIDDEN, "only managers and admins can pull time onto invoices");
 		return NULL;
 	}
 	if (!parse_pull(body, &p, err) || !tx_begin(c, &u, err))

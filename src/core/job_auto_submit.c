@@ -19,7 +19,7 @@ static bool skipped(job_run *run, core_ctx *c, const char *ts, const char *user,
 {
 	jobs_count(run, "skipped", 1);
 	jobs_detail(run, "skipped", json_pack("{s:s, s:s, s:s, s:s, s:s}", "workspace_id", c->actor->workspace_id,
-					      "timesheet_id", ts, "user_id", user, "period_start", start, "reason", why->code));
+					      "timesheet_id", ts, "user_id", user, "period_start", start, "reason", err_name(why)));
 	char key[160], title[200];
 	snprintf(key, sizeof key, "timesheet.auto_submit_skipped:%s:%s", ts, run->day);
 	snprintf(title, sizeof title, "Your timesheet for the week of %s was not submitted: a timer is still running", start);
@@ -43,7 +43,7 @@ static bool submit_one(job_run *run, core_ctx *c, PGresult *r, int i, err_t *err
 	bool ok;
 	if (done) {
 		ok = tx_commit(&u, err);
-	} else if (!strcmp(why.code, "timer_running")) {
+	} else if (why.code == ERR_CODE_TIMER_RUNNING) {
 		ok = skipped(run, c, id, user, PQgetvalue(r, i, 2), &why, err) && tx_commit(&u, err);
 	} else {
 		*err = why;
@@ -85,7 +85,7 @@ static bool submit_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 			PQclear(r);
 			return false;
 		}
-		if (strcmp(e.code, "invalid_transition")) /* submitted by its owner meanwhile: fine */
+		if (e.code != ERR_CODE_INVALID_TRANSITION) /* submitted by its owner meanwhile: fine */
 			jobs_error(run, c->actor->workspace_id, PQgetvalue(r, i, 0), &e);
 	}
 	PQclear(r);

@@ -91,7 +91,7 @@ static bool disappeared(core_ctx *c, const char *conn, json_t *seen, const char 
 {
 	char *keys = json_dumps(seen, JSON_COMPACT);
 	if (!keys)
-		return err_set(err, ERR_INTERNAL, "internal_error", "out of memory");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
 	PGresult *r = DB_QUERY(
 		c->db, err,
 		"WITH gone AS (SELECT i.id, i.converted_entry_id FROM time_calendar_imports i WHERE i.connection_id = $1"
@@ -145,9 +145,9 @@ static bool one_connection(job_run *run, core_ctx *c, PGresult *k, int row, cons
 	char msg[256] = "", *body = NULL;
 	size_t len = 0;
 	if (!run->feeds)
-		return err_set(err, ERR_VALIDATION, "feed_unavailable", "no feed fetcher: the feed was not fetched");
+		return err_set(err, ERR_CODE_FEED_UNAVAILABLE, "no feed fetcher: the feed was not fetched");
 	if (!run->feeds->fetch(run->feeds->arg, url, &body, &len, msg, sizeof msg))
-		return err_set(err, ERR_VALIDATION, "feed_unavailable", "%s", msg);
+		return err_set(err, ERR_CODE_FEED_UNAVAILABLE, "%s", msg);
 	long today;
 	char day[11];
 	memcpy(day, run->now, 10);
@@ -155,11 +155,11 @@ static bool one_connection(job_run *run, core_ctx *c, PGresult *k, int row, cons
 	ics_instances list = { 0 };
 	bool ok = dates_parse(day, &today);
 	if (!ok)
-		err_set(err, ERR_INTERNAL, "internal_error", "bad run clock %s", run->now);
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "bad run clock %s", run->now);
 	/* wall-clock days a day wider on each side: the exact window is applied
 	 * once the times are converted */
 	else if (!(ok = ics_expand(body, len, today - 8, today + 1, &list, msg, sizeof msg)))
-		err_set(err, ERR_VALIDATION, "feed_invalid", "%s", msg);
+		err_set(err, ERR_CODE_FEED_INVALID, "%s", msg);
 	free(body);
 	ok = ok && store(c, k, row, &list, tz, run->now, n, err);
 	ics_instances_free(&list);

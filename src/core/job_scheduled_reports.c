@@ -124,7 +124,7 @@ static bool send_view(job_run *run, core_ctx *c, PGresult *v, int i, const char 
 	} else {
 		db_rollback(c->db);
 		if (!csv && !err_any(err))
-			err_set(err, ERR_INTERNAL, "internal_error", "out of memory");
+			err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
 	}
 	free(csv);
 	arena_free(a);
@@ -145,7 +145,7 @@ static bool reports_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	if (!settings_load(c, &s, err) || !jobs_local_day(run, c, s.timezone, today, err))
 		return false;
 	if (!dates_parse(today, &day))
-		return err_set(err, ERR_INTERNAL, "internal_error", "bad local date %s", today);
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "bad local date %s", today);
 	dates_to_civil(day, &y, &m, &d);
 	PGresult *v = DB_QUERY(
 		c->db, err,

@@ -33,7 +33,7 @@ static bool stop_and_tell(job_run *run, core_ctx *c, const char *id, const char 
 	json_t *stopped = timer_stop_at(c, id, threshold_at, false, &e);
 	if (!stopped) {
 		tx_rollback(&u);
-		if (!strcmp(e.code, "no_active_timer"))
+		if (e.code == ERR_CODE_NO_ACTIVE_TIMER)
 			return true; /* stopped by its owner meanwhile */
 		*err = e;
 		return false;

@@ -11,7 +11,7 @@ void jobs_count(job_run *run, const char *name, long n)
 void jobs_error(job_run *run, const char *workspace_id, const char *item, const err_t *e)
 {
 	json_array_append_new(run->errors, json_pack("{s:s?, s:s?, s:s, s:s}", "workspace_id", workspace_id, "item", item,
-						     "code", e->code, "message", e->message));
+						     "code", err_name(e), "message", e->message));
 }
 
 void jobs_detail(job_run *run, const char *list, json_t *item)

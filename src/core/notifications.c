@@ -54,6 +54,6 @@ json_t *notifications_mark_read(core_ctx *c, const char *id, err_t *err)
 				    " WHERE n.id = $1 AND n.workspace_id = $2 AND n.user_id = $3 RETURNING " NOTIFICATION_JSON,
 				    id, c->actor->workspace_id, c->actor->user_id);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no notification %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no notification %s", id);
 	return out;
 }

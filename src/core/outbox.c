@@ -262,7 +262,7 @@ bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, del
 	if (!db_commit(db, err))
 		return false;
 	return held ? true
-		    : err_set(err, ERR_CONFLICT, "lease_lost",
+		    : err_set(err, ERR_CODE_LEASE_LOST,
 			      "the lease on delivery %s expired before its attempt was recorded", job->id);
 }
 

@@ -44,7 +44,7 @@ bool plans_require(const actor_t *a, plan_feature f, err_t *err)
 	if (plans_allows(a, f))
 		return true;
 	if (f == FEATURE_WEBHOOKS && is_pro(a))
-		return err_set(err, ERR_PLAN, "plan_required", "%s need the Projects or Finance module", feature_name(f));
-	return err_set(err, ERR_PLAN, "plan_required", "%s %s the Pro plan; this workspace is on the %s plan",
+		return err_set(err, ERR_CODE_PLAN_REQUIRED, "%s need the Projects or Finance module", feature_name(f));
+	return err_set(err, ERR_CODE_PLAN_REQUIRED, "%s %s the Pro plan; this workspace is on the %s plan",
 		       feature_name(f), f == FEATURE_WEBHOOKS ? "need" : "needs", a->plan);
 }

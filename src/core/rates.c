@@ -64,7 +64,7 @@ json_t *rates_list(core_ctx *c, err_t *err)
 static bool require_admin(core_ctx *c, err_t *err)
 {
 	return actor_is_admin(c->actor) ? true
-					: err_set(err, ERR_FORBIDDEN, "forbidden", "only workspace admins can manage rates");
+					: err_set(err, ERR_CODE_FORBIDDEN, "only workspace admins can manage rates");
 }
 
 static json_t *fetch_rate(core_ctx *c, const char *id, err_t *err)
@@ -72,7 +72,7 @@ static json_t *fetch_rate(core_ctx *c, const char *id, err_t *err)
 	json_t *out = DB_QUERY_JSON(c->db, err, "SELECT " RATE_JSON " FROM time_rate_overrides r WHERE r.id = $1 AND r.workspace_id = $2",
 				    id, c->actor->workspace_id);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no rate override %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no rate override %s", id);
 	return out;
 }
 
@@ -81,13 +81,13 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 			  const char *entity_id, err_t *err)
 {
 	if (!user_id && !project_id && !entity_id)
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "a rate needs a target: user_id, project_id, both, or entity_type with entity_id");
 	if (entity_id && (user_id || project_id))
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "an entity rate (entity_type/entity_id) cannot also name a user or project");
 	if (!entity_type != !entity_id)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' and 'entity_id' go together");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' and 'entity_id' go together");
 	if (user_id && !refs_check(c, "user", user_id, "user_id", err))
 		return false;
 	if (project_id && !refs_check(c, "project", project_id, "project_id", err))
@@ -114,12 +114,12 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_
 		return NULL;
 	json_t *rate = json_object_get(body, "hourly_rate");
 	if (!json_is_integer(rate) || json_integer_value(rate) < 0 || json_integer_value(rate) > 1000000000000LL) {
-		err_set(err, ERR_VALIDATION, "validation_failed",
+		err_set(err, ERR_CODE_VALIDATION_FAILED,
 			"'hourly_rate' must be a whole number of minor units per hour (12000 = 120.00)");
 		return NULL;
 	}
 	if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'currency' must be an ISO 4217 code such as EUR");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'currency' must be an ISO 4217 code such as EUR");
 		return NULL;
 	}
 	char rate_text[32];
@@ -165,7 +165,7 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_
 	}
 done:
 	json_decref(before);
-	if (err_any(err) && !strcmp(err->code, "conflict"))
+	if (err_any(err) && err->code == ERR_CODE_CONFLICT)
 		snprintf(err->message, sizeof err->message, "an override for this target and effective date already exists");
 	return tx_end(&u, out, dry_run, err);
 }

@@ -46,7 +46,7 @@ bool refs_lookup(core_ctx *c, const char *type, const char *id, ref_t *out, err_
 	memset(out, 0, sizeof *out);
 	const char *sql = lookup_sql(type);
 	if (!sql)
-		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (no lookup for '%s')",
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (no lookup for '%s')",
 			       type ? type : "(none)");
 	PGresult *r = DB_QUERY(c->db, err, sql, c->actor->workspace_id, id);
 	if (!r)
@@ -68,14 +68,14 @@ bool refs_check(core_ctx *c, const char *type, const char *id, const char *field
 	if (!refs_lookup(c, type, id, &ref, err))
 		return false;
 	return ref.found ? true
-			 : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no %s %s in this workspace", field,
+			 : err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s': no %s %s in this workspace", field,
 				   type, id);
 }
 
 bool refs_check_target(core_ctx *c, const char *type, const char *id, err_t *err)
 {
 	if (!refs_loggable(type))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' %s is not a known entity type",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' %s is not a known entity type",
 			       type ? type : "(none)");
 	return refs_check(c, type, id, !strcmp(type, "project") ? "project_id" : "entity_id", err);
 }
@@ -85,7 +85,7 @@ bool refs_require(core_ctx *c, const char *type, const char *id, err_t *err)
 	ref_t ref;
 	if (!refs_lookup(c, type, id, &ref, err))
 		return false;
-	return ref.found ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", type, id);
+	return ref.found ? true : err_set(err, ERR_CODE_NOT_FOUND, "no %s %s in this workspace", type, id);
 }
 
 bool refs_describe(core_ctx *c, const char *type, const char *id, char *out, size_t n, err_t *err)

@@ -140,9 +140,9 @@ typedef struct {
 static bool check_date(const char *name, const char *value, long *day, err_t *err)
 {
 	if (!value)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' is required: a date YYYY-MM-DD", name);
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required: a date YYYY-MM-DD", name);
 	if (!dates_parse(value, day))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a date YYYY-MM-DD", name);
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a date YYYY-MM-DD", name);
 	return true;
 }
 
@@ -151,9 +151,9 @@ static bool check_range(const char *from, const char *to, long *first, long *las
 	if (!check_date("from", from, first, err) || !check_date("to", to, last, err))
 		return false;
 	if (*last < *first)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'to' must be on or after 'from'");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'to' must be on or after 'from'");
 	if (*last - *first + 1 > REPORTS_MAX_RANGE_DAYS)
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'from' to 'to' may span at most %d days; ask for the range in parts", REPORTS_MAX_RANGE_DAYS);
 	return true;
 }
@@ -180,7 +180,7 @@ static bool rounding_params(report_t *r, err_t *err)
 	if (identity || unit < 1)
 		unit = bump = 1;
 	else if (!threshold)
-		return err_set(err, ERR_INTERNAL, "internal_error", "rounding mode %s cannot be reported", rounding_name(m));
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "rounding mode %s cannot be reported", rounding_name(m));
 	snprintf(r->unit, sizeof r->unit, "%ld", unit);
 	snprintf(r->bump, sizeof r->bump, "%ld", bump);
 	return true;
@@ -305,7 +305,7 @@ static bool finish_amounts(json_t *report, err_t *err)
 		errno = 0;
 		long long sum = text ? strtoll(text, &end, 10) : -1;
 		if (!text || errno || *end || sum < 0)
-			return err_set(err, ERR_INTERNAL, "internal_error", "a billable amount is out of range");
+			return err_set(err, ERR_CODE_INTERNAL_ERROR, "a billable amount is out of range");
 		json_object_set_new(a, "amount", json_integer(rounding_amount(sum)));
 		json_object_del(a, "rate_seconds");
 	}
@@ -323,7 +323,7 @@ static json_t *report_run(report_t *r, err_t *err)
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
 		if (!out)
-			err_set(err, ERR_INTERNAL, "internal_error", "internal error (bad JSON from database)");
+			err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (bad JSON from database)");
 	}
 	PQclear(res);
 	if (out && !finish_amounts(out, err)) {
@@ -440,7 +440,7 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 	while (i < n && strcmp(ROLLUPS[i].type, entity_type))
 		i++;
 	if (i == n) {
-		err_set(err, ERR_VALIDATION, "validation_failed",
+		err_set(err, ERR_CODE_VALIDATION_FAILED,
 			"'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project, contact");
 		return NULL;
 	}
@@ -477,7 +477,7 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 		json_object_set_new(out, "entity_type", json_string(entity_type));
 		json_object_set_new(out, "entity_id", json_string(entity_id));
 	} else if (!err_any(err)) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", entity_type, entity_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no %s %s in this workspace", entity_type, entity_id);
 	}
 	return report_end(&r, out, err);
 }
@@ -486,7 +486,7 @@ json_t *reports_task_rollups(core_ctx *c, const char *project_id, err_t *err)
 {
 	report_t r;
 	if (!project_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'project_id' is required");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'project_id' is required");
 		return NULL;
 	}
 	if (!report_begin(&r, c, err))
@@ -505,7 +505,7 @@ json_t *reports_task_rollups(core_ctx *c, const char *project_id, err_t *err)
 	query_cond(&r.q, " AND p.id = ", project_id, "");
 	json_t *out = report_run(&r, err);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no project %s in this workspace", project_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no project %s in this workspace", project_id);
 	return report_end(&r, out, err);
 }
 
@@ -553,12 +553,12 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 	if (!plans_require(c->actor, FEATURE_UTILIZATION, err) || !check_range(uq->from, uq->to, &first, &last, err))
 		return NULL;
 	if (uq->user_id && uq->project_id) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "give 'user_id' or 'project_id', not both");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "give 'user_id' or 'project_id', not both");
 		return NULL;
 	}
 	const char *user = uq->project_id ? NULL : uq->user_id ? uq->user_id : c->actor->user_id;
 	if (!actor_sees_team(c->actor) && (uq->project_id || strcmp(user, c->actor->user_id))) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "members can see utilization only for themselves");
+		err_set(err, ERR_CODE_FORBIDDEN, "members can see utilization only for themselves");
 		return NULL;
 	}
 	report_t r;

@@ -20,7 +20,7 @@ static const char *const VIEW_KEYS[] = { "name", "filters", "recipients", "sched
 
 static bool invalid(err_t *err, const char *msg)
 {
-	return err_set(err, ERR_VALIDATION, "validation_failed", "%s", msg);
+	return err_set(err, ERR_CODE_VALIDATION_FAILED, "%s", msg);
 }
 
 /* ------------------------------------------------------------- ranges */
@@ -58,7 +58,7 @@ bool saved_views_range(json_t *filters, const char *today, char from[11], char t
 	if (custom && fd > td)
 		return invalid(err, "'from' must not be after 'to'");
 	if (custom && td - fd + 1 > REPORTS_MAX_RANGE_DAYS)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "a range covers at most %d days",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "a range covers at most %d days",
 			       REPORTS_MAX_RANGE_DAYS);
 	if (!today)
 		return true;
@@ -164,7 +164,7 @@ static bool owner_info(core_ctx *c, const char *user_id, char role[16], char ema
 		snprintf(email, 330, "%s", PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
-	return found ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no user %s", user_id);
+	return found ? true : err_set(err, ERR_CODE_NOT_FOUND, "no user %s", user_id);
 }
 
 /* Checks a whole view v (every key present) for an owner; *enabled is set. */
@@ -189,7 +189,7 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 		return false;
 	json_t *rcpt = json_object_get(v, "recipients");
 	if (!json_is_array(rcpt) || json_array_size(rcpt) == 0 || json_array_size(rcpt) > SAVED_VIEWS_MAX_RECIPIENTS)
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'recipients' must be a list of 1 to %d email addresses", SAVED_VIEWS_MAX_RECIPIENTS);
 	char role[16], email[330];
 	if (!owner_info(c, owner, role, email, err))
@@ -200,14 +200,14 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 	json_array_foreach(rcpt, i, r) {
 		const char *s = json_string_value(r);
 		if (!s || !saved_views_email_ok(s))
-			return err_set(err, ERR_VALIDATION, "validation_failed",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED,
 				       "'recipients[%zu]' must be an email address such as ana@example.com", i);
 		for (j = 0; j < i; j++)
 			if (!strcasecmp(s, json_string_value(json_array_get(rcpt, j))))
-				return err_set(err, ERR_VALIDATION, "validation_failed",
+				return err_set(err, ERR_CODE_VALIDATION_FAILED,
 					       "'recipients[%zu]' is listed twice", i);
 		if (member && strcasecmp(s, email))
-			return err_set(err, ERR_FORBIDDEN, "forbidden",
+			return err_set(err, ERR_CODE_FORBIDDEN,
 				       "a member's saved view can only be sent to the member's own address (%s)", email);
 	}
 	return true;
@@ -229,7 +229,7 @@ static json_t *fetch_view(core_ctx *c, const char *id, bool for_update, err_t *e
 		out = NULL;
 	}
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no saved view %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no saved view %s", id);
 	return out;
 }
 
@@ -262,7 +262,7 @@ json_t *saved_views_get(core_ctx *c, const char *id, err_t *err)
 
 static bool require_user(core_ctx *c, err_t *err)
 {
-	return c->actor->user_id[0] ? true : err_set(err, ERR_FORBIDDEN, "forbidden", "saved views belong to a user");
+	return c->actor->user_id[0] ? true : err_set(err, ERR_CODE_FORBIDDEN, "saved views belong to a user");
 }
 
 /* Writes v (validated) as view id (NULL: a new view owned by owner); the new

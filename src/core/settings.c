@@ -127,7 +127,7 @@ static bool valid_timezone(core_ctx *c, const char *tz, err_t *err)
 	int n = PQntuples(r);
 	PQclear(r);
 	return n > 0 ? true
-		     : err_set(err, ERR_VALIDATION, "validation_failed", "'timezone' must be an IANA time zone such as Europe/Berlin");
+		     : err_set(err, ERR_CODE_VALIDATION_FAILED, "'timezone' must be an IANA time zone such as Europe/Berlin");
 }
 
 /* Validates one setting's value and renders it as SQL parameter text (in arena-free storage out). */
@@ -136,7 +136,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	const char *name = SETTINGS[i].name;
 	if (json_is_null(v)) {
 		if (!SETTINGS[i].nullable)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' cannot be null", name);
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be null", name);
 		out[0] = '\0';
 		return true;
 	}
@@ -145,7 +145,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	case SET_MINUTES:
 	case SET_MONEY:
 		if (!json_is_integer(v) || json_integer_value(v) < SETTINGS[i].min || json_integer_value(v) > SETTINGS[i].max)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a whole number from %.0f to %.0f",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a whole number from %.0f to %.0f",
 				       name, SETTINGS[i].min, SETTINGS[i].max);
 		snprintf(out, 64, "%lld", (long long)json_integer_value(v));
 		return true;
@@ -153,26 +153,26 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 		double h = json_number_value(v);
 		if (!json_is_number(v) || !isfinite(h) || h > SETTINGS[i].max || h < SETTINGS[i].min ||
 		    (SETTINGS[i].min_exclusive && h <= SETTINGS[i].min))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be a number of hours from %s%.0f to %.0f",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a number of hours from %s%.0f to %.0f",
 				       name, SETTINGS[i].min_exclusive ? "more than " : "", SETTINGS[i].min, SETTINGS[i].max);
 		snprintf(out, 64, "%.2f", h);
 		return true;
 	}
 	case SET_TIMEZONE:
 		if (!json_is_string(v) || json_string_length(v) > 63)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'timezone' must be an IANA time zone name");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'timezone' must be an IANA time zone name");
 		snprintf(out, 64, "%s", json_string_value(v));
 		return valid_timezone(c, out, err);
 	case SET_ROUNDING: {
 		rounding_mode m;
 		if (!json_is_string(v) || !rounding_parse(json_string_value(v), &m))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'rounding' must be none, up, down or nearest");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'rounding' must be none, up, down or nearest");
 		snprintf(out, 64, "%s", rounding_name(m));
 		return true;
 	}
 	case SET_BOOL:
 		if (!json_is_boolean(v))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be true or false", name);
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", name);
 		snprintf(out, 64, "%s", json_is_true(v) ? "true" : "false");
 		return true;
 	case SET_CURRENCY: {
@@ -181,7 +181,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 		for (int k = 0; ok && k < 3; k++)
 			ok = s[k] >= 'A' && s[k] <= 'Z';
 		if (!ok)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'default_currency' must be an ISO 4217 code such as EUR");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'default_currency' must be an ISO 4217 code such as EUR");
 		snprintf(out, 64, "%s", s);
 		return true;
 	}
@@ -193,11 +193,11 @@ json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	char vals[NSETTINGS][64];
 	if (!actor_is_admin(c->actor)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "only workspace admins can change time-tracking settings");
+		err_set(err, ERR_CODE_FORBIDDEN, "only workspace admins can change time-tracking settings");
 		return NULL;
 	}
 	if (!json_is_object(body)) {
-		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
 		return NULL;
 	}
 	const char *key;
@@ -207,7 +207,7 @@ json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 		while (i < NSETTINGS && strcmp(SETTINGS[i].name, key))
 			i++;
 		if (i == NSETTINGS) {
-			err_set(err, ERR_VALIDATION, "validation_failed", "unknown setting '%.*s'", utf8_prefix(key, 64), key);
+			err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown setting '%.*s'", utf8_prefix(key, 64), key);
 			return NULL;
 		}
 	}

@@ -56,7 +56,7 @@ static bool locked_status(const char *status)
 
 static bool refuse_locked(const char *status, err_t *err)
 {
-	return err_set(err, ERR_CONFLICT, "timesheet_locked",
+	return err_set(err, ERR_CODE_TIMESHEET_LOCKED,
 		       "the timesheet for this period is %s; its entries cannot be changed unless it is rejected", status);
 }
 
@@ -92,7 +92,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 		if (!settings_calendar(c, &dow, tz, err))
 			return false;
 		if (!dates_parse(log_date, &day))
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'log_date' must be a real calendar date");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'log_date' must be a real calendar date");
 		char start[11];
 		dates_format(dates_period_start(day, dow), start);
 		/* The week start may have changed since older periods were made: clip the
@@ -111,7 +111,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 		if (!find_for_day(c, user_id, log_date, ts_id, status, &found, err))
 			return false;
 		if (!found)
-			return err_set(err, ERR_CONFLICT, "conflict", "could not open a timesheet for %s; retry", log_date);
+			return err_set(err, ERR_CODE_CONFLICT, "could not open a timesheet for %s; retry", log_date);
 	}
 	return locked_status(status) ? refuse_locked(status, err) : true;
 }
@@ -143,7 +143,7 @@ static json_t *fetch_one(core_ctx *c, const char *id, bool with_entries, err_t *
 		query_cond(&q, " AND t.user_id = ", c->actor->user_id, "");
 	json_t *out = query_one(c->db, &q, err);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no timesheet %s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no timesheet %s", id);
 	return out;
 }
 
@@ -171,16 +171,16 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 {
 	long d;
 	if (f->status && !fields_one_of(f->status, STATUSES)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'status' must be draft, submitted, approved or rejected");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be draft, submitted, approved or rejected");
 		return NULL;
 	}
 	if ((f->period_start_from && !dates_parse(f->period_start_from, &d)) ||
 	    (f->period_start_to && !dates_parse(f->period_start_to, &d))) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'period_start_from' and 'period_start_to' must be dates YYYY-MM-DD");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'period_start_from' and 'period_start_to' must be dates YYYY-MM-DD");
 		return NULL;
 	}
 	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
-		err_set(err, ERR_FORBIDDEN, "forbidden", "members can list only their own timesheets");
+		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own timesheets");
 		return NULL;
 	}
 	char limit[24], offset[24];
@@ -209,7 +209,7 @@ static bool lock_visible(core_ctx *c, const char *id, char status[16], char owne
 		snprintf(owner, 64, "%s", PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
-	return found ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no timesheet %s", id);
+	return found ? true : err_set(err, ERR_CODE_NOT_FOUND, "no timesheet %s", id);
 }
 
 json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
@@ -257,7 +257,7 @@ static bool check_not_own(core_ctx *c, timesheet_action action, const char *owne
 	if (!settings_load(c, &s, err))
 		return false;
 	return s.allow_self_approval ? true
-				     : err_set(err, ERR_FORBIDDEN, "forbidden",
+				     : err_set(err, ERR_CODE_FORBIDDEN,
 					       "you cannot %s your own timesheet: another manager or admin must, unless an admin"
 					       " turns on the setting allow_self_approval",
 					       action_verb(action));
@@ -267,12 +267,12 @@ static bool check_transition(core_ctx *c, const char *id, timesheet_action actio
 			     const char *owner, err_t *err)
 {
 	if (action != TS_SUBMIT && !actor_can_approve(c->actor))
-		return err_set(err, ERR_FORBIDDEN, "forbidden", "%s needs the time:approve permission (managers and admins)",
+		return err_set(err, ERR_CODE_FORBIDDEN, "%s needs the time:approve permission (managers and admins)",
 			       action_verb(action));
 	if (!check_not_own(c, action, owner, err))
 		return false;
 	if (!timesheets_transition_allowed(status, action))
-		return err_set(err, ERR_CONFLICT, "invalid_transition",
+		return err_set(err, ERR_CODE_INVALID_TRANSITION,
 			       "cannot %s a timesheet that is %s: only %s timesheets can become %s", action_verb(action),
 			       status, action_needs(action), timesheets_action_target(action));
 	if (action == TS_SUBMIT) {
@@ -280,7 +280,7 @@ static bool check_transition(core_ctx *c, const char *id, timesheet_action actio
 		if (!timer_running_in(c, id, &running, err))
 			return false;
 		if (running)
-			return err_set(err, ERR_CONFLICT, "timer_running",
+			return err_set(err, ERR_CODE_TIMER_RUNNING,
 				       "a timer is running in this period; stop it before submitting");
 	}
 	return true;
@@ -293,12 +293,12 @@ static bool transition_body(timesheet_action action, json_t *body, const char **
 	if (action == TS_REJECT) {
 		static const char *const allowed[] = { "reason", NULL };
 		if (!body)
-			return err_set(err, ERR_VALIDATION, "validation_failed", "'reason' is required to reject a timesheet");
+			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'reason' is required to reject a timesheet");
 		return fields_only(body, allowed, err) &&
 		       fields_string(body, "reason", true, false, false, 2000, reason, err) != FIELD_ERROR;
 	}
 	if (body && json_object_size(body) > 0)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "%s takes no body fields", action_verb(action));
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "%s takes no body fields", action_verb(action));
 	return true;
 }
 

@@ -30,22 +30,22 @@ static bool begin(core_ctx *c, tx_unit *u, const char *begin_sql, err_t *err)
 {
 	*u = (tx_unit){ .ctx = c, .outer = c->tx };
 	if (u->outer && !u->outer->open)
-		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work nests in one that ended)");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (a unit of work nests in one that ended)");
 	switch (conn_state(c->db)) {
 	case PQTRANS_INTRANS:
 		if (!DB_EXEC(c->db, err, "SAVEPOINT " UNIT_SAVEPOINT))
 			return false;
 		break;
 	case PQTRANS_INERROR:
-		return err_set(err, ERR_INTERNAL, "internal_error",
+		return err_set(err, ERR_CODE_INTERNAL_ERROR,
 			       "internal error (a statement of the enclosing transaction failed and it was not rolled back)");
 	case PQTRANS_ACTIVE:
-		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (the connection is busy)");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (the connection is busy)");
 	default:
 		/* No transaction: this unit owns one, unless it was to nest in a
 		 * unit whose transaction went with a lost connection. */
 		if (u->outer)
-			return err_set(err, ERR_UNAVAILABLE, "database_unavailable",
+			return err_set(err, ERR_CODE_DATABASE_UNAVAILABLE,
 				       "the database connection was lost in the middle of a transaction; try again");
 		if (!DB_EXEC(c->db, err, begin_sql))
 			return false;
@@ -88,19 +88,19 @@ void tx_rollback(tx_unit *u)
 bool tx_commit(tx_unit *u, err_t *err)
 {
 	if (!u->open)
-		return err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work ended twice)");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (a unit of work ended twice)");
 	db_t *db = u->ctx->db;
 	PGTransactionStatusType st;
 	bool ok;
 	if (u->ctx->tx != u)
-		ok = err_set(err, ERR_INTERNAL, "internal_error", "internal error (a unit of work ends before one nested in it)");
+		ok = err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (a unit of work ends before one nested in it)");
 	else if ((st = conn_state(db)) == PQTRANS_INERROR)
 		/* COMMIT would answer ROLLBACK without an error: say so instead. */
-		ok = err_set(err, ERR_INTERNAL, "internal_error", "internal error (a statement failed inside the unit of work)");
+		ok = err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (a statement failed inside the unit of work)");
 	else if (st != PQTRANS_INTRANS)
 		/* The connection was lost (and maybe opened again): the work is
 		 * gone, and a COMMIT on the new connection would say yes. */
-		ok = err_set(err, ERR_UNAVAILABLE, "database_unavailable",
+		ok = err_set(err, ERR_CODE_DATABASE_UNAVAILABLE,
 			     "the database connection was lost before the change was committed; try again");
 	else
 		ok = DB_EXEC(db, err, u->owns ? "COMMIT" : "RELEASE SAVEPOINT " UNIT_SAVEPOINT);
@@ -115,7 +115,7 @@ bool tx_commit(tx_unit *u, err_t *err)
 json_t *tx_end(tx_unit *u, json_t *out, bool dry_run, err_t *err)
 {
 	if (!out && !err_any(err))
-		err_set(err, ERR_INTERNAL, "internal_error", "internal error");
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error");
 	if (err_any(err) || dry_run)
 		tx_rollback(u);
 	else

@@ -43,7 +43,7 @@ static json_t *fetch(core_ctx *c, const char *webhook_id, const char *delivery_i
 				    " WHERE d.id = $1 AND d.webhook_id = $2 AND d.workspace_id = $3",
 				    delivery_id, webhook_id, c->actor->workspace_id);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
 	return out;
 }
 
@@ -65,9 +65,9 @@ json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char
 	if (!r)
 		goto done;
 	if (PQntuples(r) == 0) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
 	} else if (!strcmp(PQgetvalue(r, 0, 1), "t")) {
-		err_set(err, ERR_CONFLICT, "delivery_in_flight", "the delivery is being sent right now; look again shortly");
+		err_set(err, ERR_CODE_DELIVERY_IN_FLIGHT, "the delivery is being sent right now; look again shortly");
 	}
 	char was[16];
 	snprintf(was, sizeof was, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");

@@ -28,7 +28,7 @@ bool webhooks_authorize(core_ctx *c, err_t *err)
 	if (!plans_require(c->actor, FEATURE_WEBHOOKS, err))
 		return false;
 	return actor_is_admin(c->actor) ? true
-					: err_set(err, ERR_FORBIDDEN, "forbidden", "only workspace admins can manage webhooks");
+					: err_set(err, ERR_CODE_FORBIDDEN, "only workspace admins can manage webhooks");
 }
 
 bool webhooks_exists(core_ctx *c, const char *id, err_t *err)
@@ -39,7 +39,7 @@ bool webhooks_exists(core_ctx *c, const char *id, err_t *err)
 		return false;
 	int n = PQntuples(r);
 	PQclear(r);
-	return n ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no webhook %.64s", id);
+	return n ? true : err_set(err, ERR_CODE_NOT_FOUND, "no webhook %.64s", id);
 }
 
 json_t *webhooks_list(core_ctx *c, err_t *err)
@@ -59,7 +59,7 @@ static json_t *fetch(core_ctx *c, const char *id, bool lock, err_t *err)
 					 : "SELECT " WEBHOOK_JSON " FROM time_webhooks w WHERE w.id = $1 AND w.workspace_id = $2",
 				    id, c->actor->workspace_id);
 	if (!out && !err_any(err))
-		err_set(err, ERR_NOT_FOUND, "not_found", "no webhook %.64s", id);
+		err_set(err, ERR_CODE_NOT_FOUND, "no webhook %.64s", id);
 	return out;
 }
 
@@ -77,7 +77,7 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 	if (!ev && !required)
 		return true;
 	if (!json_is_array(ev) || json_array_size(ev) == 0)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'events' must be a non-empty array of event names");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'events' must be a non-empty array of event names");
 	bool chosen[16] = { false };
 	size_t i;
 	json_t *v;
@@ -87,7 +87,7 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 		while (name && WEBHOOK_EVENTS[k] && strcmp(WEBHOOK_EVENTS[k], name))
 			k++;
 		if (!name || !WEBHOOK_EVENTS[k])
-			return err_set(err, ERR_VALIDATION, "validation_failed",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED,
 				       "'events[%zu]' must be one of time_entry.created, time_entry.updated, time_entry.deleted,"
 				       " time_entry.invoiced, timer.started, timer.stopped, timesheet.submitted,"
 				       " timesheet.approved, timesheet.rejected",
@@ -107,11 +107,11 @@ static bool check_secret(const char *secret, err_t *err)
 {
 	size_t n = strlen(secret);
 	if (n < SECRET_MIN || n > SECRET_MAX)
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'secret' must be %d to %d characters", SECRET_MIN,
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'secret' must be %d to %d characters", SECRET_MIN,
 			       SECRET_MAX);
 	for (const char *p = secret; *p; p++)
 		if (*p <= 32 || *p >= 127)
-			return err_set(err, ERR_VALIDATION, "validation_failed",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED,
 				       "'secret' must be printable ASCII without spaces");
 	return true;
 }
@@ -121,7 +121,7 @@ static bool generate_secret(char out[64], err_t *err)
 {
 	unsigned char raw[32];
 	if (!crypto_random(raw, sizeof raw))
-		return err_set(err, ERR_INTERNAL, "internal_error", "no secure random source");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "no secure random source");
 	memcpy(out, "whsec_", 6);
 	crypto_b64url_encode(raw, sizeof raw, out + 6);
 	return true;
@@ -131,7 +131,7 @@ static char *seal(const char *secret, const char *id, err_t *err)
 {
 	char *sealed = keyring_seal(secret, id);
 	if (!sealed)
-		err_set(err, ERR_INTERNAL, "secret_key_unavailable",
+		err_set(err, ERR_CODE_SECRET_KEY_UNAVAILABLE,
 			"webhook secrets cannot be encrypted: the server has no WORKESTRA_SECRET_KEY");
 	return sealed;
 }
@@ -167,7 +167,7 @@ static bool under_limit(core_ctx *c, err_t *err)
 	long n = atol(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return n < MAX_SUBSCRIPTIONS ? true
-				     : err_set(err, ERR_CONFLICT, "limit_reached", "a workspace can have at most %d webhooks",
+				     : err_set(err, ERR_CODE_LIMIT_REACHED, "a workspace can have at most %d webhooks",
 					       MAX_SUBSCRIPTIONS);
 }
 

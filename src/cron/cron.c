@@ -41,12 +41,12 @@ static bool run_clock(db_t *db, const char *now_iso, job_run *run, char started[
 	long d;
 	snprintf(date, sizeof date, "%s", now_iso ? now_iso : "");
 	if (now_iso && (strlen(now_iso) < 10 || !dates_parse(date, &d)))
-		return err_set(err, ERR_VALIDATION, "validation_failed",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 	err_t e = { 0 };
 	if (!cron_runs_clock(db, now_iso, run->now, run->day, started, &e)) {
 		if (e.kind == ERR_VALIDATION)
-			return err_set(err, ERR_VALIDATION, "validation_failed",
+			return err_set(err, ERR_CODE_VALIDATION_FAILED,
 				       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 		*err = e;
 		return false;
@@ -129,7 +129,7 @@ json_t *cron_run(db_t *db, const cron_env *env, const char *name, const char *no
 {
 	const cron_job *job = cron_find(name);
 	if (!job) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no cron job named '%.64s'", name);
+		err_set(err, ERR_CODE_NOT_FOUND, "no cron job named '%.64s'", name);
 		return NULL;
 	}
 	const char *outcome = "error"; /* it could not run, or its run could not be recorded */

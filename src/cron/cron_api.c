@@ -22,41 +22,41 @@ static bool authorized(const char *secret, const char *authorization)
 	return crypto_equal(a, 64, b, 64);
 }
 
-static int error(json_t **body, int status, const char *code, const char *message)
+/* Fills err, or the run's record into *data (with err set when the job failed). */
+static void answer(const cron_api_env *env, const http_request *req, http_response *resp, json_t **data, err_t *err)
 {
-	*body = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
-	return status;
-}
-
-static int answer(const cron_api_env *env, const http_request *req, json_t **body)
-{
-	if (!env->secret)
-		return error(body, 404, "not_found", "no such endpoint");
-	if (strcmp(req->method, "POST") && strcmp(req->method, "GET"))
-		return error(body, 405, "method_not_allowed", "use POST or GET");
-	if (!authorized(env->secret, req->authorization))
-		return error(body, 401, "unauthorized", "send Authorization: Bearer <CRON_SECRET>");
-	const char *name = req->path + strlen(CRON_API_PREFIX);
-	err_t err = { 0 };
-	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(env->cron, 0, &err)
-							  : cron_run(env->db, env->cron, name, NULL, &err);
-	if (!run) {
-		int status = err.kind == ERR_NOT_FOUND ? 404 : err.kind == ERR_UNAVAILABLE ? 503 : 500;
-		return error(body, status, err.code, err.message);
+	if (!env->secret) {
+		err_set(err, ERR_CODE_NOT_FOUND, "no such endpoint");
+		return;
 	}
+	if (strcmp(req->method, "POST") && strcmp(req->method, "GET")) {
+		http_response_header(req->arena, resp, "allow", "GET, POST");
+		err_set(err, ERR_CODE_METHOD_NOT_ALLOWED, "use POST or GET");
+		return;
+	}
+	if (!authorized(env->secret, req->authorization)) {
+		http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
+		err_set(err, ERR_CODE_UNAUTHORIZED, "send Authorization: Bearer <CRON_SECRET>");
+		return;
+	}
+	const char *name = req->path + strlen(CRON_API_PREFIX);
+	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(env->cron, 0, err)
+							  : cron_run(env->db, env->cron, name, NULL, err);
+	if (!run)
+		return;
 	const char *status = json_string_value(json_object_get(run, "status"));
-	bool ok = !status || !strcmp(status, "succeeded"); /* the drain reports counts, not a status */
-	*body = ok ? json_pack("{s:o}", "data", run)
-		   : json_pack("{s:o, s:{s:s, s:s}}", "data", run, "error", "code", "job_failed", "message",
-			       "the job failed; see data.errors");
-	return ok ? 200 : 500;
+	if (status && strcmp(status, "succeeded")) /* the drain reports counts, not a status */
+		err_set(err, ERR_CODE_JOB_FAILED, "the job failed; see data.errors");
+	*data = run;
 }
 
 void cron_api_handle(const cron_api_env *env, const http_request *req, http_response *resp)
 {
-	json_t *body = NULL;
-	int status = answer(env, req, &body);
-	if (status == 401)
-		http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
-	http_response_json(req->arena, resp, status, body);
+	json_t *data = NULL;
+	err_t err = { 0 };
+	answer(env, req, resp, &data, &err);
+	if (err_any(&err))
+		http_response_error_data(req->arena, resp, &err, data);
+	else
+		http_response_json(req->arena, resp, 200, json_pack("{s:o}", "data", data));
 }

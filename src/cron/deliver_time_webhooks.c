@@ -30,7 +30,7 @@ json_t *cron_deliver_time_webhooks(const cron_env *env, double now, err_t *err)
 	metrics_cron_run(CRON_DELIVER_WEBHOOKS, ok ? "succeeded" : "failed");
 	if (!ok) {
 		json_decref(out);
-		err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database failed while leasing deliveries");
+		err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "the database failed while leasing deliveries");
 		return NULL;
 	}
 	return out;

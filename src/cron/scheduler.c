@@ -55,7 +55,7 @@ static void *scheduler_main(void *arg)
 			json_t *out = cron_run(db, &s->env, jobs[i].name, NULL, &err);
 			if (!out)
 				log_json(LOG_ERROR, "cron run failed",
-					 json_pack("{s:s, s:s, s:s}", "job", jobs[i].name, "code", err.code, "message", err.message));
+					 json_pack("{s:s, s:s, s:s}", "job", jobs[i].name, "code", err_name(&err), "message", err.message));
 			json_decref(out);
 		}
 	}

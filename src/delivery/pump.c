@@ -91,7 +91,7 @@ static void record(pump_t *p, const outbox_job *job, outbox_outcome *o)
 	log_json(ok ? LOG_INFO : LOG_WARN, "webhook attempt",
 		 json_pack("{s:s, s:s, s:i, s:I, s:I, s:s, s:s?}", "delivery", job->id, "event", job->event, "attempt",
 			   job->attempt, "response_code", (json_int_t)o->response_code, "duration_ms",
-			   (json_int_t)o->duration_ms, "status", ok ? schedule_status_name(st) : err.code, "error",
+			   (json_int_t)o->duration_ms, "status", ok ? schedule_status_name(st) : err_name(&err), "error",
 			   o->error[0] ? o->error : NULL));
 	outbox_outcome_clear(o);
 }

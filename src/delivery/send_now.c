@@ -12,7 +12,7 @@ bool delivery_send_now(db_t *db, const char *delivery_id, const char *lease, boo
 	outbox_job *job = outbox_leased(db, delivery_id, lease, now, err);
 	if (!job)
 		return err_any(err) ? false
-				    : err_set(err, ERR_CONFLICT, "lease_lost", "delivery %.64s is no longer leased", delivery_id);
+				    : err_set(err, ERR_CODE_LEASE_LOST, "delivery %.64s is no longer leased", delivery_id);
 	outbox_outcome o;
 	if (job->secret) {
 		delivery_request *r = request_new(job, now, allow_private);

@@ -93,7 +93,7 @@ bool smtp_send(const smtp_config *cfg, const smtp_message *m, err_t *err)
 {
 	CURL *curl = curl_easy_init();
 	if (!curl)
-		return err_set(err, ERR_INTERNAL, "smtp_failed", "could not start libcurl");
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "SMTP: could not start libcurl");
 	char from_addr[330], date[64], msgid[96];
 	unsigned char rnd[12];
 	char rhex[25];
@@ -149,7 +149,7 @@ bool smtp_send(const smtp_config *cfg, const smtp_message *m, err_t *err)
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
 	if (rc != CURLE_OK)
-		return err_set(err, ERR_UNAVAILABLE, "smtp_failed", "SMTP delivery to %s failed: %s", m->to,
+		return err_set(err, ERR_CODE_SMTP_FAILED, "SMTP delivery to %s failed: %s", m->to,
 			       curl_easy_strerror(rc));
 	return true;
 }

@@ -33,6 +33,39 @@ void http_response_header(arena_t *arena, http_response *resp, const char *name,
 	resp->nheaders++;
 }
 
+const char *http_response_header_get(const http_response *resp, const char *name)
+{
+	for (int i = 0; i < resp->nheaders; i++)
+		if (!strcmp(resp->headers[i][0], name))
+			return resp->headers[i][1];
+	return NULL;
+}
+
+void http_response_error_data(arena_t *arena, http_response *resp, const err_t *err, json_t *data)
+{
+	err_t fallback = { 0 };
+	if (!err || !err_any(err)) {
+		err_set(&fallback, ERR_CODE_INTERNAL_ERROR, "an error was answered without one");
+		err = &fallback;
+	}
+	int status = err_status(err);
+	if (status == 401 && !http_response_header_get(resp, "www-authenticate"))
+		http_response_header(arena, resp, "www-authenticate", "Bearer realm=\"workestra\"");
+	if (status == 503 && !http_response_header_get(resp, "retry-after"))
+		http_response_header(arena, resp, "retry-after", "1");
+	json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", err_name(err), "message", err->message);
+	if (body && data)
+		json_object_set_new(body, "data", data);
+	else
+		json_decref(data);
+	http_response_json(arena, resp, status, body);
+}
+
+void http_response_error(arena_t *arena, http_response *resp, const err_t *err)
+{
+	http_response_error_data(arena, resp, err, NULL);
+}
+
 const char *http_request_header(const http_request *req, const char *name)
 {
 	for (int i = 0; i < req->nfields; i++)

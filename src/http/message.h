@@ -4,6 +4,7 @@
 #define HTTP_MESSAGE_H
 #include "http/parser.h"
 #include "util/arena.h"
+#include "util/err.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,8 +54,20 @@ const char *http_request_header(const http_request *req, const char *name);
 
 /* Sets status and a JSON body (dumped into the arena; the reference is stolen). */
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
+/* The one writer of error answers: the {"error":{"code","message"}} envelope
+ * with the registry's status for err's code (util/errors.def), plus
+ * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503
+ * unless the caller set its own first. A 405's Allow is the caller's: set it
+ * before or after. An err_t that holds no error is answered 500
+ * internal_error (a bug of the caller's, not a success). */
+void http_response_error(arena_t *arena, http_response *resp, const err_t *err);
+/* The same, with "data" beside "error" (the reference is stolen): a cron run
+ * that failed answers its run record with the error. */
+void http_response_error_data(arena_t *arena, http_response *resp, const err_t *err, json_t *data);
 /* Adds a response header; name is lowercase without the colon. Both are copied. */
 void http_response_header(arena_t *arena, http_response *resp, const char *name, const char *value);
+/* The value of a response header set so far (name lowercase), NULL when absent. */
+const char *http_response_header_get(const http_response *resp, const char *name);
 /* The value of query argument name ("" for a bare "name"), NULL when absent.
  * Arguments arrive decoded, so nothing is decoded twice. */
 const char *http_query_param(const http_request *req, const char *name);

@@ -23,9 +23,9 @@ static bool is_target_char(unsigned char c)
 	return c > 0x20 && c < 0x7f;
 }
 
-static http_parse_status fail(http_head *out, int status, const char *code, const char *message)
+static http_parse_status fail(http_head *out, err_code code, const char *message)
 {
-	out->status = status;
+	out->status = err_code_status(code);
 	out->code = code;
 	out->message = message;
 	return HTTP_PARSE_ERROR;
@@ -73,15 +73,15 @@ static http_parse_status parse_query(arena_t *a, const char *q, size_t n, http_h
 		if (plen == 0)
 			continue;
 		if (out->nargs == HTTP_MAX_ARGS)
-			return fail(out, 414, "uri_too_long", "the query has more than 100 arguments");
+			return fail(out, ERR_CODE_URI_TOO_LONG, "the query has more than 100 arguments");
 		const char *eq = memchr(p, '=', plen);
 		size_t nlen = eq ? (size_t)(eq - p) : plen;
 		char *name = decode(a, p, nlen, true);
 		char *value = eq ? decode(a, eq + 1, plen - nlen - 1, true) : NULL;
 		if (!name || (eq && !value))
-			return fail(out, 400, "bad_request", "the query has an invalid percent-encoding");
+			return fail(out, ERR_CODE_BAD_REQUEST, "the query has an invalid percent-encoding");
 		if (strchr(name, '='))
-			return fail(out, 400, "bad_request", "a query argument's name contains '='");
+			return fail(out, ERR_CODE_BAD_REQUEST, "a query argument's name contains '='");
 		out->args[out->nargs++] = value ? arena_sprintf(a, "%s=%s", name, value) : name;
 	}
 	out->args[out->nargs] = NULL;
@@ -91,28 +91,28 @@ static http_parse_status parse_query(arena_t *a, const char *q, size_t n, http_h
 static http_parse_status parse_target(arena_t *a, const char *t, size_t n, http_head *out)
 {
 	if (n > HTTP_MAX_URI)
-		return fail(out, 414, "uri_too_long", "the request URI is longer than 8192 bytes");
+		return fail(out, ERR_CODE_URI_TOO_LONG, "the request URI is longer than 8192 bytes");
 	for (size_t i = 0; i < n; i++)
 		if (!is_target_char((unsigned char)t[i]) || t[i] == '#')
-			return fail(out, 400, "bad_request", "the request URI has characters that must be percent-encoded");
+			return fail(out, ERR_CODE_BAD_REQUEST, "the request URI has characters that must be percent-encoded");
 	if (n == 1 && t[0] == '*') {
 		out->path = "*";
 		out->args = arena_alloc(a, sizeof *out->args);
 		return HTTP_PARSE_OK;
 	}
 	if (t[0] != '/')
-		return fail(out, 400, "bad_request", "the request target must be a path starting with '/'");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request target must be a path starting with '/'");
 	const char *qm = memchr(t, '?', n);
 	size_t plen = qm ? (size_t)(qm - t) : n;
 	char *path = decode(a, t, plen, false);
 	if (!path)
-		return fail(out, 400, "bad_request", "the path has an invalid percent-encoding");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the path has an invalid percent-encoding");
 	/* Dot segments never name a resource here; refusing them keeps every
 	 * later path check (routing, static files) free of traversal cases. */
 	for (const char *s = path; (s = strchr(s, '/')); s++) {
 		size_t seg = strcspn(s + 1, "/");
 		if ((seg == 1 && s[1] == '.') || (seg == 2 && s[1] == '.' && s[2] == '.'))
-			return fail(out, 400, "bad_request", "the path has '.' or '..' segments");
+			return fail(out, ERR_CODE_BAD_REQUEST, "the path has '.' or '..' segments");
 	}
 	out->path = path;
 	return qm ? parse_query(a, qm + 1, n - plen - 1, out) : parse_query(a, "", 0, out);
@@ -122,34 +122,34 @@ static http_parse_status parse_request_line(arena_t *a, const char *l, size_t n,
 {
 	const char *sp1 = memchr(l, ' ', n);
 	if (!sp1 || sp1 == l)
-		return fail(out, 400, "bad_request", "the request line is not 'METHOD /path HTTP/1.1'");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request line is not 'METHOD /path HTTP/1.1'");
 	size_t mlen = (size_t)(sp1 - l);
 	for (size_t i = 0; i < mlen; i++)
 		if (!is_tchar((unsigned char)l[i]))
-			return fail(out, 400, "bad_request", "the method is not a token");
+			return fail(out, ERR_CODE_BAD_REQUEST, "the method is not a token");
 	const char *t = sp1 + 1, *end = l + n;
 	const char *sp2 = memchr(t, ' ', (size_t)(end - t));
 	if (!sp2)
-		return fail(out, 400, "bad_request", "the request line has no HTTP version");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request line has no HTTP version");
 	const char *v = sp2 + 1;
 	size_t vlen = (size_t)(end - v);
 	if (vlen != 8 || strncmp(v, "HTTP/", 5) || v[6] != '.' || v[5] < '0' || v[5] > '9' || v[7] < '0' || v[7] > '9')
-		return fail(out, 400, "bad_request", "the request line's version is not HTTP/1.x");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request line's version is not HTTP/1.x");
 	if (v[5] != '1')
-		return fail(out, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+		return fail(out, ERR_CODE_HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and HTTP/1.1 are served");
 	out->minor = v[7] - '0';
 	if (out->minor > 1)
-		return fail(out, 505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served");
+		return fail(out, ERR_CODE_HTTP_VERSION_NOT_SUPPORTED, "only HTTP/1.0 and HTTP/1.1 are served");
 	static const char *const known[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" };
 	out->method = NULL;
 	for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
 		if (strlen(known[i]) == mlen && !memcmp(known[i], l, mlen))
 			out->method = known[i];
 	if (!out->method)
-		return fail(out, 501, "method_not_implemented",
+		return fail(out, ERR_CODE_METHOD_NOT_IMPLEMENTED,
 			    "this server implements GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS");
 	if (sp2 == t)
-		return fail(out, 400, "bad_request", "the request target is empty");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request target is empty");
 	return parse_target(a, t, (size_t)(sp2 - t), out);
 }
 
@@ -174,16 +174,16 @@ static bool list_has(const char *v, const char *token)
 static http_parse_status parse_field(arena_t *a, const char *l, size_t n, http_head *out)
 {
 	if (l[0] == ' ' || l[0] == '\t')
-		return fail(out, 400, "bad_request", "folded header lines are not accepted");
+		return fail(out, ERR_CODE_BAD_REQUEST, "folded header lines are not accepted");
 	const char *colon = memchr(l, ':', n);
 	if (!colon)
-		return fail(out, 400, "bad_request", "a header line has no colon");
+		return fail(out, ERR_CODE_BAD_REQUEST, "a header line has no colon");
 	size_t nlen = (size_t)(colon - l);
 	if (nlen == 0)
-		return fail(out, 400, "bad_request", "a header line has an empty name");
+		return fail(out, ERR_CODE_BAD_REQUEST, "a header line has an empty name");
 	for (size_t i = 0; i < nlen; i++)
 		if (!is_tchar((unsigned char)l[i]))
-			return fail(out, 400, "bad_request", "a header name has characters that are not allowed");
+			return fail(out, ERR_CODE_BAD_REQUEST, "a header name has characters that are not allowed");
 	const char *v = colon + 1, *end = l + n;
 	while (v < end && (*v == ' ' || *v == '\t'))
 		v++;
@@ -191,9 +191,9 @@ static http_parse_status parse_field(arena_t *a, const char *l, size_t n, http_h
 		end--;
 	for (const char *p = v; p < end; p++)
 		if (!is_field_char((unsigned char)*p))
-			return fail(out, 400, "bad_request", "a header value has control characters");
+			return fail(out, ERR_CODE_BAD_REQUEST, "a header value has control characters");
 	if (out->nfields == HTTP_MAX_HEADERS)
-		return fail(out, 431, "headers_too_large", "more than 100 header fields");
+		return fail(out, ERR_CODE_HEADERS_TOO_LARGE, "more than 100 header fields");
 	char *name = arena_strndup(a, l, nlen);
 	for (char *p = name; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
@@ -216,19 +216,19 @@ static http_parse_status content_length(http_head *out, const char *v)
 		int digits = 0;
 		while (*p >= '0' && *p <= '9') {
 			if (++digits > 15)
-				return fail(out, 413, "payload_too_large", "the Content-Length is out of range");
+				return fail(out, ERR_CODE_PAYLOAD_TOO_LARGE, "the Content-Length is out of range");
 			n = n * 10 + (*p++ - '0');
 		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!digits || (*p && *p != ','))
-			return fail(out, 400, "bad_request", "invalid Content-Length");
+			return fail(out, ERR_CODE_BAD_REQUEST, "invalid Content-Length");
 		if (out->content_length >= 0 && out->content_length != n)
-			return fail(out, 400, "bad_request", "conflicting Content-Length values");
+			return fail(out, ERR_CODE_BAD_REQUEST, "conflicting Content-Length values");
 		out->content_length = n;
 	}
 	if (out->content_length < 0)
-		return fail(out, 400, "bad_request", "invalid Content-Length");
+		return fail(out, ERR_CODE_BAD_REQUEST, "invalid Content-Length");
 	return HTTP_PARSE_OK;
 }
 
@@ -245,7 +245,7 @@ static http_parse_status semantics(http_head *out)
 				return HTTP_PARSE_ERROR;
 		} else if (!strcmp(n, "transfer-encoding")) {
 			if (te)
-				return fail(out, 400, "bad_request", "repeated Transfer-Encoding");
+				return fail(out, ERR_CODE_BAD_REQUEST, "repeated Transfer-Encoding");
 			te = v;
 		} else if (!strcmp(n, "host")) {
 			hosts++;
@@ -256,18 +256,18 @@ static http_parse_status semantics(http_head *out)
 				out->keep_alive = true;
 		} else if (!strcmp(n, "expect")) {
 			if (strcasecmp(v, "100-continue"))
-				return fail(out, 417, "expectation_failed", "only Expect: 100-continue is understood");
+				return fail(out, ERR_CODE_EXPECTATION_FAILED, "only Expect: 100-continue is understood");
 			out->expect_continue = true;
 		}
 	}
 	if (out->minor == 1 && hosts != 1)
-		return fail(out, 400, "bad_request", hosts ? "more than one Host header" : "an HTTP/1.1 request needs a Host header");
+		return fail(out, ERR_CODE_BAD_REQUEST, hosts ? "more than one Host header" : "an HTTP/1.1 request needs a Host header");
 	if (te) {
 		/* Both framings at once is how requests are smuggled past proxies. */
 		if (out->content_length >= 0)
-			return fail(out, 400, "bad_request", "both Content-Length and Transfer-Encoding");
+			return fail(out, ERR_CODE_BAD_REQUEST, "both Content-Length and Transfer-Encoding");
 		if (strcasecmp(te, "chunked"))
-			return fail(out, 501, "not_implemented", "the only transfer coding understood is chunked");
+			return fail(out, ERR_CODE_NOT_IMPLEMENTED, "the only transfer coding understood is chunked");
 		out->chunked = true;
 	}
 	return HTTP_PARSE_OK;
@@ -300,9 +300,9 @@ http_parse_status http_parse_head(arena_t *a, const char *buf, size_t len, http_
 		const char *nl = memchr(buf + start, '\n', len - start);
 		size_t line = (size_t)((nl ? nl : buf + len) - (buf + start));
 		if (line > HTTP_MAX_URI + HTTP_MAX_METHOD + 12)
-			return fail(out, 414, "uri_too_long", "the request URI is longer than 8192 bytes");
+			return fail(out, ERR_CODE_URI_TOO_LONG, "the request URI is longer than 8192 bytes");
 		if (len >= HTTP_MAX_HEAD)
-			return fail(out, 431, "headers_too_large", "the request head is larger than 32 KB");
+			return fail(out, ERR_CODE_HEADERS_TOO_LARGE, "the request head is larger than 32 KB");
 		return HTTP_PARSE_MORE;
 	}
 	out->head_len = end;
@@ -316,7 +316,7 @@ http_parse_status http_parse_head(arena_t *a, const char *buf, size_t len, http_
 		if (n && l[n - 1] == '\r')
 			n--;
 		if (memchr(l, '\r', n) || memchr(l, '\0', n))
-			return fail(out, 400, "bad_request", "a bare CR or NUL in the request head");
+			return fail(out, ERR_CODE_BAD_REQUEST, "a bare CR or NUL in the request head");
 		if (n == 0)
 			break; /* the empty line that ends the head */
 		http_parse_status st = first ? parse_request_line(a, l, n, out) : parse_field(a, l, n, out);
@@ -325,7 +325,7 @@ http_parse_status http_parse_head(arena_t *a, const char *buf, size_t len, http_
 		first = false;
 	}
 	if (first)
-		return fail(out, 400, "bad_request", "the request has no request line");
+		return fail(out, ERR_CODE_BAD_REQUEST, "the request has no request line");
 	return semantics(out);
 }
 

@@ -5,6 +5,7 @@
 #ifndef HTTP_PARSER_H
 #define HTTP_PARSER_H
 #include "util/arena.h"
+#include "util/err.h"
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -29,8 +30,8 @@ typedef enum {
 
 typedef struct {
 	/* On HTTP_PARSE_ERROR: the answer to give. */
-	int status;
-	const char *code;
+	int status;        /* the registry's status of code */
+	err_code code;     /* util/errors.def */
 	const char *message;
 	/* On HTTP_PARSE_OK (all strings live in the arena): */
 	size_t head_len;          /* bytes of the head, through the empty line */

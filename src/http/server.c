@@ -443,19 +443,36 @@ static void start_response(server_t *s, conn *c)
 	conn_write(s, c);
 }
 
-/* A transport answer: the JSON error envelope, then close. */
-static void respond_error(server_t *s, conn *c, int status, const char *code, const char *message)
+/* Whether a request head not parsed (too long, malformed) targets /api/v1/:
+ * its request line, after the method, starts with the prefix. */
+static bool head_targets_api_v1(const char *in, size_t len)
+{
+	size_t i = 0;
+	if (!in)
+		return false;
+	while (i < len && i < 8 && (in[i] == '\r' || in[i] == '\n'))
+		i++;
+	const char *sp = i < len ? memchr(in + i, ' ', len - i < 32 ? len - i : 32) : NULL;
+	if (!sp)
+		return false;
+	size_t at = (size_t)(sp + 1 - in);
+	return at + 8 <= len && !strncmp(in + at, "/api/v1/", 8);
+}
+
+/* A transport answer: the JSON error envelope (the one writer, message.h)
+ * with the registry's status for code, then close. */
+static void respond_error(server_t *s, conn *c, err_code code, const char *message)
 {
 	workers_job *job = c->job;
 	http_response *resp = &job->resp;
 	memset(resp, 0, sizeof *resp);
-	http_response_json(job->arena, resp, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
+	err_t err = { 0 };
+	err_set(&err, code, "%s", message);
 	/* The API's version header holds for every answer under its prefix,
 	 * the transport's own included. */
-	if (job->req.path && !strncmp(job->req.path, "/api/v1/", 8))
+	if (job->req.path ? !strncmp(job->req.path, "/api/v1/", 8) : head_targets_api_v1(c->in, c->in_len))
 		http_response_header(job->arena, resp, "x-api-version", "v1");
-	if (status == 503)
-		http_response_header(job->arena, resp, "retry-after", "1");
+	http_response_error(job->arena, resp, &err);
 	c->keep_alive = false;
 	start_response(s, c);
 }
@@ -564,11 +581,11 @@ static void start_request(server_t *s, conn *c)
 	http_head h;
 	http_parse_status st = http_parse_head(c->job->arena, c->in, c->in_len, &h);
 	if (st != HTTP_PARSE_OK) {
-		metrics_http_rejected(h.code ? h.code : "bad_request");
+		err_code code = h.code ? h.code : ERR_CODE_BAD_REQUEST;
+		metrics_http_rejected(err_code_name(code));
 		c->job->req.path = h.path;
 		c->job->req.method = h.method;
-		respond_error(s, c, h.status ? h.status : 400, h.code ? h.code : "bad_request",
-			      h.message ? h.message : "malformed request");
+		respond_error(s, c, code, h.message ? h.message : "malformed request");
 		return;
 	}
 	fill_request(c, &h);
@@ -577,18 +594,18 @@ static void start_request(server_t *s, conn *c)
 	c->expect_continue = h.expect_continue;
 	c->http10 = h.minor == 0;
 	if (s->draining || stop_requested) {
-		respond_error(s, c, 503, "shutting_down", "the server is shutting down");
+		respond_error(s, c, ERR_CODE_SHUTTING_DOWN, "the server is shutting down");
 		return;
 	}
 	if (h.chunked) {
-		respond_error(s, c, 411, "length_required",
+		respond_error(s, c, ERR_CODE_LENGTH_REQUIRED,
 			      "send a Content-Length; chunked request bodies are not accepted");
 		return;
 	}
 	if (h.content_length > (long long)s->cfg->max_body) {
 		char msg[96];
 		snprintf(msg, sizeof msg, "the request body is larger than %zu bytes", s->cfg->max_body);
-		respond_error(s, c, 413, "payload_too_large", msg);
+		respond_error(s, c, ERR_CODE_PAYLOAD_TOO_LARGE, msg);
 		return;
 	}
 	c->body_need = h.content_length > 0 ? (size_t)h.content_length : 0;
@@ -659,7 +676,7 @@ static void on_readable(server_t *s, conn *c)
 		if (c->state == ST_BODY || (c->state == ST_HEAD && c->in_len > 0)) {
 			if (!c->job)
 				c->job = workers_job_new();
-			respond_error(s, c, 400, "bad_request",
+			respond_error(s, c, ERR_CODE_BAD_REQUEST,
 				      c->state == ST_BODY ? "the body is shorter than its Content-Length"
 							  : "the connection ended inside the request head");
 			return;
@@ -692,7 +709,7 @@ static void on_timeout(server_t *s, conn *c)
 		metrics_http_rejected(c->state == ST_BODY ? "body_timeout" : "header_timeout");
 		if (!c->job)
 			c->job = workers_job_new();
-		respond_error(s, c, 408, "request_timeout", "the request did not arrive in time");
+		respond_error(s, c, ERR_CODE_REQUEST_TIMEOUT, "the request did not arrive in time");
 		if (c->state == ST_WRITE)
 			c->deadline = now_ms() + 1000; /* a client that will not read this either is dropped soon */
 		return;
@@ -700,19 +717,26 @@ static void on_timeout(server_t *s, conn *c)
 	conn_close(s, c);
 }
 
-/* A refusal at the door, before any request: best effort, then close. */
-static void refuse(int fd, const char *code, const char *message)
+/* A refusal at the door, before any request (no connection state, no
+ * worker): the same writer's envelope and headers, sent best effort, then close. */
+static void refuse(int fd, err_code code, const char *message)
 {
-	char buf[512];
-	char body[256];
-	int blen = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, message);
-	int n = snprintf(buf, sizeof buf,
-			 "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
-			 "retry-after: 1\r\nconnection: close\r\n\r\n%s",
-			 blen, body);
-	if (send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+	arena_t *a = arena_new();
+	http_response resp = { 0 };
+	err_t err = { 0 };
+	err_set(&err, code, "%s", message);
+	http_response_error(a, &resp, &err);
+	char buf[768];
+	int n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\ncontent-type: %s\r\ncontent-length: %zu\r\n", resp.status,
+			 reason_phrase(resp.status), resp.content_type, resp.body_len);
+	for (int i = 0; i < resp.nheaders && n > 0 && (size_t)n < sizeof buf; i++)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "%s: %s\r\n", resp.headers[i][0], resp.headers[i][1]);
+	if (n > 0 && (size_t)n < sizeof buf)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "connection: close\r\n\r\n%s", resp.body);
+	if (n > 0 && (size_t)n < sizeof buf && send(fd, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
 		/* the client is gone or not reading: nothing more to do */
 	}
+	arena_free(a);
 	close(fd);
 }
 
@@ -736,12 +760,12 @@ static void on_accept(server_t *s)
 		}
 		if (s->nconns >= s->max_conns) {
 			metrics_http_rejected("capacity");
-			refuse(fd, "too_many_connections", "the server is at its connection limit; retry");
+			refuse(fd, ERR_CODE_TOO_MANY_CONNECTIONS, "the server is at its connection limit; retry");
 			continue;
 		}
 		if (!peers_acquire(s->peers, &addr)) {
 			metrics_http_rejected("per_ip_limit");
-			refuse(fd, "too_many_connections", "too many connections from your address; retry");
+			refuse(fd, ERR_CODE_TOO_MANY_CONNECTIONS, "too many connections from your address; retry");
 			continue;
 		}
 		conn *c = calloc(1, sizeof *c);

@@ -107,7 +107,7 @@ static json_t *ask(const ai_env *env, const char *method, json_t *params, err_t 
 {
 	if (!env->client || !env->client->request) {
 		json_decref(params);
-		err_set(err, ERR_VALIDATION, "client_capability_missing", "this caller cannot be asked for %s", method);
+		err_set(err, ERR_CODE_CLIENT_CAPABILITY_MISSING, "this caller cannot be asked for %s", method);
 		return NULL;
 	}
 	return env->client->request(env->client->ctx, method, params, err);

@@ -19,6 +19,20 @@ static void fail(const http_request *req, http_response *resp, int status, int c
 	http_response_json(req->arena, resp, status, jsonrpc_error(NULL, code, message, NULL));
 }
 
+/* A transport error caused by err: the JSON-RPC shape, the registry's HTTP
+ * status for err's code (503 with Retry-After, as every door answers it). */
+static void fail_err(const http_request *req, http_response *resp, const err_t *err)
+{
+	int status = err_status(err);
+	if (status == 503) {
+		http_response_header(req->arena, resp, "retry-after", "1");
+		fail(req, resp, status, JSONRPC_INTERNAL_ERROR, "the database is unavailable; retry");
+	} else {
+		log_msg(LOG_ERROR, "mcp: %s: %s", err_name(err), err->message);
+		fail(req, resp, status < 400 ? 500 : status, JSONRPC_INTERNAL_ERROR, "Internal error: see the server log");
+	}
+}
+
 /* Whether host (name[:port]) matches entry (name allows any port). */
 static bool host_matches(const char *host, size_t hlen, size_t namelen, const char *entry, size_t elen)
 {
@@ -92,7 +106,7 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 		return true;
 	}
 	if (err.kind == ERR_UNAVAILABLE) {
-		fail(req, resp, 503, -32603, "the database is unavailable; retry");
+		fail_err(req, resp, &err);
 		return false;
 	}
 	http_response_header(req->arena, resp, "www-authenticate",
@@ -181,7 +195,7 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 	collector *col = ctx;
 	if (!col->session_id || !col->resp->stream) {
 		json_decref(params);
-		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request", "this request cannot carry a request to the client");
+		err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST, "this request cannot carry a request to the client");
 		return NULL;
 	}
 	if (!col->streaming) {
@@ -190,7 +204,7 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 		http_response_header(col->req->arena, col->resp, "cache-control", "no-cache");
 		if (!http_stream_start(col->resp)) {
 			json_decref(params);
-			err_set(err, ERR_UNAVAILABLE, "transport_cannot_request", "this server cannot stream");
+			err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST, "this server cannot stream");
 			return NULL;
 		}
 		col->streaming = true;
@@ -215,7 +229,7 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 	pthread_mutex_unlock(&waiters_lock);
 	if (slot < 0) {
 		json_decref(params);
-		err_set(err, ERR_UNAVAILABLE, "too_many_requests", "too many requests to clients are waiting");
+		err_set(err, ERR_CODE_TOO_MANY_REQUESTS, "too many requests to clients are waiting");
 		return NULL;
 	}
 	json_t *req = json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", id, "method", method, "params", params);
@@ -233,14 +247,14 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 	waiters[slot] = (waiter_t){ 0 };
 	pthread_mutex_unlock(&waiters_lock);
 	if (!answer) {
-		err_set(err, ERR_UNAVAILABLE, "client_timeout", "the client did not answer %s in %d s", method,
+		err_set(err, ERR_CODE_CLIENT_TIMEOUT, "the client did not answer %s in %d s", method,
 			CLIENT_ANSWER_SECONDS);
 		return NULL;
 	}
 	json_t *result = json_incref(json_object_get(answer, "result"));
 	if (!result) {
 		const char *msg = json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
-		err_set(err, ERR_VALIDATION, "client_error", "the client refused %s: %s", method, msg ? msg : "no reason");
+		err_set(err, ERR_CODE_CLIENT_ERROR, "the client refused %s: %s", method, msg ? msg : "no reason");
 	}
 	json_decref(answer);
 	return result;
@@ -353,7 +367,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 			goto done;
 		}
 		if (!sessions_load(env->db, req->mcp_session_id, actor->user_id, &row, &found, &err)) {
-			fail(req, resp, 503, -32603, "the database is unavailable; retry");
+			fail_err(req, resp, &err);
 			goto done;
 		}
 		if (!found) {
@@ -430,7 +444,7 @@ static void handle_delete(const mcp_http_env *env, const http_request *req, http
 		return;
 	}
 	if (!sessions_end(env->db, req->mcp_session_id, actor->user_id, &found, &err)) {
-		fail(req, resp, 503, -32603, "the database is unavailable; retry");
+		fail_err(req, resp, &err);
 		return;
 	}
 	if (!found) {

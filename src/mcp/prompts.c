@@ -167,7 +167,7 @@ json_t *mcp_prompts_complete(core_ctx *c, const char *name, const char *arg, con
 	} completable[] = { { "project", NAMES_PROJECT }, { "task", NAMES_TASK }, { "customer", NAMES_CUSTOMER } };
 	json_t *p = find(name);
 	if (!p) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no prompt named '%s'", name ? name : "");
+		err_set(err, ERR_CODE_NOT_FOUND, "no prompt named '%s'", name ? name : "");
 		return NULL;
 	}
 	json_t *values = NULL;

@@ -126,7 +126,7 @@ json_t *mcp_resources_read(const char *uri, err_t *err)
 	json_t *vars = NULL;
 	resource_t *r = find(uri, &vars);
 	if (!r) {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no resource at '%s'", uri ? uri : "");
+		err_set(err, ERR_CODE_NOT_FOUND, "no resource at '%s'", uri ? uri : "");
 		return NULL;
 	}
 	json_t *contents = r->fn(uri, vars, err);

@@ -197,7 +197,7 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 	if (t->s->stateless) {
 		/* 2026-07-28 forbids requests to the client: input_required instead. */
 		json_decref(params);
-		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request",
+		err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST,
 			"a 2026-07-28 request cannot carry a request to the client");
 		return NULL;
 	}
@@ -206,13 +206,13 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 										: method);
 	if (!json_is_object(caps)) {
 		json_decref(params);
-		err_set(err, ERR_VALIDATION, "client_capability_missing",
+		err_set(err, ERR_CODE_CLIENT_CAPABILITY_MISSING,
 			"the client did not declare the capability %s needs", method);
 		return NULL;
 	}
 	if (!t->call->request) {
 		json_decref(params);
-		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request",
+		err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST,
 			"this transport cannot send requests to the client");
 		return NULL;
 	}
@@ -292,7 +292,7 @@ static json_t *complete(mcp_call *call, const jsonrpc_msg *m)
 		return jsonrpc_result(m->id, r);
 	if (err.kind == ERR_NOT_FOUND)
 		return invalid_params(m, "Invalid params: no such prompt");
-	log_msg(LOG_ERROR, "completion: %s: %s", err.code, err.message);
+	log_msg(LOG_ERROR, "completion: %s: %s", err_name(&err), err.message);
 	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
 }
 
@@ -317,7 +317,7 @@ static json_t *resources_read(const mcp_session *s, const jsonrpc_msg *m)
 		return jsonrpc_result(m->id, r);
 	if (err.kind == ERR_NOT_FOUND)
 		return resource_not_found(s, m, uri);
-	log_msg(LOG_ERROR, "resources/read %s: %s: %s", uri, err.code, err.message);
+	log_msg(LOG_ERROR, "resources/read %s: %s: %s", uri, err_name(&err), err.message);
 	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
 }
 

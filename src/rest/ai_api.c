@@ -12,7 +12,7 @@ json_t *ai_api_tools_list(rest_call *call, err_t *err)
 	if (format && !strcmp(format, "openai"))
 		return ai_tools_openai();
 	if (format && strcmp(format, "mcp")) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "'format' must be mcp or openai");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'format' must be mcp or openai");
 		return NULL;
 	}
 	json_t *out = json_array();
@@ -24,7 +24,7 @@ json_t *ai_api_tools_list(rest_call *call, err_t *err)
 json_t *ai_api_tools_call(rest_call *call, err_t *err)
 {
 	if (call->body && !json_is_object(call->body)) {
-		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the body must be the tool's arguments as a JSON object");
+		err_set(err, ERR_CODE_INVALID_BODY, "the body must be the tool's arguments as a JSON object");
 		return NULL;
 	}
 	ai_env env = { &call->core, call->confirm, time(NULL) };

@@ -89,33 +89,6 @@ static bool match(arena_t *a, const char *pattern, const char *path, const char 
 	return !*pattern && !*path;
 }
 
-static int status_of(err_kind kind)
-{
-	switch (kind) {
-	case ERR_NONE: return 200;
-	case ERR_BAD_REQUEST: return 400;
-	case ERR_UNAUTHORIZED: return 401;
-	case ERR_PLAN: return 402;
-	case ERR_FORBIDDEN: return 403;
-	case ERR_NOT_FOUND: return 404;
-	case ERR_CONFLICT: return 409;
-	case ERR_TOO_LARGE: return 413;
-	case ERR_VALIDATION: return 422;
-	case ERR_UNAVAILABLE: return 503;
-	case ERR_INTERNAL: return 500;
-	}
-	return 500;
-}
-
-void rest_api_error(const http_request *req, http_response *resp, const err_t *err)
-{
-	int status = status_of(err->kind);
-	if (status == 401)
-		http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra\"");
-	http_response_json(req->arena, resp, status,
-			   json_pack("{s:{s:s, s:s}}", "error", "code", err->code, "message", err->message));
-}
-
 /* Finds the route; sets err to not_found or method_not_allowed. */
 static const route *find_route(const http_request *req, const char **params, err_t *err, http_response *resp)
 {
@@ -132,9 +105,9 @@ static const route *find_route(const http_request *req, const char **params, err
 	}
 	if (allowed) {
 		http_response_header(req->arena, resp, "allow", allowed);
-		err_set(err, ERR_BAD_REQUEST, "method_not_allowed", "%s is not allowed here; use %s", req->method, allowed);
+		err_set(err, ERR_CODE_METHOD_NOT_ALLOWED, "%s is not allowed here; use %s", req->method, allowed);
 	} else {
-		err_set(err, ERR_NOT_FOUND, "not_found", "no such endpoint");
+		err_set(err, ERR_CODE_NOT_FOUND, "no such endpoint");
 	}
 	return NULL;
 }
@@ -148,9 +121,7 @@ static const route *route_or_answer(const http_request *req, http_response *resp
 	if (r)
 		resp->route = r->pattern;
 	else {
-		rest_api_error(req, resp, &err);
-		if (!strcmp(err.code, "method_not_allowed"))
-			resp->status = 405;
+		http_response_error(req->arena, resp, &err); /* 404, or 405 with its Allow */
 	}
 	return r;
 }
@@ -161,12 +132,12 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 	err_t err = { 0 };
 	const char *auth = req->authorization;
 	if (!auth || strncasecmp(auth, "Bearer ", 7)) {
-		err_set(&err, ERR_UNAUTHORIZED, "unauthorized", "send Authorization: Bearer <token>");
-		rest_api_error(req, resp, &err);
+		err_set(&err, ERR_CODE_UNAUTHORIZED, "send Authorization: Bearer <token>");
+		http_response_error(req->arena, resp, &err);
 		return false;
 	}
 	if (!auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err)) {
-		rest_api_error(req, resp, &err);
+		http_response_error(req->arena, resp, &err);
 		return false;
 	}
 	return true;
@@ -187,9 +158,9 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 		json_error_t jerr;
 		call.body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!call.body) {
-			err_set(&err, ERR_BAD_REQUEST, "invalid_json", "the body is not valid JSON: %s (line %d)", jerr.text,
+			err_set(&err, ERR_CODE_INVALID_JSON, "the body is not valid JSON: %s (line %d)", jerr.text,
 				jerr.line);
-			rest_api_error(req, resp, &err);
+			http_response_error(req->arena, resp, &err);
 			return;
 		}
 	}
@@ -199,8 +170,8 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	json_decref(call.body);
 	if (!data) {
 		if (!err_any(&err))
-			err_set(&err, ERR_INTERNAL, "internal_error", "internal error");
-		rest_api_error(req, resp, &err);
+			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
+		http_response_error(req->arena, resp, &err);
 		return;
 	}
 	json_t *envelope = json_pack("{s:o}", "data", data);

@@ -23,8 +23,5 @@ typedef struct rest_env {
 bool rest_api_admit(const rest_env *env, const http_request *req, http_response *resp);
 /* Answers req. */
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp);
-/* The error envelope {"error": {code, message}} with err's status (401s
- * carry a Bearer challenge). */
-void rest_api_error(const http_request *req, http_response *resp, const err_t *err);
 
 #endif

@@ -24,7 +24,7 @@ json_t *calendar_api_convert(rest_call *call, err_t *err)
 {
 	/* The body is optional: without one the event converts as it is. */
 	if (call->body && !json_is_object(call->body)) {
-		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
 		return NULL;
 	}
 	call->status = 201;

@@ -25,9 +25,9 @@ bool rest_paging(rest_call *call, err_t *err)
 	call->page.limit = REST_DEFAULT_LIMIT;
 	call->paginated = true;
 	if (page && !parse_long(page, 1, 1000000, &call->page.page))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'page' must be a whole number from 1");
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'page' must be a whole number from 1");
 	if (limit && !parse_long(limit, 1, REST_MAX_LIMIT, &call->page.limit))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'limit' must be a whole number from 1 to %d",
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'limit' must be a whole number from 1 to %d",
 			       REST_MAX_LIMIT);
 	return true;
 }
@@ -43,18 +43,18 @@ bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err)
 	else if (!strcmp(v, "false") || !strcmp(v, "0"))
 		*out = 0;
 	else
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be true or false", name);
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", name);
 	return true;
 }
 
 json_t *rest_body_object(rest_call *call, err_t *err)
 {
 	if (!call->body) {
-		err_set(err, ERR_BAD_REQUEST, "invalid_body", "this request needs a JSON object body");
+		err_set(err, ERR_CODE_INVALID_BODY, "this request needs a JSON object body");
 		return NULL;
 	}
 	if (!json_is_object(call->body)) {
-		err_set(err, ERR_BAD_REQUEST, "invalid_body", "the request body must be a JSON object");
+		err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
 		return NULL;
 	}
 	return call->body;

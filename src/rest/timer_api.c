@@ -17,7 +17,7 @@ json_t *timer_api_start(rest_call *call, err_t *err)
 json_t *timer_api_stop(rest_call *call, err_t *err)
 {
 	if (call->body && (!json_is_object(call->body) || json_object_size(call->body) > 0)) {
-		err_set(err, ERR_VALIDATION, "validation_failed", "stop takes no body");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "stop takes no body");
 		return NULL;
 	}
 	return timer_stop(&call->core, false, err);

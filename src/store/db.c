@@ -63,7 +63,7 @@ bool db_connect(db_t *db, err_t *err)
 		PQfinish(db->conn);
 		db->conn = NULL;
 		metrics_db_connection(METRICS_DB_FAILED);
-		return err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly");
+		return err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "the database is not reachable; try again shortly");
 	}
 	metrics_db_connection(db->lost ? METRICS_DB_REOPENED : METRICS_DB_OPENED);
 	db->lost = false;
@@ -80,28 +80,28 @@ static void map_error(db_t *db, const PGresult *res, err_t *err)
 	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn);
 	if (!db->conn || PQstatus(db->conn) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
 	    !strcmp(state, "57P01")) {
-		err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly");
+		err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "the database is not reachable; try again shortly");
 		return;
 	}
 	if (!strcmp(state, "23505") || !strcmp(state, "23P01")) {
-		err_set(err, ERR_CONFLICT, "conflict", "the change conflicts with existing data");
+		err_set(err, ERR_CODE_CONFLICT, "the change conflicts with existing data");
 		return;
 	}
 	if (!strcmp(state, "40001") || !strcmp(state, "40P01")) {
-		err_set(err, ERR_CONFLICT, "conflict", "a concurrent change got there first; retry");
+		err_set(err, ERR_CODE_CONFLICT, "a concurrent change got there first; retry");
 		return;
 	}
 	if (!strcmp(state, "57014")) {
-		err_set(err, ERR_UNAVAILABLE, "timeout", "the query took too long");
+		err_set(err, ERR_CODE_TIMEOUT, "the query took too long");
 		return;
 	}
 	if (!strncmp(state, "22", 2) || !strncmp(state, "23", 2)) {
 		log_msg(LOG_WARN, "data error %s: %s", state, msg);
-		err_set(err, ERR_VALIDATION, "validation_failed", "a value is out of range or invalid");
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "a value is out of range or invalid");
 		return;
 	}
 	log_msg(LOG_ERROR, "database error %s: %s", state, msg);
-	err_set(err, ERR_INTERNAL, "internal_error", "internal error");
+	err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error");
 }
 
 PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const char *const *params)
@@ -148,7 +148,7 @@ json_t *db_query_json_stmt(db_t *db, err_t *err, const char *const *stmt, int np
 		json_error_t jerr;
 		out = json_loads(PQgetvalue(res, 0, 0), JSON_DECODE_ANY, &jerr);
 		if (!out)
-			err_set(err, ERR_INTERNAL, "internal_error", "internal error (bad JSON from database)");
+			err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (bad JSON from database)");
 	}
 	PQclear(res);
 	return out;

@@ -73,7 +73,7 @@ static bool fail(err_t *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return err_set(err, ERR_UNAVAILABLE, "database_unavailable", "%s", msg);
+	return err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "%s", msg);
 }
 
 static bool join(char *out, const char *a, const char *b)
@@ -144,7 +144,7 @@ static bool lookup_user(epg_user *u, err_t *err)
 	struct passwd pw, *res = NULL;
 	char buf[4096];
 	if (getpwnam_r("postgres", &pw, buf, sizeof buf, &res) != 0 || !res)
-		return err_set(err, ERR_UNAVAILABLE, "database_unavailable",
+		return err_set(err, ERR_CODE_DATABASE_UNAVAILABLE,
 			       "PostgreSQL refuses to run as root and there is no 'postgres' system user to run it as; "
 			       "install PostgreSQL (apt-get install postgresql), run as a regular user, or set DATABASE_URL");
 	u->drop = true;

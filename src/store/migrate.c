@@ -28,7 +28,7 @@ static bool apply_one(db_t *db, const embedded_file *m, int version, bool *ran, 
 	/* Simple query protocol: a migration file holds several statements. */
 	PGresult *res = PQexec(db_conn(db), m->text);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
-		err_set(err, ERR_INTERNAL, "migration_failed", "migration %s failed: %s", m->name,
+		err_set(err, ERR_CODE_MIGRATION_FAILED, "migration %s failed: %s", m->name,
 			PQresultErrorMessage(res));
 		PQclear(res);
 		goto fail;
@@ -63,7 +63,7 @@ bool migrate_run(db_t *db, int *applied, err_t *err)
 	for (const embedded_file *m = embedded_migrations; m->name; m++) {
 		int version = atoi(m->name);
 		if (version <= 0)
-			return err_set(err, ERR_INTERNAL, "migration_failed", "migration %s has no number", m->name);
+			return err_set(err, ERR_CODE_MIGRATION_FAILED, "migration %s has no number", m->name);
 		bool ran;
 		if (!apply_one(db, m, version, &ran, err))
 			return false;

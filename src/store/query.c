@@ -45,7 +45,7 @@ void query_cond(query_t *q, const char *before, const char *value, const char *a
 PGresult *query_run(db_t *db, query_t *q, err_t *err)
 {
 	if (q->overflow) {
-		err_set(err, ERR_INTERNAL, "internal_error", "internal error (query too long)");
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error (query too long)");
 		return NULL;
 	}
 	return db_queryv(db, err, q->sql, q->n, q->params);

@@ -1,5 +1,6 @@
-/* The error every layer returns: a kind (how bad, which class), a stable
- * snake_case code a program can switch on, and a message a person can act on. */
+/* The error every layer returns: a kind (how bad, which class), a code from
+ * the registry (util/errors.def: its string, kind and HTTP status) and a
+ * message a person can act on. */
 #ifndef UTIL_ERR_H
 #define UTIL_ERR_H
 #include <stdbool.h>
@@ -18,16 +19,36 @@ typedef enum {
 	ERR_INTERNAL,
 } err_kind;
 
+/* Every error code, from the registry. ERR_CODE_NONE: no error. */
+typedef enum {
+	ERR_CODE_NONE = 0,
+#define X(name, str, kind, status, meaning) ERR_CODE_##name,
+#include "util/errors.def"
+#undef X
+	ERR_CODE_COUNT
+} err_code;
+
 typedef struct {
-	err_kind kind;
-	char code[48];
+	err_kind kind; /* always the registry's kind of code */
+	err_code code;
 	char message[400]; /* always valid UTF-8 (see err_set) */
 } err_t;
 
-/* Sets err (when it holds no error yet: the first error wins) and returns false. */
-bool err_set(err_t *err, err_kind kind, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* Sets err (when it holds no error yet: the first error wins) to code, with
+ * the registry's kind, and returns false. */
+bool err_set(err_t *err, err_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static inline bool err_any(const err_t *err) { return err->kind != ERR_NONE; }
 void err_clear(err_t *err);
+
+/* The registry, by code ("" / ERR_NONE / 200 / "" for ERR_CODE_NONE or out of range). */
+const char *err_code_name(err_code code);
+err_kind err_code_kind(err_code code);
+int err_code_status(err_code code);
+const char *err_code_meaning(err_code code);
+/* The code of a string, ERR_CODE_NONE when the registry has none such. */
+err_code err_code_parse(const char *name);
+/* Shorthands for an err_t: its code's string and HTTP status (200 when no error). */
+static inline const char *err_name(const err_t *err) { return err_code_name(err->code); }
+static inline int err_status(const err_t *err) { return err_code_status(err->code); }
 
 #endif

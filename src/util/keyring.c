@@ -33,7 +33,7 @@ static bool read_key_file(const char *path, char out[129], err_t *err)
 	out[0] = '\0';
 	if (!f)
 		return errno == ENOENT ? true
-				       : err_set(err, ERR_INTERNAL, "secret_key_unreadable", "cannot read %s: %s", path,
+				       : err_set(err, ERR_CODE_SECRET_KEY_UNREADABLE, "cannot read %s: %s", path,
 						 strerror(errno));
 	size_t n = fread(out, 1, 128, f);
 	fclose(f);
@@ -41,7 +41,7 @@ static bool read_key_file(const char *path, char out[129], err_t *err)
 	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
 		out[--n] = '\0';
 	if (n < 32)
-		return err_set(err, ERR_INTERNAL, "secret_key_invalid",
+		return err_set(err, ERR_CODE_SECRET_KEY_INVALID,
 			       "%s holds fewer than 32 characters; remove it to have a new key generated, or set WORKESTRA_SECRET_KEY",
 			       path);
 	return true;
@@ -57,19 +57,19 @@ static bool create_key_file(const char *path, char out[129], err_t *err)
 	if (slash && slash != dir) {
 		*slash = '\0';
 		if (mkdir(dir, 0700) && errno != EEXIST)
-			return err_set(err, ERR_INTERNAL, "secret_key_unwritable",
+			return err_set(err, ERR_CODE_SECRET_KEY_UNWRITABLE,
 				       "WORKESTRA_SECRET_KEY is unset and the folder %s cannot be created: %s", dir, strerror(errno));
 	}
 	unsigned char raw[32];
 	if (!crypto_random(raw, sizeof raw))
-		return err_set(err, ERR_INTERNAL, "secret_key_unwritable", "no secure random source for a new secret key");
+		return err_set(err, ERR_CODE_SECRET_KEY_UNWRITABLE, "no secure random source for a new secret key");
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST) {
 			usleep(100 * 1000); /* the other process is writing it */
 			return read_key_file(path, out, err);
 		}
-		return err_set(err, ERR_INTERNAL, "secret_key_unwritable",
+		return err_set(err, ERR_CODE_SECRET_KEY_UNWRITABLE,
 			       "WORKESTRA_SECRET_KEY is unset and %s cannot be created: %s", path, strerror(errno));
 	}
 	crypto_hex(raw, sizeof raw, out);
@@ -77,14 +77,14 @@ static bool create_key_file(const char *path, char out[129], err_t *err)
 	int len = snprintf(line, sizeof line, "%s\n", out);
 	bool ok = write(fd, line, (size_t)len) == len;
 	ok = close(fd) == 0 && ok;
-	return ok ? true : err_set(err, ERR_INTERNAL, "secret_key_unwritable", "could not write %s", path);
+	return ok ? true : err_set(err, ERR_CODE_SECRET_KEY_UNWRITABLE, "could not write %s", path);
 }
 
 bool keyring_secret(const char *secret, const char *key_file, char out[129], err_t *err)
 {
 	if (secret && *secret) {
 		if (strlen(secret) < 16)
-			return err_set(err, ERR_INTERNAL, "secret_key_invalid", "WORKESTRA_SECRET_KEY must be at least 16 characters");
+			return err_set(err, ERR_CODE_SECRET_KEY_INVALID, "WORKESTRA_SECRET_KEY must be at least 16 characters");
 		snprintf(out, 129, "%s", secret);
 		return true;
 	}

@@ -99,6 +99,10 @@ Test(cron_framework, http_trigger_needs_the_secret)
 	harness_response_free(&r);
 	r = crf_trigger("DELETE", CRF_JOB, "Bearer " HARNESS_CRON_SECRET);
 	cr_assert_eq(r.status, 405);
+	cr_assert_str_eq(harness_error_code(&r), "method_not_allowed");
+	char *allow = harness_header(&r, "allow");
+	cr_assert(allow && strstr(allow, "GET") && strstr(allow, "POST"), "Allow: %s", allow ? allow : "(none)");
+	free(allow);
 	harness_response_free(&r);
 	harness_workspace_free(&w);
 }

@@ -368,3 +368,58 @@ Test(hostile, slow_heads_and_bodies_time_out_with_408, .timeout = 60)
 	close(fd);
 	cr_assert_eq(harness_stop_serve(pid), 0);
 }
+
+/* The head and parsed JSON body of raw's first answer. */
+static json_t *ho_body(const raw_result *raw, const char *what)
+{
+	const char *body = strstr(raw->text, "\r\n\r\n");
+	cr_assert(body, "%s: a complete head: %.400s", what, raw->text);
+	json_t *j = json_loadb(body + 4, strcspn(body + 4, "\r"), JSON_DISABLE_EOF_CHECK, NULL);
+	cr_assert(j, "%s: a JSON body: %.400s", what, body + 4);
+	return j;
+}
+
+/* The transport's own refusals under /api/v1 (414, 431) come from the same
+ * writer as a REST route's errors: the same envelope, exactly {"error":
+ * {"code", "message"}}, the same content type, and x-api-version. */
+Test(hostile, transport_refusals_share_the_rest_error_writer)
+{
+	int port = ho_port(harness_base());
+	static const char rest[] = "GET " HO_ENTRIES " HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *long_uri = NULL, *many_args = NULL, *big_head = NULL, *many_fields = NULL;
+	char *fill = ho_fill(9000, 'a'), *args = ho_repeat("a=%d&", 300), *big = ho_fill(40 * 1024, 'c'),
+	     *fields = ho_repeat("X-H%03d: v\r\n", 150);
+	cr_assert(asprintf(&long_uri, "GET " HO_ENTRIES "?description=%s HTTP/1.1\r\nHost: x\r\n\r\n", fill) > 0);
+	cr_assert(asprintf(&many_args, "GET " HO_ENTRIES "?%s HTTP/1.1\r\nHost: x\r\n\r\n", args) > 0);
+	cr_assert(asprintf(&big_head, "GET " HO_ENTRIES " HTTP/1.1\r\nHost: x\r\nX-Big: %s\r\n\r\n", big) > 0);
+	cr_assert(asprintf(&many_fields, "GET " HO_ENTRIES " HTTP/1.1\r\nHost: x\r\n%s\r\n", fields) > 0);
+	const struct {
+		const char *what, *bytes;
+		long status;
+		const char *code;
+	} cases[] = {
+		{ "a REST 401", rest, 401, "unauthorized" },
+		{ "a 9000-byte URI", long_uri, 414, "uri_too_long" },
+		{ "300 query arguments", many_args, 414, "uri_too_long" },
+		{ "a 40 KB head", big_head, 431, "headers_too_large" },
+		{ "150 header fields", many_fields, 431, "headers_too_large" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		raw_result raw = raw_exchange(port, cases[i].bytes, strlen(cases[i].bytes), false, 1, 8000);
+		ho_expect_json_error(&raw, cases[i].status, cases[i].code, cases[i].what);
+		cr_assert(strcasestr(raw.text, "\r\ncontent-type: application/json\r\n"), "%s: the JSON content type: %.400s",
+			  cases[i].what, raw.text);
+		cr_assert(strcasestr(raw.text, "\r\nx-api-version: v1\r\n"), "%s: x-api-version under /api/v1: %.400s",
+			  cases[i].what, raw.text);
+		json_t *j = ho_body(&raw, cases[i].what);
+		json_t *e = json_object_get(j, "error");
+		cr_assert_eq(json_object_size(j), 1, "%s: only \"error\" at the top", cases[i].what);
+		cr_assert_eq(json_object_size(e), 2, "%s: only code and message", cases[i].what);
+		cr_assert(json_string_length(json_object_get(e, "message")) > 0, "%s: a message", cases[i].what);
+		json_decref(j);
+		free(raw.text);
+	}
+	free(fill), free(args), free(big), free(fields);
+	free(long_uri), free(many_args), free(big_head), free(many_fields);
+	ho_expect_healthy(harness_base());
+}

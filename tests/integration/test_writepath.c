@@ -48,7 +48,7 @@ static void wp_actor(const char *token, actor_t *actor)
 	err_t err = { 0 };
 	memset(actor, 0, sizeof *actor);
 	actor->source = "api";
-	cr_assert(auth_bearer(wp_db(), token, NULL, actor, &err), "auth: %s: %s", err.code, err.message);
+	cr_assert(auth_bearer(wp_db(), token, NULL, actor, &err), "auth: %s: %s", err_name(&err), err.message);
 	cr_assert_not(err_any(&err), "auth left an error: %s", err.message);
 }
 
@@ -162,7 +162,7 @@ static json_t *wp_dry_then_real(const char *ws, core_ctx *c, const char *what, w
 	     deliveries = wp_count("time_webhook_deliveries", ws);
 	err_t err = { 0 };
 	json_t *dry = m(c, a, true, &err);
-	cr_assert(dry, "%s: the dry run failed: %s: %s", what, err.code, err.message);
+	cr_assert(dry, "%s: the dry run failed: %s: %s", what, err_name(&err), err.message);
 	cr_assert_null(c->tx, "%s: the dry run left its unit on the context", what);
 	cr_assert_eq(wp_tx_state(), PQTRANS_IDLE, "%s: the dry run left a transaction open", what);
 	char *after = wp_fingerprint(ws);
@@ -171,7 +171,7 @@ static json_t *wp_dry_then_real(const char *ws, core_ctx *c, const char *what, w
 	cr_assert_eq(wp_count("time_webhook_events", ws), events, "%s: outbox events", what);
 	cr_assert_eq(wp_count("time_webhook_deliveries", ws), deliveries, "%s: webhook deliveries", what);
 	json_t *real = m(c, a, false, &err);
-	cr_assert(real, "%s: the real call failed: %s: %s", what, err.code, err.message);
+	cr_assert(real, "%s: the real call failed: %s: %s", what, err_name(&err), err.message);
 	char *done = wp_fingerprint(ws);
 	cr_assert_str_neq(done, before, "%s: the real call changed nothing", what);
 	char *dry_shape = wp_shape(dry), *real_shape = wp_shape(real);
@@ -194,8 +194,8 @@ static void wp_both_refuse(const char *ws, core_ctx *c, const char *what, wp_mut
 	err_t dry = { 0 }, real = { 0 };
 	cr_assert_null(m(c, a, true, &dry), "%s: the dry run should be refused", what);
 	cr_assert_null(m(c, a, false, &real), "%s: the real call should be refused", what);
-	cr_assert_str_eq(dry.code, code, "%s: %s", what, dry.message);
-	cr_assert_str_eq(real.code, dry.code, "%s", what);
+	cr_assert_str_eq(err_name(&dry), code, "%s: %s", what, dry.message);
+	cr_assert_str_eq(err_name(&real), err_name(&dry), "%s", what);
 	cr_assert_str_eq(real.message, dry.message, "%s", what);
 	cr_assert_eq(dry.kind, real.kind, "%s", what);
 	char *after = wp_fingerprint(ws);
@@ -683,10 +683,10 @@ Test(units, nested_units_release_into_or_roll_back_to_themselves)
 	 * themselves: the outer unit goes on. */
 	err_t refused = { 0 }, failed = { 0 };
 	cr_assert_null(entries_create(&c, bad, false, &refused));
-	cr_assert_str_eq(refused.code, "validation_failed");
+	cr_assert_str_eq(err_name(&refused), "validation_failed");
 	wp_fault("audit_log", w.ws, "raise");
 	cr_assert_null(entries_create(&c, ok2, false, &failed));
-	cr_assert_eq(failed.kind, ERR_INTERNAL, "%s: %s", failed.code, failed.message);
+	cr_assert_eq(failed.kind, ERR_INTERNAL, "%s: %s", err_name(&failed), failed.message);
 	wp_faults_clear(w.ws);
 	cr_assert_eq(wp_tx_state(), PQTRANS_INTRANS, "the failure did not abort the outer transaction");
 	/* A dry run inside it rolls back to itself too. */
@@ -737,9 +737,9 @@ Test(units, a_failed_or_lost_transaction_is_not_papered_over)
 	cr_assert_not(DB_EXEC(wp_db(), &(err_t){ 0 }, "SELECT 1 / 0"));
 	err_t nested = { 0 }, commit = { 0 };
 	cr_assert_null(entries_create(&c, ok, false, &nested));
-	cr_assert_str_eq(nested.code, "internal_error");
+	cr_assert_str_eq(err_name(&nested), "internal_error");
 	cr_assert_not(tx_commit(&outer, &commit));
-	cr_assert_str_eq(commit.code, "internal_error");
+	cr_assert_str_eq(err_name(&commit), "internal_error");
 	cr_assert_null(c.tx);
 	cr_assert_eq(wp_entries(&w), 0);
 
@@ -753,11 +753,11 @@ Test(units, a_failed_or_lost_transaction_is_not_papered_over)
 	PQclear(harness_sql("SELECT pg_terminate_backend($1::int)", 1, pid));
 	err_t lost = { 0 }, again = { 0 }, end = { 0 };
 	cr_assert_null(entries_create(&c, ok, false, &lost));
-	cr_assert_str_eq(lost.code, "database_unavailable", "%s", lost.message);
+	cr_assert_str_eq(err_name(&lost), "database_unavailable", "%s", lost.message);
 	cr_assert_null(entries_create(&c, ok, false, &again));
-	cr_assert_str_eq(again.code, "database_unavailable", "%s", again.message);
+	cr_assert_str_eq(err_name(&again), "database_unavailable", "%s", again.message);
 	cr_assert_not(tx_commit(&outer, &end), "a commit on another connection would commit nothing and say yes");
-	cr_assert_str_eq(end.code, "database_unavailable", "%s", end.message);
+	cr_assert_str_eq(err_name(&end), "database_unavailable", "%s", end.message);
 	cr_assert_null(c.tx);
 	cr_assert_eq(wp_entries(&w), 0);
 	/* The next unit opens a new connection and works. */
@@ -798,7 +798,7 @@ Test(units, a_failed_best_effort_write_leaves_nothing_behind)
 	cr_assert_eq(wp_tx_state(), PQTRANS_INTRANS);
 	json_t *ok = wp_entry_body(&w, "2026-03-04", "2");
 	json_t *e = entries_create(&c, ok, false, &err);
-	cr_assert(e, "%s: %s", err.code, err.message);
+	cr_assert(e, "%s: %s", err_name(&err), err.message);
 	cr_assert(tx_commit(&u, &err), "%s", err.message);
 	cr_assert_eq(wp_entries(&w), 2);
 	json_decref(e);

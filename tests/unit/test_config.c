@@ -16,7 +16,7 @@ static void refused(char *const *env, const char *want)
 	app_config cfg;
 	err_t err;
 	cr_assert_not(load(&cfg, &err, env), "%s was accepted", env[0]);
-	cr_assert_str_eq(err.code, "invalid_config");
+	cr_assert_str_eq(err_name(&err), "invalid_config");
 	cr_assert(strstr(err.message, want), "'%s' does not say '%s'", err.message, want);
 }
 

@@ -216,7 +216,7 @@ Test(netpolicy, urls_without_allow_private)
 	for (const char *const *u = refused; *u; u++) {
 		err_t err = { 0 };
 		cr_assert_not(netpolicy_check_url(*u, false, &err), "%s was accepted", *u);
-		cr_assert_str_eq(err.code, "validation_failed");
+		cr_assert_str_eq(err_name(&err), "validation_failed");
 	}
 	err_t err = { 0 };
 	cr_assert(netpolicy_check_url("https://93.184.216.34/hook?x=1", false, &err), "%s", err.message);

@@ -25,7 +25,7 @@ Test(plans, free_workspace_is_refused_pro_features_naming_the_plan)
 		err_t err = { 0 };
 		cr_assert_not(plans_require(&a, features[i], &err));
 		cr_assert_eq(err.kind, ERR_PLAN);
-		cr_assert_str_eq(err.code, "plan_required");
+		cr_assert_str_eq(err_name(&err), "plan_required");
 		cr_assert(strstr(err.message, "Pro"), "message names the plan: %s", err.message);
 	}
 }

@@ -127,7 +127,7 @@ Test(utf8, err_set_messages_always_serialise)
 		strcat(emoji, "\xf0\x9f\x98\x80");
 	for (int shift = 0; shift < 4; shift++) {
 		err_t err = { 0 };
-		err_set(&err, ERR_VALIDATION, "validation_failed", "%.*s'%s' is wrong", shift, "abc", emoji);
+		err_set(&err, ERR_CODE_VALIDATION_FAILED, "%.*s'%s' is wrong", shift, "abc", emoji);
 		size_t len = strlen(err.message);
 		cr_assert(len > 390 && len < sizeof err.message, "length %zu", len);
 		cr_assert(utf8_valid(err.message, len), "shift %d", shift);
@@ -136,6 +136,6 @@ Test(utf8, err_set_messages_always_serialise)
 		json_decref(j);
 	}
 	err_t err = { 0 };
-	err_set(&err, ERR_BAD_REQUEST, "invalid_json", "near '%s'", "\"\\\xf0\x9f");
+	err_set(&err, ERR_CODE_INVALID_JSON, "near '%s'", "\"\\\xf0\x9f");
 	cr_assert_str_eq(err.message, "near '\"\\??" "'");
 }

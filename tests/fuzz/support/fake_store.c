@@ -38,7 +38,7 @@ PGconn *db_conn(db_t *db)
 bool db_connect(db_t *db, err_t *err)
 {
 	(void)db;
-	return err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly");
+	return err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "the database is not reachable; try again shortly");
 }
 
 PGresult *fake_store_rows(int ncols, int nrows, const char *const *values)
@@ -119,7 +119,7 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 	if (starts(sql, "BEGIN") || starts(sql, "COMMIT") || starts(sql, "ROLLBACK") || starts(sql, "SAVEPOINT") ||
 	    starts(sql, "RELEASE"))
 		return PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
-	err_set(err, ERR_UNAVAILABLE, "database_unavailable", "the database is not reachable; try again shortly");
+	err_set(err, ERR_CODE_DATABASE_UNAVAILABLE, "the database is not reachable; try again shortly");
 	return NULL;
 }
 
