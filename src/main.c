@@ -21,9 +21,12 @@
 #include "util/log.h"
 #include "util/netpolicy.h"
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct {
 	char conninfo[1024];
@@ -240,6 +243,77 @@ static int cmd_cron(database *d, db_t *db, int argc, char **argv)
 	return rc ? rc : ok ? 0 : 1;
 }
 
+/* Whether folder/var looks like a data folder of ours: the embedded cluster,
+ * the generated secret or make run's demo ids are in it. */
+static bool data_dir_at(const char *folder, char out[PATH_MAX])
+{
+	static const char *const marks[] = { "pg", "secret_key", "demo.json" };
+	char path[PATH_MAX + 32];
+	struct stat st;
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		snprintf(path, sizeof path, "%s/var/%s", folder, marks[i]);
+		if (stat(path, &st) == 0) {
+			snprintf(out, PATH_MAX, "%s/var", folder);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* `mcp` is started by IDEs, from whatever folder they like: it must reach the
+ * installation's data, never take the current folder's var/, and never create
+ * a cluster (an empty one only fails later with "invalid or revoked API
+ * token", and the IDE shows "connection closed"). The data folder is
+ * WORKESTRA_DATA_DIR, else the var/ beside the executable or beside its
+ * folder (a checkout's build/workestra-time finds the checkout's var/; an
+ * install in /opt/wt/bin finds /opt/wt/var). Without DATABASE_URL that folder
+ * must hold a cluster already. Sets WORKESTRA_DATA_DIR to what was found, so
+ * the database and the confirmation key come from the same place. */
+static bool mcp_find_data_dir(err_t *err)
+{
+	const char *set = getenv("WORKESTRA_DATA_DIR");
+	bool have_url = getenv("DATABASE_URL") && *getenv("DATABASE_URL");
+	bool have_key = (getenv("WORKESTRA_SECRET_KEY") && *getenv("WORKESTRA_SECRET_KEY")) ||
+			(getenv("WORKESTRA_SECRET_KEY_FILE") && *getenv("WORKESTRA_SECRET_KEY_FILE"));
+	char found[PATH_MAX] = "", exe[PATH_MAX] = "", looked[2 * PATH_MAX + 16] = "";
+	if (set && *set) {
+		snprintf(found, sizeof found, "%s", set);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash && slash != exe) {
+			*slash = '\0'; /* the executable's folder */
+			snprintf(looked, sizeof looked, "%s/var", exe);
+			if (!data_dir_at(exe, found) && (slash = strrchr(exe, '/')) && slash != exe) {
+				*slash = '\0'; /* and its parent */
+				size_t len = strlen(looked);
+				snprintf(looked + len, sizeof looked - len, " and %s/var", exe);
+				data_dir_at(exe, found);
+			}
+		}
+		if (found[0])
+			setenv("WORKESTRA_DATA_DIR", found, 1);
+	}
+	if (!have_url && !found[0])
+		return err_set(err, ERR_UNAVAILABLE, "no_database",
+			       "workestra-time mcp found no database: set DATABASE_URL, or WORKESTRA_DATA_DIR to the data "
+			       "folder of the installation (where serve keeps pg/ and secret_key); looked in %s",
+			       looked[0] ? looked : "nothing (the executable's path is unknown)");
+	if (!have_url && !embedded_pg_exists(found))
+		return err_set(err, ERR_UNAVAILABLE, "no_database",
+			       "workestra-time mcp found no PostgreSQL cluster in %s and never creates one: run "
+			       "workestra-time serve (or make run) with that data folder first, or set DATABASE_URL, or "
+			       "WORKESTRA_DATA_DIR to the right folder",
+			       found);
+	if (have_url && !found[0] && !have_key)
+		return err_set(err, ERR_UNAVAILABLE, "no_secret_key",
+			       "workestra-time mcp found no data folder holding the confirmation key: set "
+			       "WORKESTRA_SECRET_KEY (the same as serve's) or WORKESTRA_DATA_DIR; looked in %s",
+			       looked[0] ? looked : "nothing");
+	return true;
+}
+
 /* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
 static int cmd_mcp(db_t *db)
 {
@@ -305,6 +379,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	database d = { 0 };
 	err_t err = { 0 };
+	if (!strcmp(cmd, "mcp") && !mcp_find_data_dir(&err))
+		return fail(&err);
 	if (!database_open(&d, &err))
 		return fail(&err);
 	int rc;
