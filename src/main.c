@@ -314,17 +314,44 @@ static bool mcp_find_data_dir(err_t *err)
 	return true;
 }
 
+enum { MCP_TOKEN_MAX = 8192 };
+
+/* WORKESTRA_TOKEN_FILE: the token's first line, for clients that cannot take
+ * it from the environment or a prompt (Claude Desktop). Like ssh keys, the
+ * file must be readable by its owner only. */
+static bool mcp_token_from_file(char out[MCP_TOKEN_MAX], err_t *err)
+{
+	const char *path = getenv("WORKESTRA_TOKEN_FILE");
+	if (!path || !*path)
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+			       "set WORKESTRA_TOKEN to a personal API token, or WORKESTRA_TOKEN_FILE to a file holding one");
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	if (!f)
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s cannot be read", path);
+	if (fstat(fileno(f), &st) || (st.st_mode & 077)) {
+		fclose(f);
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+			       "WORKESTRA_TOKEN_FILE %s is readable by others: chmod 600 it (and make a new token)", path);
+	}
+	bool got = fgets(out, MCP_TOKEN_MAX, f) != NULL;
+	fclose(f);
+	out[got ? strcspn(out, "\r\n") : 0] = '\0';
+	return out[0] ? true : err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s is empty", path);
+}
+
 /* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
 static int cmd_mcp(db_t *db)
 {
 	err_t err = { 0 };
 	confirm_key key;
 	actor_t actor = { .source = "api" };
+	char from_file[MCP_TOKEN_MAX];
 	const char *token = getenv("WORKESTRA_TOKEN");
-	if (!token || !*token) {
-		fputs("error: unauthorized: set WORKESTRA_TOKEN to a personal API token\n", stderr);
-		return 1;
-	}
+	if ((!token || !*token) && !mcp_token_from_file(from_file, &err))
+		return fail(&err);
+	if (!token || !*token)
+		token = from_file;
 	if (!migrate(db, &err) || !load_confirm_key(&key, &err) ||
 	    !auth_bearer(db, token, getenv("WORKESTRA_JWT_SECRET"), &actor, &err))
 		return fail(&err);

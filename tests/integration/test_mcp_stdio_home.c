@@ -175,10 +175,20 @@ Test(mcp_stdio_home, finds_the_var_folder_beside_the_installation_from_any_folde
 	cr_assert_eq(mkdir(var, 0700), 0);
 	snprintf(key, sizeof key, "%s/secret_key", var);
 	sh_write(key, HARNESS_SECRET_KEY "\n");
-	char url[1024], tok[200], input[1024];
+	/* The token comes from a file only its owner can read (WORKESTRA_TOKEN_FILE). */
+	char url[1024], tokfile[PATH_MAX + 16], tok[PATH_MAX + 64], input[1024], line[200];
 	snprintf(url, sizeof url, "DATABASE_URL=%s", getenv("DATABASE_URL"));
-	snprintf(tok, sizeof tok, "WORKESTRA_TOKEN=%s", w.member_tok);
+	snprintf(tokfile, sizeof tokfile, "%s/token", cwd);
+	snprintf(line, sizeof line, "%s\n", w.member_tok);
+	sh_write(tokfile, line);
+	cr_assert_eq(chmod(tokfile, 0644), 0);
+	snprintf(tok, sizeof tok, "WORKESTRA_TOKEN_FILE=%s", tokfile);
 	char *env[] = { url, tok, "PATH=/usr/bin:/bin", NULL };
+	sh_run refused = sh_mcp(bin, cwd, env, "", inst);
+	cr_assert_eq(refused.status, 1, "a token file others can read is refused: %s", refused.err);
+	cr_assert(strstr(refused.err, "chmod 600"), "%s", refused.err);
+	sh_free(&refused);
+	cr_assert_eq(chmod(tokfile, 0600), 0);
 	snprintf(input, sizeof input,
 		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
 		 "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}\n"
