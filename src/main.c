@@ -139,6 +139,36 @@ static bool metrics_on(void)
 	return !strcmp(v, "on");
 }
 
+/* OAUTH_*: /mcp as an OAuth 2.1 resource server (off without OAUTH_ISSUER).
+ * The resource is this server's /mcp URL as clients reach it (OAUTH_RESOURCE;
+ * default http://HOST:PORT/mcp), and the audience tokens must carry
+ * (OAUTH_AUDIENCE; default: the resource). false with err on a bad value. */
+static bool oauth_from_env(oauth_config *o, char resource[512], err_t *err)
+{
+	memset(o, 0, sizeof *o);
+	o->issuer = getenv("OAUTH_ISSUER");
+	if (!o->issuer || !*o->issuer) {
+		o->issuer = NULL;
+		return true;
+	}
+	o->allow_private = netpolicy_allow_private();
+	bool https = !strncmp(o->issuer, "https://", 8), http = !strncmp(o->issuer, "http://", 7);
+	if (!https && !(http && o->allow_private))
+		return err_set(err, ERR_VALIDATION, "invalid_config",
+			       "OAUTH_ISSUER must be an https:// URL (http:// only with WEBHOOK_ALLOW_PRIVATE, for tests)");
+	snprintf(resource, 512, "http://%s:%s/mcp", env_or("HOST", "127.0.0.1"), env_or("PORT", "8080"));
+	o->resource = env_or("OAUTH_RESOURCE", resource);
+	o->audience = env_or("OAUTH_AUDIENCE", o->resource);
+	o->jwks_url = getenv("OAUTH_JWKS_URL");
+	o->refresh_seconds = atol(env_or("OAUTH_JWKS_REFRESH_SECONDS", "30"));
+	o->ttl_seconds = atol(env_or("OAUTH_JWKS_TTL_SECONDS", "3600"));
+	if (o->refresh_seconds < 0 || o->ttl_seconds < 1)
+		return err_set(err, ERR_VALIDATION, "invalid_config",
+			       "OAUTH_JWKS_REFRESH_SECONDS must be 0 or more and OAUTH_JWKS_TTL_SECONDS 1 or more");
+	log_msg(LOG_INFO, "oauth: /mcp takes access tokens of %s for %s", o->issuer, o->audience);
+	return true;
+}
+
 static int cmd_serve(database *d)
 {
 	err_t err = { 0 };
@@ -161,6 +191,12 @@ static int cmd_serve(database *d)
 		return fail(&err);
 	if (!load_keyring(&err))
 		return fail(&err);
+	static oauth_config oauth;
+	static char oauth_resource[512];
+	if (!oauth_from_env(&oauth, oauth_resource, &err))
+		return fail(&err);
+	cfg.oauth = oauth.issuer ? &oauth : NULL;
+	cfg.oauth_keys = oauth_keys_new(cfg.oauth);
 	http_app app = api_app(&cfg);
 	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
 	 * (or to another process); otherwise this process delivers too, safely
@@ -193,6 +229,7 @@ static int cmd_serve(database *d)
 	int rc = http_serve(&hc, &app);
 	cron_scheduler_stop(sched);
 	dispatcher_stop(dispatcher);
+	oauth_keys_free(cfg.oauth_keys);
 	return rc;
 }
 

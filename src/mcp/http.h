@@ -7,6 +7,7 @@
  * it names one, a supported MCP-Protocol-Version. */
 #ifndef MCP_HTTP_H
 #define MCP_HTTP_H
+#include "core/actor.h"
 #include "core/confirm.h"
 #include "http/message.h"
 #include "store/db.h"
@@ -15,6 +16,12 @@ typedef struct {
 	db_t *db;
 	const char *jwt_secret;
 	const confirm_key *confirm;
+	/* Checks a bearer credential (OAuth access tokens as well as ours);
+	 * NULL: auth_bearer with jwt_secret. Gets bearer_ctx. */
+	bool (*bearer)(const void *ctx, db_t *db, const char *credential, actor_t *actor, err_t *err);
+	const void *bearer_ctx;
+	/* More auth-params for a 401's WWW-Authenticate (resource_metadata="…"); NULL: none. */
+	const char *challenge;
 } mcp_http_env;
 
 /* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus the

@@ -2,6 +2,7 @@
 #include "core/auth.h"
 #include "mcp/http.h"
 #include "rest/cron_api.h"
+#include "rest/oauth_api.h"
 #include "rest/rest.h"
 #include "store/backlog.h"
 #include "store/db.h"
@@ -280,6 +281,14 @@ static bool ensure_migrated(api_worker *w, err_t *err)
 	return ok;
 }
 
+/* What /mcp runs with: OAuth access tokens are taken when configured. */
+static mcp_http_env mcp_env(api_worker *w, const http_request *req)
+{
+	mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm, oauth_api_bearer, w->cfg,
+			     oauth_api_challenge(w->cfg, req->arena) };
+	return env;
+}
+
 static void handle(void *state, const http_request *req, http_response *resp)
 {
 	api_worker *w = state;
@@ -312,8 +321,10 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		http_response_json(req->arena, resp, status, body);
 	} else if (!strcmp(req->path, "/mcp")) {
 		resp->route = "/mcp";
-		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+		mcp_http_env env = mcp_env(w, req);
 		mcp_http_handle(&env, req, resp);
+	} else if (oauth_api_metadata(w->cfg, req, resp)) {
+		/* answered */
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		handle_v1(w, req, resp);
 	else {
@@ -334,7 +345,7 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 		return false;
 	}
 	if (!strcmp(req->path, "/mcp")) {
-		mcp_http_env env = { w->db, w->cfg->jwt_secret, &w->cfg->confirm };
+		mcp_http_env env = mcp_env(w, req);
 		return mcp_http_admit(&env, req, resp);
 	}
 	if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8)) {

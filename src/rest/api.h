@@ -5,6 +5,7 @@
 #ifndef REST_API_H
 #define REST_API_H
 #include "core/confirm.h"
+#include "delivery/oauth_keys.h"
 #include "delivery/smtp.h"
 #include "http/workers.h"
 #include <stdbool.h>
@@ -17,6 +18,8 @@ typedef struct {
 	const char *cron_secret;  /* NULL: every /api/cron endpoint answers 404 */
 	const smtp_config *smtp;  /* NULL: cron emails stay in the outbox */
 	bool metrics;             /* METRICS=on: GET /metrics answers (no auth: never expose it publicly) */
+	const oauth_config *oauth; /* NULL: /mcp takes no OAuth access tokens */
+	oauth_keys *oauth_keys;    /* the issuer's keys (with oauth) */
 } api_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */
