@@ -170,6 +170,9 @@ for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
       const done = await m.complete({ ref: { type: 'ref/prompt', name: 'log_my_day' }, argument: { name: 'project', value: 'a' } });
       assert.ok(done.completion.values.every((v) => v.toLowerCase().startsWith('a')));
       assert.ok(done.completion.values.length >= 1);
+      // Task titles complete through the find_work_items search: words of the project count too.
+      const tasks = await m.complete({ ref: { type: 'ref/prompt', name: 'log_my_day' }, argument: { name: 'task', value: 'acme' } });
+      assert.ok(tasks.completion.values.includes('Kickoff workshop'), JSON.stringify(tasks.completion));
       await m.setLoggingLevel('debug');
       await m.ping();
     } finally {
