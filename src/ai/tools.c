@@ -1,5 +1,6 @@
 #include "ai/tools.h"
 #include "util/embedded.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <pthread.h>
 #include <stdlib.h>
@@ -152,7 +153,7 @@ static json_t *text_content(const char *text)
 
 static json_t *result_ok(json_t *structured)
 {
-	char *text = json_dumps(structured, JSON_COMPACT);
+	char *text = jsontext_dump(structured);
 	json_t *r = json_pack("{s:o, s:o, s:b}", "content", text_content(text ? text : "{}"), "structuredContent",
 			      structured, "isError", 0);
 	free(text);

@@ -37,13 +37,13 @@ json_t *admin_workspace_create(db_t *db, const char *name, const char *plan, con
 	}
 	if (!modules_valid(modules, err) || !db_begin(db, err))
 		return NULL;
-	json_t *ws = db_query_json(db, err,
+	json_t *ws = DB_QUERY_JSON(db, err,
 				   "INSERT INTO workspaces (name, plan, modules) VALUES ($1, $2,"
 				   " coalesce(string_to_array(nullif($3, ''), ','), '{}'))"
 				   " RETURNING jsonb_build_object('id', id, 'name', name, 'plan', plan, 'modules', to_jsonb(modules),"
 				   " 'created_at', wt_iso(created_at))",
-				   3, name, plan, modules ? modules : "");
-	if (ws && db_exec(db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1)", 1,
+				   name, plan, modules ? modules : "");
+	if (ws && DB_EXEC(db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1)",
 			  json_string_value(json_object_get(ws, "id"))) &&
 	    db_commit(db, err))
 		return ws;
@@ -75,20 +75,20 @@ json_t *admin_user_create(db_t *db, const char *workspace_id, const char *email,
 	}
 	if (!db_begin(db, err))
 		return NULL;
-	PGresult *r = db_query(db, err, "SELECT 1 FROM workspaces WHERE id = $1", 1, workspace_id);
+	PGresult *r = DB_QUERY(db, err, "SELECT 1 FROM workspaces WHERE id = $1", workspace_id);
 	int exists = r ? PQntuples(r) : 0;
 	PQclear(r);
 	json_t *u = NULL;
 	if (r && !exists)
 		err_set(err, ERR_NOT_FOUND, "not_found", "no workspace %s", workspace_id);
 	else if (r)
-		u = db_query_json(db, err,
+		u = DB_QUERY_JSON(db, err,
 				  "INSERT INTO users (workspace_id, email, name, role) VALUES ($1, $2, $3, $4)"
 				  " RETURNING jsonb_build_object('id', id, 'workspace_id', workspace_id, 'email', email,"
 				  " 'name', name, 'role', role, 'created_at', wt_iso(created_at))",
-				  4, workspace_id, email, name ? name : "", role);
+				  workspace_id, email, name ? name : "", role);
 	if (u && weekly_hours &&
-	    db_exec(db, err, "INSERT INTO employees (workspace_id, user_id, weekly_hours) VALUES ($1, $2, $3::numeric)", 3,
+	    DB_EXEC(db, err, "INSERT INTO employees (workspace_id, user_id, weekly_hours) VALUES ($1, $2, $3::numeric)",
 		    workspace_id, json_string_value(json_object_get(u, "id")), weekly_hours))
 		json_object_set_new(u, "weekly_hours", json_real(strtod(weekly_hours, NULL)));
 	if (u && !err_any(err) && db_commit(db, err))
@@ -119,7 +119,7 @@ json_t *admin_token_revoke(db_t *db, const char *token_id, err_t *err)
 		err_set(err, ERR_VALIDATION, "validation_failed", "--id is required");
 		return NULL;
 	}
-	PGresult *r = db_query(db, err, "SELECT workspace_id FROM api_tokens WHERE id = $1", 1, token_id);
+	PGresult *r = DB_QUERY(db, err, "SELECT workspace_id FROM api_tokens WHERE id = $1", token_id);
 	if (!r)
 		return NULL;
 	char ws[64] = "";

@@ -5,7 +5,9 @@
 #include "core/ctx.h"
 #include <jansson.h>
 
-/* Writes an audit_log row for the actor; changes may be NULL (borrowed). */
+/* Writes an audit_log row for the actor; changes may be NULL (borrowed). A
+ * row written with no acting user (a cron job, source cron) names the user
+ * whose data changed: the owner of the time_entry or timesheet. */
 bool audit_record(core_ctx *c, const char *action, const char *entity_type, const char *entity_id,
 		  json_t *changes, err_t *err);
 /* Writes an outbox event {id: "evt_…", event, workspace_id, data, timestamp}

@@ -1,4 +1,5 @@
 #include "core/auth.h"
+#include "core/tx.h"
 #include "util/crypto.h"
 #include "util/jwt.h"
 #include <stdio.h>
@@ -10,10 +11,10 @@ enum { SECRET_BYTES = 32, MAX_CREDENTIAL = 8192 };
 
 static bool load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
 {
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "SELECT u.workspace_id, u.id, u.role, w.plan, array_to_string(w.modules, ',') FROM users u"
 			       " JOIN workspaces w ON w.id = u.workspace_id WHERE u.id = $1",
-			       1, user_id);
+			       user_id);
 	if (!r)
 		return false;
 	if (PQntuples(r) != 1) {
@@ -43,8 +44,8 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 	snprintf(id, sizeof id, "%.*s", (int)(dot - cred), cred);
 	char hash[65];
 	crypto_sha256_hex(dot + 1, strlen(dot + 1), hash);
-	PGresult *r = db_query(db, err, "SELECT user_id, secret_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL",
-			       1, id);
+	PGresult *r = DB_QUERY(db, err, "SELECT user_id, secret_hash FROM api_tokens WHERE id = $1 AND revoked_at IS NULL",
+			       id);
 	if (!r)
 		return false;
 	/* Compare even when the id is unknown, so timing says nothing about ids. */
@@ -57,8 +58,10 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 	PQclear(r);
 	if (!ok)
 		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid or revoked API token");
-	db_exec(db, err, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
-			 " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1, id);
+	/* Bookkeeping: its failure must neither refuse the request nor leave an
+	 * error (or an aborted transaction) for the request's first write. */
+	tx_best_effort(db, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
+			   " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1, id);
 	return load_user(db, user_id, actor, err);
 }
 
@@ -94,10 +97,10 @@ char *auth_token_create(db_t *db, const char *user_id, const char *name, char to
 	crypto_b64url_encode(raw, sizeof raw, secret);
 	char hash[65];
 	crypto_sha256_hex(secret, strlen(secret), hash);
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "INSERT INTO api_tokens (workspace_id, user_id, name, secret_hash)"
 			       " SELECT workspace_id, id, $2, $3 FROM users WHERE id = $1 RETURNING id",
-			       3, user_id, name ? name : "", hash);
+			       user_id, name ? name : "", hash);
 	if (!r)
 		return NULL;
 	if (PQntuples(r) != 1) {
@@ -117,10 +120,10 @@ char *auth_token_create(db_t *db, const char *user_id, const char *name, char to
 
 bool auth_token_revoke(db_t *db, const char *workspace_id, const char *token_id, err_t *err)
 {
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND workspace_id = $2"
 			       " AND revoked_at IS NULL RETURNING id",
-			       2, token_id, workspace_id);
+			       token_id, workspace_id);
 	if (!r)
 		return false;
 	int n = PQntuples(r);

@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/entries.h"
 #include "core/fields.h"
+#include "core/refs.h"
 #include "core/settings.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
@@ -19,10 +20,10 @@ static void exact_hours(long seconds, char out[32])
 /* Whether the entry already made from the event exists; fills its id. */
 static bool find_conversion(core_ctx *c, const char *event_id, char entry_id[64], err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT id FROM time_entries WHERE workspace_id = $1 AND calendar_event_id = $2"
 			       " AND deleted_at IS NULL",
-			       2, c->actor->workspace_id, event_id);
+			       c->actor->workspace_id, event_id);
 	if (!r)
 		return false;
 	snprintf(entry_id, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
@@ -37,7 +38,7 @@ static bool default_entity(core_ctx *c, const char *event_id, const char *type, 
 			   err_t *err)
 {
 	if (type && id) {
-		if (entries_check_ref(c, type, id, err)) {
+		if (refs_check_target(c, type, id, err)) {
 			json_object_set_new(entry, "entity_type", json_string(type));
 			json_object_set_new(entry, "entity_id", json_string(id));
 			return true;
@@ -76,11 +77,11 @@ static json_t *entry_body(core_ctx *c, const char *event_id, json_t *overrides, 
 	settings_t s;
 	if (!settings_load(c, &s, err))
 		return NULL;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT user_id, title, (starts_at AT TIME ZONE $3)::date::text,"
 			       " extract(epoch FROM ends_at - starts_at)::bigint, entity_type, entity_id"
 			       " FROM calendar_events WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
-			       3, c->actor->workspace_id, event_id, s.timezone);
+			       c->actor->workspace_id, event_id, s.timezone);
 	if (!r)
 		return NULL;
 	json_t *entry = NULL;
@@ -113,17 +114,13 @@ bool calendar_convert_check_body(json_t *body, err_t *err)
 	return true;
 }
 
-json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err)
-{
-	if (!calendar_convert_check_body(body, err) || !db_begin(c->db, err))
-		return NULL;
-	return core_commit(c, calendar_convert_in_tx(c, event_id, body, err), err);
-}
-
-json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, err_t *err)
+json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, bool dry_run, err_t *err)
 {
 	entry_input in;
 	char ts_id[64], id[64];
+	tx_unit u;
+	if (!calendar_convert_check_body(body, err) || !tx_begin(c, &u, err))
+		return NULL;
 	json_t *out = NULL, *entry = entry_body(c, event_id, body, err);
 	if (entry && entries_prepare(c, entry, ENTRY_MANUAL, &in, err) &&
 	    timesheets_writable_for_day(c, in.user_id, in.log_date, ts_id, err)) {
@@ -134,5 +131,5 @@ json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, 
 	}
 	/* in borrows its strings from entry: released only after the insert. */
 	json_decref(entry);
-	return out;
+	return tx_end(&u, out, dry_run, err);
 }

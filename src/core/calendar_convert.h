@@ -12,13 +12,13 @@
  * entity_type and entity_id. Members convert only their own events (others
  * answer 404); a second conversion answers 409 already_converted; a locked
  * timesheet 409 timesheet_locked. Audited and announced as time_entry.created.
- * Returns the new entry (new reference), or NULL with err set. */
-json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, err_t *err);
+ * Runs in a unit of work (core/tx.h), nested in c's when one is open (calendar
+ * imports convert this way); dry_run rolls it back. Returns the new entry (new
+ * reference), or NULL with err set. */
+json_t *calendar_convert_event(core_ctx *c, const char *event_id, json_t *body, bool dry_run, err_t *err);
 
-/* The parts of calendar_convert_event, for conversions that do more in the
- * same transaction (calendar imports): the body check, and the conversion
- * inside a transaction the caller opened and commits (or rolls back). */
+/* The check of body calendar_convert_event makes first, for callers that
+ * check it before their own work. */
 bool calendar_convert_check_body(json_t *body, err_t *err);
-json_t *calendar_convert_in_tx(core_ctx *c, const char *event_id, json_t *body, err_t *err);
 
 #endif

@@ -48,13 +48,13 @@ json_t *calendar_connections_list(core_ctx *c, err_t *err)
 {
 	if (!own_user(c, err))
 		return NULL;
-	return db_query_json(c->db, err,
+	return DB_QUERY_JSON(c->db, err,
 			     "SELECT coalesce(jsonb_agg(" CONNECTION_JSON " ORDER BY k.created_at, k.id), '[]')"
 			     " FROM calendar_connections k WHERE k.workspace_id = $1 AND k.user_id = $2",
-			     2, c->actor->workspace_id, c->actor->user_id);
+			     c->actor->workspace_id, c->actor->user_id);
 }
 
-json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
+json_t *calendar_connections_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "url", "name", "enabled", "provider", NULL };
 	const char *url = NULL, *name = "", *provider = "ics";
@@ -70,14 +70,15 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
 		err_set(err, ERR_VALIDATION, "validation_failed", "'provider' must be 'ics'");
 		return NULL;
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	/* one user's connections take turns, so the cap holds */
 	long n = -1;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT count(k.id) FROM users u LEFT JOIN calendar_connections k ON k.workspace_id = u.workspace_id"
 			       " AND k.user_id = u.id WHERE u.workspace_id = $1 AND u.id = $2 GROUP BY u.id, u.workspace_id",
-			       2, c->actor->workspace_id, c->actor->user_id);
+			       c->actor->workspace_id, c->actor->user_id);
 	if (r) {
 		n = PQntuples(r) ? atol(PQgetvalue(r, 0, 0)) : -1;
 		PQclear(r);
@@ -87,24 +88,25 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, err_t *err)
 		err_set(err, ERR_VALIDATION, "validation_failed", "at most %d calendar connections per user",
 			CALENDAR_MAX_CONNECTIONS);
 	else if (r)
-		out = db_query_json(c->db, err,
+		out = DB_QUERY_JSON(c->db, err,
 				    "INSERT INTO calendar_connections AS k (workspace_id, user_id, url, name, enabled)"
 				    " VALUES ($1, $2, $3, $4, $5::boolean) RETURNING " CONNECTION_JSON,
-				    5, c->actor->workspace_id, c->actor->user_id, url, name, enabled ? "true" : "false");
-	return core_commit(c, out, err);
+				    c->actor->workspace_id, c->actor->user_id, url, name, enabled ? "true" : "false");
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *calendar_connections_delete(core_ctx *c, const char *id, err_t *err)
+json_t *calendar_connections_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!own_user(c, err))
+	tx_unit u;
+	if (!own_user(c, err) || !tx_begin(c, &u, err))
 		return NULL;
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    "DELETE FROM calendar_connections AS k WHERE k.id = $1 AND k.workspace_id = $2 AND k.user_id = $3"
 				    " RETURNING " CONNECTION_JSON,
-				    3, id, c->actor->workspace_id, c->actor->user_id);
+				    id, c->actor->workspace_id, c->actor->user_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar connection %s", id);
-	return out;
+	return tx_end(&u, out, dry_run, err);
 }
 
 static bool query_day(const char *name, const char *v, err_t *err)
@@ -119,13 +121,13 @@ json_t *calendar_imports_list(core_ctx *c, const char *from, const char *to, err
 	settings_t s;
 	if (!own_user(c, err) || !query_day("from", from, err) || !query_day("to", to, err) || !settings_load(c, &s, err))
 		return NULL;
-	return db_query_json(
+	return DB_QUERY_JSON(
 		c->db, err,
 		"SELECT coalesce(jsonb_agg(" IMPORT_JSON " ORDER BY i.starts_at, i.id), '[]') FROM time_calendar_imports i"
 		" WHERE i.workspace_id = $1 AND i.user_id = $2 AND i.status <> 'cancelled'"
 		" AND ($3::date IS NULL OR i.starts_at >= $3::date::timestamp AT TIME ZONE $5)"
 		" AND ($4::date IS NULL OR i.starts_at < ($4::date + 1)::timestamp AT TIME ZONE $5)",
-		5, c->actor->workspace_id, c->actor->user_id, from, to, s.timezone);
+		c->actor->workspace_id, c->actor->user_id, from, to, s.timezone);
 }
 
 /* The import's calendar event, made from it the first time. */
@@ -133,7 +135,7 @@ static bool import_event(core_ctx *c, PGresult *r, char event_id[64], err_t *err
 {
 	const char *existing = db_value(r, 0, 3);
 	if (existing) {
-		PGresult *e = db_query(c->db, err, "SELECT 1 FROM calendar_events WHERE workspace_id = $1 AND id = $2", 2,
+		PGresult *e = DB_QUERY(c->db, err, "SELECT 1 FROM calendar_events WHERE workspace_id = $1 AND id = $2",
 				       c->actor->workspace_id, existing);
 		if (!e)
 			return false;
@@ -144,36 +146,37 @@ static bool import_event(core_ctx *c, PGresult *r, char event_id[64], err_t *err
 			return true;
 		}
 	}
-	PGresult *e = db_query(c->db, err,
+	PGresult *e = DB_QUERY(c->db, err,
 			       "INSERT INTO calendar_events (workspace_id, user_id, title, starts_at, ends_at)"
 			       " SELECT workspace_id, user_id, title, starts_at, ends_at FROM time_calendar_imports"
 			       " WHERE id = $1 AND ends_at > starts_at RETURNING id",
-			       1, PQgetvalue(r, 0, 0));
+			       PQgetvalue(r, 0, 0));
 	if (!e)
 		return false;
 	bool made = PQntuples(e) == 1;
 	if (made)
 		snprintf(event_id, 64, "%s", PQgetvalue(e, 0, 0));
 	PQclear(e);
-	return made ? db_exec(c->db, err, "UPDATE time_calendar_imports SET calendar_event_id = $2 WHERE id = $1", 2,
+	return made ? DB_EXEC(c->db, err, "UPDATE time_calendar_imports SET calendar_event_id = $2 WHERE id = $1",
 			      PQgetvalue(r, 0, 0), event_id)
 		    : err_set(err, ERR_VALIDATION, "validation_failed", "the event has no duration to log");
 }
 
-json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
-	if (!own_user(c, err) || !calendar_convert_check_body(body, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!own_user(c, err) || !calendar_convert_check_body(body, err) || !tx_begin(c, &u, err))
 		return NULL;
 	/* locked: two conversions of one import take turns */
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT i.id, i.status, i.converted_entry_id, i.calendar_event_id,"
 			       " EXISTS (SELECT 1 FROM time_entries e WHERE e.id = i.converted_entry_id AND e.deleted_at IS NULL)"
 			       " FROM time_calendar_imports i WHERE i.id = $1 AND i.workspace_id = $2 AND i.user_id = $3 FOR UPDATE",
-			       3, id, c->actor->workspace_id, c->actor->user_id);
+			       id, c->actor->workspace_id, c->actor->user_id);
 	json_t *out = NULL;
 	char event_id[64];
 	if (!r)
-		return core_commit(c, NULL, err);
+		return tx_end(&u, NULL, dry_run, err);
 	if (PQntuples(r) != 1)
 		err_set(err, ERR_NOT_FOUND, "not_found", "no calendar import %s", id);
 	else if (!strcmp(PQgetvalue(r, 0, 4), "t"))
@@ -181,12 +184,12 @@ json_t *calendar_imports_convert(core_ctx *c, const char *id, json_t *body, err_
 			PQgetvalue(r, 0, 2));
 	else if (!strcmp(PQgetvalue(r, 0, 1), "cancelled"))
 		err_set(err, ERR_CONFLICT, "import_cancelled", "the event was cancelled in its calendar");
-	else if (import_event(c, r, event_id, err) && (out = calendar_convert_in_tx(c, event_id, body, err)) &&
-		 !db_exec(c->db, err, "UPDATE time_calendar_imports SET converted_entry_id = $2, updated_at = now() WHERE id = $1",
-			  2, id, json_string_value(json_object_get(out, "id")))) {
+	else if (import_event(c, r, event_id, err) && (out = calendar_convert_event(c, event_id, body, false, err)) &&
+		 !DB_EXEC(c->db, err, "UPDATE time_calendar_imports SET converted_entry_id = $2, updated_at = now() WHERE id = $1",
+			  id, json_string_value(json_object_get(out, "id")))) {
 		json_decref(out);
 		out = NULL;
 	}
 	PQclear(r);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }

@@ -4,6 +4,7 @@
 #include "core/invoicing.h"
 #include "core/timer.h"
 #include "core/timesheets.h"
+#include "core/tx.h"
 #include "util/crypto.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -54,10 +55,10 @@ void confirm_key_from_secret(confirm_key *k, const char *secret)
 	crypto_hmac_sha256(secret, strlen(secret), label, sizeof label - 1, k->key);
 }
 
-bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err)
+bool confirm_key_load(confirm_key *k, const char *secret_key, const char *key_file, err_t *err)
 {
 	char secret[129];
-	if (!keyring_secret(key_file, secret, err))
+	if (!keyring_secret(secret_key, key_file, secret, err))
 		return false;
 	confirm_key_from_secret(k, secret);
 	return true;
@@ -144,21 +145,19 @@ static json_t *verify(const confirm_key *k, const char *token, err_t *err)
 	return claims;
 }
 
-/* Records jti as used; 409 confirmation_used when it already was. */
+/* Records jti as used, inside the redemption's unit of work: the claim
+ * commits with the action or not at all. 409 confirmation_used when it
+ * already was. A concurrent redemption of the same token waits here on the
+ * first one's row: once that commits it finds the row and is refused; once
+ * that rolls back (its action failed) it takes the claim itself. */
 static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err_t *err)
 {
 	char exp_text[24];
 	snprintf(exp_text, sizeof exp_text, "%lld", (long long)exp);
-	/* Rows of long-expired tokens are dead weight: drop a few on the way. */
-	if (!db_exec(c->db, err,
-		     "DELETE FROM confirmations WHERE jti IN (SELECT jti FROM confirmations"
-		     " WHERE expires_at < now() - interval '1 day' LIMIT 100)",
-		     0))
-		return false;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at)"
 			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT (jti) DO NOTHING RETURNING jti",
-			       5, jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
+			       jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -168,16 +167,17 @@ static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err
 				"this confirmation was already used; ask the assistant to prepare the action again");
 }
 
+/* The action, as a unit nested in the redemption's. */
 static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
 {
 	switch (a->kind) {
-	case CONFIRM_LOG_TIME_ENTRY: return entries_create(c, a->body, err);
-	case CONFIRM_START_TIMER: return timer_start(c, a->body, err);
-	case CONFIRM_STOP_TIMER: return timer_stop(c, err);
-	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, err);
-	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, err);
-	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, err);
-	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, err);
+	case CONFIRM_LOG_TIME_ENTRY: return entries_create(c, a->body, false, err);
+	case CONFIRM_START_TIMER: return timer_start(c, a->body, false, err);
+	case CONFIRM_STOP_TIMER: return timer_stop(c, false, err);
+	case CONFIRM_SUBMIT_TIMESHEET: return timesheets_transition(c, a->target, TS_SUBMIT, NULL, false, err);
+	case CONFIRM_APPROVE_TIMESHEET: return timesheets_transition(c, a->target, TS_APPROVE, NULL, false, err);
+	case CONFIRM_REJECT_TIMESHEET: return timesheets_transition(c, a->target, TS_REJECT, a->body, false, err);
+	case CONFIRM_PULL_FROM_TIME: return invoicing_pull_from_time(c, a->target, a->body, false, err);
 	}
 	err_set(err, ERR_INTERNAL, "internal_error", "unknown confirmation action");
 	return NULL;
@@ -211,19 +211,28 @@ json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, tim
 			CONFIRM_TTL_SECONDS / 60);
 		goto done;
 	}
+	/* Rows of long-expired tokens are dead weight: drop a few on the way,
+	 * skipping rows another redemption holds, outside the redemption. */
+	tx_best_effort(c->db,
+		       "DELETE FROM confirmations WHERE jti IN (SELECT jti FROM confirmations"
+		       " WHERE expires_at < now() - interval '1 day' LIMIT 100 FOR UPDATE SKIP LOCKED)",
+		       0);
 	actor_t as_tool = *c->actor;
 	as_tool.source = "ai_tool";
-	core_ctx tc = { c->db, &as_tool };
-	if (!claim(&tc, jti, confirm_kind_name(a.kind), (time_t)json_integer_value(exp), err))
+	core_ctx tc = *c;
+	tc.actor = &as_tool;
+	/* The claim, the action, its audit rows and its events: one unit. A
+	 * failed action (or a database error anywhere) rolls the claim back
+	 * with it, so the token stays good for a retry until it expires. */
+	tx_unit u;
+	if (!tx_begin(&tc, &u, err))
 		goto done;
-	json_t *result = perform(&tc, &a, err);
-	if (!result) {
-		/* The action did not happen: give the token back so it can be retried. */
-		err_t ignored = { 0 };
-		db_exec(c->db, &ignored, "DELETE FROM confirmations WHERE jti = $1", 1, jti);
-		goto done;
-	}
-	out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&a), "result", result);
+	json_t *result = claim(&tc, jti, confirm_kind_name(a.kind), (time_t)json_integer_value(exp), err)
+				 ? perform(&tc, &a, err)
+				 : NULL;
+	if (result)
+		out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&a), "result", result);
+	out = tx_end(&u, out, false, err);
 done:
 	json_decref(claims);
 	return out;

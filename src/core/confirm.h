@@ -1,16 +1,20 @@
 /* Confirmation of actions an AI tool prepared. A write tool never mutates: it
- * describes the action and hands out a confirmation token, signed with the
- * server's key (HMAC-SHA256), bound to the user, the workspace and the exact
- * action, expiring after CONFIRM_TTL_SECONDS and redeemable once. Redeeming
- * re-validates and runs the same core function the equivalent REST call runs,
- * as the redeeming user, with the audit source "ai_tool".
+ * previews the action (a dry run of the core function, core/tx.h) and hands
+ * out a confirmation token, signed with the server's key (HMAC-SHA256), bound
+ * to the user, the workspace and the exact action, expiring after
+ * CONFIRM_TTL_SECONDS and redeemable once. Redeeming re-validates and runs the
+ * same core function the equivalent REST call runs, as the redeeming user,
+ * with the audit source "ai_tool".
  *
  * Refusals: a token that does not verify is 422 invalid_confirmation; another
  * user's (or workspace's) token is 403 confirmation_forbidden; an expired one is
  * 422 confirmation_expired (not 410: clients treat it like any validation
  * failure and ask the tool again); a second redemption is 409 confirmation_used.
- * A redemption whose action fails (say the timesheet changed state meanwhile)
- * does not use the token up, so it can be retried until it expires. */
+ * The single-use claim (a row in confirmations) is written in the same
+ * transaction as the action, its audit rows and its events: a redemption
+ * whose action fails (say the timesheet changed state meanwhile), or that
+ * meets a database error, leaves no claim, so the token can be retried until
+ * it expires; two concurrent redemptions of one token run the action once. */
 #ifndef CORE_CONFIRM_H
 #define CORE_CONFIRM_H
 #include "core/ctx.h"
@@ -24,9 +28,9 @@ typedef struct {
 } confirm_key;
 
 /* The signing key is derived from the server secret (keyring_secret:
- * WORKESTRA_SECRET_KEY, else key_file, created the first time). Several
- * instances must share one secret. */
-bool confirm_key_load(confirm_key *k, const char *key_file, err_t *err);
+ * secret_key, i.e. WORKESTRA_SECRET_KEY, when given, else key_file, created
+ * the first time). Several instances must share one secret. */
+bool confirm_key_load(confirm_key *k, const char *secret_key, const char *key_file, err_t *err);
 /* The key derived from a secret text (for tests and tools that mint tokens). */
 void confirm_key_from_secret(confirm_key *k, const char *secret);
 
@@ -55,7 +59,8 @@ json_t *confirm_rest_call(const confirm_action *a);
  * malloc'd; NULL with err set when no randomness is available. */
 char *confirm_issue(const confirm_key *k, const actor_t *actor, const confirm_action *a, time_t now, err_t *err);
 
-/* Verifies token for the actor of c, claims it and runs its action. Returns
+/* Verifies token for the actor of c, claims it and runs its action, in one
+ * unit of work (nested in c's when one is open). Returns
  * {action: {method, path, body}, result: <what the REST call returns>}. */
 json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err);
 

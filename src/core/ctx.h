@@ -1,12 +1,19 @@
-/* What every core operation gets: the caller's database connection and the actor. */
+/* What every core operation gets: the caller's database connection, the actor,
+ * and the unit of work open on that connection (core/tx.h), if any. */
 #ifndef CORE_CTX_H
 #define CORE_CTX_H
 #include "core/actor.h"
 #include "store/db.h"
 
+struct tx_unit;
+
 typedef struct {
 	db_t *db;
 	const actor_t *actor;
+	/* The innermost unit of work open on db, or NULL: a mutation called with
+	 * one nests in it (a savepoint), otherwise it owns its transaction. Set
+	 * and restored by tx_begin and the calls that end a unit. */
+	struct tx_unit *tx;
 } core_ctx;
 
 /* A page of a list: 1-based page, limit 1..200. */

@@ -178,16 +178,16 @@ static bool keep(seed_t *s, json_t *into, json_t *row)
 
 static bool check_workspace(seed_t *s)
 {
-	PGresult *r = db_query(s->db, s->err, "SELECT 1 FROM workspaces WHERE id = $1", 1, s->ws);
+	PGresult *r = DB_QUERY(s->db, s->err, "SELECT 1 FROM workspaces WHERE id = $1", s->ws);
 	if (!r)
 		return false;
 	bool found = PQntuples(r) == 1;
 	PQclear(r);
 	if (!found)
 		return err_set(s->err, ERR_NOT_FOUND, "not_found", "no workspace %s", s->ws);
-	s->users = db_query_json(s->db, s->err,
+	s->users = DB_QUERY_JSON(s->db, s->err,
 				 "SELECT coalesce(json_agg(id ORDER BY created_at, id), '[]') FROM users WHERE workspace_id = $1",
-				 1, s->ws);
+				 s->ws);
 	return s->users != NULL;
 }
 
@@ -195,10 +195,10 @@ static bool seed_contacts(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(CONTACTS); i++) {
 		const contact_row *r = &CONTACTS[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO contacts (workspace_id, name, email) VALUES ($1, $2, $3)"
 					    " RETURNING json_build_object('id', id, 'name', name, 'email', email)",
-					    3, s->ws, r->name, r->email);
+					    s->ws, r->name, r->email);
 		if (!keep(s, list(s, "contacts"), row))
 			return false;
 	}
@@ -209,14 +209,14 @@ static bool seed_projects(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(PROJECTS); i++) {
 		const project_row *r = &PROJECTS[i];
-		json_t *row = db_query_json(
+		json_t *row = DB_QUERY_JSON(
 			s->db, s->err,
 			"INSERT INTO projects (workspace_id, name, contact_id, billable, budget_amount, currency,"
 			" time_budget_hours) VALUES ($1, $2, $3, $4::boolean, $5::bigint, $6, $7::numeric)"
 			" RETURNING json_build_object('id', id, 'name', name, 'contact_id', contact_id,"
 			" 'billable', billable, 'budget_amount', budget_amount, 'currency', currency,"
 			" 'time_budget_hours', time_budget_hours)",
-			7, s->ws, r->name, id_of(s, "contacts", r->contact), r->billable, r->budget_amount, r->currency,
+			s->ws, r->name, id_of(s, "contacts", r->contact), r->billable, r->budget_amount, r->currency,
 			r->time_budget_hours);
 		if (!keep(s, list(s, "projects"), row))
 			return false;
@@ -228,12 +228,12 @@ static bool seed_tasks(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(TASKS); i++) {
 		const task_row *r = &TASKS[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO tasks (workspace_id, project_id, title, estimate_hours)"
 					    " VALUES ($1, $2, $3, $4::numeric)"
 					    " RETURNING json_build_object('id', id, 'title', title, 'project_id', project_id,"
 					    " 'estimate_hours', estimate_hours)",
-					    4, s->ws, id_of(s, "projects", r->project), r->title, r->estimate_hours);
+					    s->ws, id_of(s, "projects", r->project), r->title, r->estimate_hours);
 		if (!keep(s, list(s, "tasks"), row))
 			return false;
 	}
@@ -244,12 +244,12 @@ static bool seed_tickets(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(TICKETS); i++) {
 		const ticket_row *r = &TICKETS[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO tickets (workspace_id, subject, contact_id, project_id)"
 					    " VALUES ($1, $2, $3, $4)"
 					    " RETURNING json_build_object('id', id, 'subject', subject,"
 					    " 'contact_id', contact_id, 'project_id', project_id)",
-					    4, s->ws, r->subject, id_of(s, "contacts", r->contact),
+					    s->ws, r->subject, id_of(s, "contacts", r->contact),
 					    id_of(s, "projects", r->project));
 		if (!keep(s, list(s, "tickets"), row))
 			return false;
@@ -261,10 +261,10 @@ static bool seed_deals(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(DEALS); i++) {
 		const deal_row *r = &DEALS[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO deals (workspace_id, name, contact_id) VALUES ($1, $2, $3)"
 					    " RETURNING json_build_object('id', id, 'name', name, 'contact_id', contact_id)",
-					    3, s->ws, r->name, id_of(s, "contacts", r->contact));
+					    s->ws, r->name, id_of(s, "contacts", r->contact));
 		if (!keep(s, list(s, "deals"), row))
 			return false;
 	}
@@ -283,12 +283,12 @@ static bool seed_stage_history(seed_t *s, const candidate_row *r, json_t *candid
 	for (int step = 0; step <= r->stage; step++) {
 		char after[16];
 		snprintf(after, sizeof after, "%d", step * STAGE_GAP_DAYS);
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO candidate_stage_history (workspace_id, candidate_id, stage, entered_at)"
 					    " VALUES ($1, $2, $3, now() - make_interval(days => $4::int)"
 					    " + make_interval(days => $5::int))"
 					    " RETURNING json_build_object('stage', stage, 'entered_at', wt_iso(entered_at))",
-					    5, s->ws, candidate_id, STAGES[step], applied, after);
+					    s->ws, candidate_id, STAGES[step], applied, after);
 		if (!keep(s, history, row))
 			return false;
 	}
@@ -299,10 +299,10 @@ static bool seed_candidates(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(CANDIDATES); i++) {
 		const candidate_row *r = &CANDIDATES[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO candidates (workspace_id, name, stage) VALUES ($1, $2, $3)"
 					    " RETURNING json_build_object('id', id, 'name', name, 'stage', stage)",
-					    3, s->ws, r->name, STAGES[r->stage]);
+					    s->ws, r->name, STAGES[r->stage]);
 		if (!keep(s, list(s, "candidates"), row) || !seed_stage_history(s, r, row))
 			return false;
 	}
@@ -314,20 +314,20 @@ static bool seed_candidates(seed_t *s)
 static bool seed_employees(seed_t *s)
 {
 	for (size_t i = 0; i < json_array_size(s->users); i++) {
-		if (!db_exec(s->db, s->err,
+		if (!DB_EXEC(s->db, s->err,
 			     "INSERT INTO employees (workspace_id, user_id, weekly_hours) VALUES ($1, $2, $3::numeric)"
 			     " ON CONFLICT (workspace_id, user_id) DO NOTHING",
-			     3, s->ws, json_string_value(json_array_get(s->users, i)),
+			     s->ws, json_string_value(json_array_get(s->users, i)),
 			     WEEKLY_HOURS[i % DEMO_LEN(WEEKLY_HOURS)]))
 			return false;
 	}
-	json_t *all = db_query_json(s->db, s->err,
+	json_t *all = DB_QUERY_JSON(s->db, s->err,
 				    "SELECT coalesce(json_agg(json_build_object('id', e.id, 'user_id', e.user_id,"
 				    " 'name', coalesce(nullif(u.name, ''), u.email), 'weekly_hours', e.weekly_hours)"
 				    " ORDER BY u.created_at, u.id), '[]')"
 				    " FROM employees e JOIN users u ON u.workspace_id = e.workspace_id AND u.id = e.user_id"
 				    " WHERE e.workspace_id = $1",
-				    1, s->ws);
+				    s->ws);
 	if (!all)
 		return err_set(s->err, ERR_INTERNAL, "internal_error", "demo seed: could not list employees");
 	json_object_set_new(s->out, "employees", all);
@@ -348,7 +348,7 @@ static bool seed_calendar_events(seed_t *s)
 			snprintf(key, sizeof key, "%ss", r->entity_type);
 			entity_id = id_of(s, key, r->entity);
 		}
-		json_t *row = db_query_json(
+		json_t *row = DB_QUERY_JSON(
 			s->db, s->err,
 			"INSERT INTO calendar_events (workspace_id, user_id, title, starts_at, ends_at, entity_type, entity_id)"
 			" SELECT $1, $2, $3, w + $4::interval, w + $4::interval + make_interval(mins => $5::int), $6, $7"
@@ -356,7 +356,7 @@ static bool seed_calendar_events(seed_t *s)
 			" RETURNING json_build_object('id', id, 'title', title, 'user_id', user_id,"
 			" 'starts_at', wt_iso(starts_at), 'ends_at', wt_iso(ends_at),"
 			" 'entity_type', entity_type, 'entity_id', entity_id)",
-			7, s->ws, json_string_value(json_array_get(s->users, i % nusers)), r->title, r->from_week_start,
+			s->ws, json_string_value(json_array_get(s->users, i % nusers)), r->title, r->from_week_start,
 			r->minutes, r->entity_type, entity_id);
 		if (!keep(s, list(s, "calendar_events"), row))
 			return false;
@@ -368,10 +368,10 @@ static bool seed_conversations(seed_t *s)
 {
 	for (size_t i = 0; i < DEMO_LEN(CONVERSATIONS); i++) {
 		const conversation_row *r = &CONVERSATIONS[i];
-		json_t *row = db_query_json(s->db, s->err,
+		json_t *row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO conversations (workspace_id, subject, contact_id) VALUES ($1, $2, $3)"
 					    " RETURNING json_build_object('id', id, 'subject', subject, 'contact_id', contact_id)",
-					    3, s->ws, r->subject, id_of(s, "contacts", r->contact));
+					    s->ws, r->subject, id_of(s, "contacts", r->contact));
 		if (!keep(s, list(s, "conversations"), row))
 			return false;
 	}
@@ -390,7 +390,7 @@ static bool seed_invoices(seed_t *s)
 		for (int attempt = 0; !row && attempt < INVOICE_NUMBER_TRIES; attempt++) {
 			char skip[16];
 			snprintf(skip, sizeof skip, "%d", attempt);
-			row = db_query_json(s->db, s->err,
+			row = DB_QUERY_JSON(s->db, s->err,
 					    "INSERT INTO invoices (workspace_id, number, contact_id, status, currency)"
 					    " SELECT $1, 'INV-' || to_char(now(), 'YYYY') || '-' || $2::text"
 					    " || CASE WHEN n = 0 THEN '' ELSE '-' || n END, $3, 'draft', $4"
@@ -398,7 +398,7 @@ static bool seed_invoices(seed_t *s)
 					    " ON CONFLICT (workspace_id, number) DO NOTHING"
 					    " RETURNING json_build_object('id', id, 'number', number, 'contact_id', contact_id,"
 					    " 'status', status, 'currency', currency)",
-					    5, s->ws, r->sequence, id_of(s, "contacts", r->contact), r->currency, skip);
+					    s->ws, r->sequence, id_of(s, "contacts", r->contact), r->currency, skip);
 			if (err_any(s->err))
 				return false;
 		}

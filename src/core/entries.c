@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/rates.h"
+#include "core/refs.h"
 #include "core/representation.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
@@ -12,44 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ENTITY_TYPES[] = { "task", "ticket", "deal", "candidate", "calendar_event", "conversation", "project", NULL };
 static const char *const ENTRY_STATUSES[] = { "running", "draft", "submitted", "approved", "rejected", NULL };
-
-/* Per entity type: how to find the record, its project and its subject. */
-static const char *entity_lookup_sql(const char *type)
-{
-	static const struct {
-		const char *type, *sql;
-	} map[] = {
-		{ "task", "SELECT project_id, NULL FROM tasks WHERE workspace_id = $1 AND id = $2" },
-		{ "project", "SELECT id, NULL FROM projects WHERE workspace_id = $1 AND id = $2" },
-		{ "ticket", "SELECT project_id, NULL FROM tickets WHERE workspace_id = $1 AND id = $2" },
-		{ "conversation", "SELECT NULL, subject FROM conversations WHERE workspace_id = $1 AND id = $2" },
-		{ "deal", "SELECT NULL, NULL FROM deals WHERE workspace_id = $1 AND id = $2" },
-		{ "candidate", "SELECT NULL, NULL FROM candidates WHERE workspace_id = $1 AND id = $2" },
-		{ "calendar_event", "SELECT NULL, NULL FROM calendar_events WHERE workspace_id = $1 AND id = $2" },
-		{ "user", "SELECT NULL, NULL FROM users WHERE workspace_id = $1 AND id = $2" },
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (!strcmp(map[i].type, type))
-			return map[i].sql;
-	return NULL;
-}
 
 static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t *err)
 {
 	if (!in->entity_id[0])
 		return true;
-	PGresult *r = db_query(c->db, err, entity_lookup_sql(in->entity_type), 2, c->actor->workspace_id, in->entity_id);
-	if (!r)
+	ref_t ref;
+	if (!refs_lookup(c, in->entity_type, in->entity_id, &ref, err))
 		return false;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
+	if (!ref.found)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_id': no %s %s in this workspace",
 			       in->entity_type, in->entity_id);
-	}
-	const char *project = db_value(r, 0, 0);
-	const char *subject = db_value(r, 0, 1);
+	const char *project = ref.project_id[0] ? ref.project_id : NULL;
 	bool ok = true;
 	if (project && project_given && strcmp(project, in->project_id))
 		ok = err_set(err, ERR_VALIDATION, "validation_failed",
@@ -57,69 +33,11 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	else if (project)
 		snprintf(in->project_id, sizeof in->project_id, "%s", project);
 	/* A conversation's entry with no description takes the thread's subject. */
-	if (subject && !in->description[0]) {
-		utf8_snprintf(in->description_buf, sizeof in->description_buf, "%s", subject); /* a long one is cut */
+	if (!strcmp(in->entity_type, "conversation") && !in->description[0]) {
+		utf8_snprintf(in->description_buf, sizeof in->description_buf, "%s", ref.label); /* a long one is cut */
 		in->description = in->description_buf;
 	}
-	PQclear(r);
 	return ok;
-}
-
-/* Whether a record of type (one of the lookup map's) exists in the workspace. */
-static bool check_ref(core_ctx *c, const char *type, const char *id, err_t *err)
-{
-	PGresult *r = db_query(c->db, err, entity_lookup_sql(type), 2, c->actor->workspace_id, id);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	PQclear(r);
-	const char *field = !strcmp(type, "project") ? "project_id" : !strcmp(type, "user") ? "user_id" : "entity_id";
-	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no %s %s in this workspace", field, type, id);
-}
-
-bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err)
-{
-	if (!fields_one_of(entity_type, ENTITY_TYPES))
-		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' %s is not a known entity type",
-			       entity_type ? entity_type : "(none)");
-	return check_ref(c, entity_type, entity_id, err);
-}
-
-bool entries_check_user(core_ctx *c, const char *user_id, err_t *err)
-{
-	return check_ref(c, "user", user_id, err);
-}
-
-bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err)
-{
-	static const struct {
-		const char *type, *sql;
-	} names[] = {
-		{ "task", "SELECT title FROM tasks WHERE workspace_id = $1 AND id = $2" },
-		{ "project", "SELECT name FROM projects WHERE workspace_id = $1 AND id = $2" },
-		{ "ticket", "SELECT subject FROM tickets WHERE workspace_id = $1 AND id = $2" },
-		{ "conversation", "SELECT subject FROM conversations WHERE workspace_id = $1 AND id = $2" },
-		{ "deal", "SELECT name FROM deals WHERE workspace_id = $1 AND id = $2" },
-		{ "candidate", "SELECT name FROM candidates WHERE workspace_id = $1 AND id = $2" },
-		{ "calendar_event", "SELECT title FROM calendar_events WHERE workspace_id = $1 AND id = $2" },
-	};
-	snprintf(out, n, "%s", entity_type ? entity_type : "entry");
-	if (!entity_type || !entity_id || !*entity_id)
-		return true;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		if (strcmp(names[i].type, entity_type))
-			continue;
-		PGresult *r = db_query(c->db, err, names[i].sql, 2, c->actor->workspace_id, entity_id);
-		if (!r)
-			return false;
-		if (PQntuples(r) == 1)
-			utf8_snprintf(out, n, "%s \"%s\"", entity_type, PQgetvalue(r, 0, 0));
-		else
-			utf8_snprintf(out, n, "%s %s", entity_type, entity_id);
-		PQclear(r);
-	}
-	return true;
 }
 
 static bool check_user(core_ctx *c, const char *user_id, err_t *err)
@@ -128,7 +46,7 @@ static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 		return true;
 	if (!actor_sees_team(c->actor))
 		return err_set(err, ERR_FORBIDDEN, "forbidden", "members can log time only for themselves");
-	return entries_check_user(c, user_id, err);
+	return refs_check(c, "user", user_id, "user_id", err);
 }
 
 static void copy_opt(char *dst, size_t n, const char *src)
@@ -159,7 +77,7 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	     fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err) == FIELD_ERROR ||
 	     fields_string(body, "user_id", false, false, false, 63, &user_id, err) == FIELD_ERROR))
 		return false;
-	if (!fields_one_of(in->entity_type, ENTITY_TYPES))
+	if (!refs_loggable(in->entity_type))
 		return err_set(err, ERR_VALIDATION, "validation_failed",
 			       "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
 	if (!in->description)
@@ -169,8 +87,13 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
 	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
+	/* Time attached to nothing would show on no record and in no rollup. */
+	if (!in->entity_id[0] && !in->project_id[0])
+		return err_set(err, ERR_VALIDATION, "validation_failed",
+			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
+			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
-	return check_user(c, in->user_id, err) && (!project_given || entries_check_ref(c, "project", in->project_id, err)) &&
+	return check_user(c, in->user_id, err) && (!project_given || refs_check(c, "project", in->project_id, "project_id", err)) &&
 	       check_entity(c, in, project_given, err);
 }
 
@@ -221,7 +144,7 @@ static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
 json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
 {
 	long d;
-	if (f->entity_type && !fields_one_of(f->entity_type, ENTITY_TYPES)) {
+	if (f->entity_type && !refs_loggable(f->entity_type)) {
 		err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' is not a known entity type");
 		return NULL;
 	}
@@ -259,15 +182,17 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 		return false;
 	snprintf(secs, sizeof secs, "%ld", in->seconds);
 	snprintf(rate_text, sizeof rate_text, "%ld", rate.hourly_rate);
-	PGresult *r = db_query(
+	/* A timer starts on a whole second, as it stops (timer.c): durations are
+	 * the exact difference of the two. */
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description,"
 		" log_date, duration_seconds, started_at, billable, timesheet_id, source, hourly_rate, currency,"
 		" calendar_event_id)"
 		" VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6, $7::date,"
-		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN now() END,"
+		" CASE WHEN $8::boolean THEN NULL ELSE $9::integer END, CASE WHEN $8::boolean THEN date_trunc('second', now()) END,"
 		" $10::boolean, $11, $12, $13::bigint, $14, nullif($15, '')) RETURNING id",
-		15, c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
+		c->actor->workspace_id, in->user_id, in->entity_type, in->entity_id, in->project_id, in->description,
 		in->log_date, running ? "true" : "false", running ? NULL : secs, in->billable ? "true" : "false", ts_id,
 		source, rate_text, rate.currency, in->calendar_event_id);
 	if (!r)
@@ -277,10 +202,11 @@ bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool 
 	return true;
 }
 
-json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
+json_t *entries_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	entry_input in;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	char ts_id[64], id[64];
 	json_t *out = NULL;
@@ -289,16 +215,16 @@ json_t *entries_create(core_ctx *c, json_t *body, err_t *err)
 	    entries_insert(c, &in, ts_id, false, c->actor->source, id, err) && (out = entries_fetch(c, id, err)) &&
 	    audit_record(c, "time_entry.created", "time_entry", id, out, err))
 		events_emit(c, "time_entry.created", out, err);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
 /* Locks the visible, live entry FOR UPDATE and refuses invoiced or locked ones. */
 static json_t *lock_editable(core_ctx *c, const char *id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT e.invoice_line_id IS NOT NULL, e.timesheet_id, e.user_id FROM time_entries e"
 			       " WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL FOR UPDATE",
-			       2, id, c->actor->workspace_id);
+			       id, c->actor->workspace_id);
 	if (!r)
 		return NULL;
 	bool ok = PQntuples(r) == 1 && actor_may_access_user(c->actor, PQgetvalue(r, 0, 2));
@@ -336,16 +262,15 @@ static bool changed(json_t *obj, const char *key, const char *value)
 	return strcmp(old ? old : "", value);
 }
 
-json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const patchable[] = { "entity_type", "entity_id", "project_id", "description",
 						 "log_date", "hours", "billable", NULL };
 	static const char *const diff_keys[] = { "entity_type", "entity_id", "project_id", "description",
 						 "log_date", "duration_seconds", "billable", "timesheet_id",
 						 "hourly_rate", "currency", NULL };
-	if (!fields_only(body, patchable, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!fields_only(body, patchable, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = lock_editable(c, id, err), *after = NULL, *merged = NULL;
 	entry_input in;
@@ -372,7 +297,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 	if (retarget && !rates_resolve(c, in.user_id, in.project_id, in.entity_type, in.entity_id, in.log_date, &rate, err))
 		goto done;
 	snprintf(rate_text, sizeof rate_text, "%ld", retarget ? rate.hourly_rate : 0);
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_entries SET entity_type = $2, entity_id = nullif($3, ''), project_id = nullif($4, ''),"
 		     " description = $5, log_date = $6::date, billable = $7::boolean, timesheet_id = $8,"
 		     " duration_seconds = CASE WHEN $9::integer > 0 THEN $9::integer ELSE duration_seconds END,"
@@ -380,7 +305,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 		     "  ELSE ended_at END,"
 		     " hourly_rate = CASE WHEN $10::boolean THEN $11::bigint ELSE hourly_rate END,"
 		     " currency = CASE WHEN $10::boolean THEN $12 ELSE currency END, updated_at = now() WHERE id = $1",
-		     12, id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
+		     id, in.entity_type, in.entity_id, in.project_id, in.description, in.log_date,
 		     in.billable ? "true" : "false", ts_id, in.seconds > 0 ? secs : "0", retarget ? "true" : "false",
 		     rate_text, retarget ? rate.currency : ""))
 		goto done;
@@ -393,16 +318,17 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 done:
 	json_decref(before);
 	json_decref(merged);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
-json_t *entries_delete(core_ctx *c, const char *id, err_t *err)
+json_t *entries_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = lock_editable(c, id, err);
-	if (before && db_exec(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", 1, id) &&
+	if (before && DB_EXEC(c->db, err, "UPDATE time_entries SET deleted_at = now(), updated_at = now() WHERE id = $1", id) &&
 	    audit_record(c, "time_entry.deleted", "time_entry", id, before, err))
 		events_emit(c, "time_entry.deleted", before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

@@ -37,26 +37,17 @@ typedef enum {
  * workspace, permission to log for user_id) without writing anything. */
 bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in, err_t *err);
 
-/* Each returns a new reference, or NULL with err set. */
+/* Each returns a new reference, or NULL with err set. The mutations run in a
+ * unit of work (core/tx.h), nested in c's when one is open; with dry_run they
+ * run every check and write and roll back, returning what they would return. */
 json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err);
 json_t *entries_get(core_ctx *c, const char *id, err_t *err);
-json_t *entries_create(core_ctx *c, json_t *body, err_t *err);
-json_t *entries_update(core_ctx *c, const char *id, json_t *body, err_t *err);
+json_t *entries_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
+json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
 /* Soft delete; returns the entry as it was. */
-json_t *entries_delete(core_ctx *c, const char *id, err_t *err);
+json_t *entries_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
-/* Whether entity_type is an entry's entity type and entity_id exists in the
- * workspace (422 validation_failed naming the field, 'project_id' for
- * projects and 'entity_id' otherwise, and the record). */
-bool entries_check_ref(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
-/* Whether user_id is a user of the workspace (422 naming 'user_id'). */
-bool entries_check_user(core_ctx *c, const char *user_id, err_t *err);
-
-/* A readable name for what an entry is logged against, e.g. "task \"Design
- * review\"" (or "task tsk_…" when it has no title); out holds n bytes. */
-bool entries_target_label(core_ctx *c, const char *entity_type, const char *entity_id, char *out, size_t n, err_t *err);
-
-/* For the timer and other core modules, inside an open transaction. */
+/* For the timer and other core modules, inside an open unit of work. */
 json_t *entries_fetch(core_ctx *c, const char *id, err_t *err);
 /* Inserts a validated entry into timesheet ts_id, with the rate in force
  * snapshotted; running: started now, no duration. Returns the new id in id_out (64 bytes). */

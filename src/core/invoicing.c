@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/plans.h"
+#include "core/refs.h"
 #include "core/representation.h"
 #include "core/rounding.h"
 #include "core/settings.h"
@@ -41,8 +42,6 @@ enum { NGROUPINGS = sizeof GROUPINGS / sizeof GROUPINGS[0] };
 #define PULL_BILLABLE                                                                                            \
 	" AND e.billable AND e.invoice_line_id IS NULL AND t.status = 'approved' AND e.duration_seconds IS NOT NULL"
 #define INVOICE_SQL "SELECT status, currency FROM invoices WHERE workspace_id = $1 AND id = $2"
-#define PROJECT_SQL "SELECT 1 FROM projects WHERE workspace_id = $1 AND id = $2"
-#define CONTACT_SQL "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2"
 
 /* A customer's time: on its projects, or on a ticket, deal or conversation
  * linked to it. Each piece takes the contact id as its parameter. */
@@ -60,7 +59,6 @@ typedef struct {
 	char from[11], to[11];
 	const char *project_id, *contact_id; /* borrowed from the body; NULL: any */
 	size_t grouping;                     /* index in GROUPINGS */
-	bool preview;
 	char currency[8];                    /* the invoice's */
 	settings_t settings;
 } pull_t;
@@ -74,15 +72,14 @@ typedef struct {
 
 static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 {
-	static const char *const allowed[] = { "from", "to", "project_id", "contact_id", "group_by", "preview", NULL };
+	static const char *const allowed[] = { "from", "to", "project_id", "contact_id", "group_by", NULL };
 	const char *group_by = NULL;
 	long from, to;
 	if (!fields_only(body, allowed, err) || fields_date(body, "from", true, &from, p->from, err) == FIELD_ERROR ||
 	    fields_date(body, "to", true, &to, p->to, err) == FIELD_ERROR ||
 	    fields_string(body, "project_id", false, true, false, 63, &p->project_id, err) == FIELD_ERROR ||
 	    fields_string(body, "contact_id", false, true, false, 63, &p->contact_id, err) == FIELD_ERROR ||
-	    fields_string(body, "group_by", false, false, false, 16, &group_by, err) == FIELD_ERROR ||
-	    fields_bool(body, "preview", &p->preview, err) == FIELD_ERROR)
+	    fields_string(body, "group_by", false, false, false, 16, &group_by, err) == FIELD_ERROR)
 		return false;
 	if (from > to)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'from' must not be after 'to'");
@@ -93,27 +90,11 @@ static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 	return true;
 }
 
-/* A filter naming a record that is not in the workspace is a mistake in the
- * request (422), not an empty result. */
-static bool check_ref(core_ctx *c, const char *sql, const char *field, const char *id, err_t *err)
-{
-	if (!id)
-		return true;
-	PGresult *r = db_query(c->db, err, sql, 2, c->actor->workspace_id, id);
-	if (!r)
-		return false;
-	int n = PQntuples(r);
-	PQclear(r);
-	return n == 1 ? true
-		      : err_set(err, ERR_VALIDATION, "validation_failed", "'%s': no record %s in this workspace", field, id);
-}
-
-/* Reads the invoice (locked for the rest of a real pull, so it cannot be sent
+/* Reads the invoice (locked for the rest of the pull, so it cannot be sent
  * half filled and two pulls onto it take turns) and keeps its currency. */
 static bool load_invoice(core_ctx *c, pull_t *p, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, p->preview ? INVOICE_SQL : INVOICE_SQL " FOR UPDATE", 2,
-			       c->actor->workspace_id, p->invoice_id);
+	PGresult *r = DB_QUERY(c->db, err, INVOICE_SQL " FOR UPDATE", c->actor->workspace_id, p->invoice_id);
 	if (!r)
 		return false;
 	bool ok = PQntuples(r) == 1;
@@ -197,7 +178,7 @@ static PGresult *select_candidates(core_ctx *c, const pull_t *p, err_t *err)
 	 * deadlocking. A pull that waits on a row another pull took re-checks the
 	 * row once that commits (READ COMMITTED), finds invoice_line_id set and
 	 * leaves it out: no entry is billed twice. */
-	query_sql(&q, p->preview ? " ORDER BY e.id" : " ORDER BY e.id FOR UPDATE OF e");
+	query_sql(&q, " ORDER BY e.id FOR UPDATE OF e");
 	return query_run(c->db, &q, err);
 }
 
@@ -264,23 +245,23 @@ static bool write_line(core_ctx *c, const pull_t *p, json_t *line, err_t *err)
 	snprintf(secs, sizeof secs, "%lld", line_int(line, "seconds"));
 	snprintf(unit, sizeof unit, "%lld", line_int(line, "unit_amount"));
 	snprintf(amount, sizeof amount, "%lld", line_int(line, "amount"));
-	json_t *line_id = db_query_json(c->db, err,
+	json_t *line_id = DB_QUERY_JSON(c->db, err,
 					"INSERT INTO invoice_lines (workspace_id, invoice_id, description, seconds,"
 					" unit_amount, amount) VALUES ($1, $2, $3, $4::bigint, $5::bigint, $6::bigint)"
 					" RETURNING to_jsonb(id)",
-					6, c->actor->workspace_id, p->invoice_id,
+					c->actor->workspace_id, p->invoice_id,
 					json_string_value(json_object_get(line, "description")), secs, unit, amount);
 	if (!line_id)
 		return false;
 	json_object_set_new(line, "id", line_id);
 	json_t *entry_ids = json_object_get(line, "entry_ids");
 	char *ids = json_dumps(entry_ids, JSON_COMPACT);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "UPDATE time_entries e SET invoice_line_id = $1, updated_at = now() FROM timesheets t"
 			       " WHERE t.id = e.timesheet_id AND e.workspace_id = $2"
 			       " AND e.id IN (SELECT jsonb_array_elements_text($3::jsonb))"
 			       " AND e.invoice_line_id IS NULL AND e.deleted_at IS NULL RETURNING " ENTRY_JSON,
-			       3, json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
+			       json_string_value(line_id), c->actor->workspace_id, ids ? ids : "[]");
 	free(ids);
 	if (!r)
 		return false;
@@ -296,8 +277,8 @@ static bool write_line(core_ctx *c, const pull_t *p, json_t *line, err_t *err)
 	return ok;
 }
 
-/* The lines of the pull (written unless previewing) and its totals. */
-static json_t *bill(core_ctx *c, const pull_t *p, err_t *err)
+/* The lines of the pull, written, and its totals. */
+static json_t *bill(core_ctx *c, const pull_t *p, bool dry_run, err_t *err)
 {
 	PGresult *r = select_candidates(c, p, err);
 	if (!r)
@@ -329,7 +310,7 @@ static json_t *bill(core_ctx *c, const pull_t *p, err_t *err)
 		for (j = i + 1; j < n && same_line(&rows[i], &rows[j]);)
 			j++;
 		json_t *line = make_line(p, rows + i, j - i);
-		ok = line && (p->preview || write_line(c, p, line, err));
+		ok = line && write_line(c, p, line, err);
 		if (ok) {
 			total_seconds += line_int(line, "seconds");
 			total_amount += line_int(line, "amount");
@@ -343,7 +324,7 @@ static json_t *bill(core_ctx *c, const pull_t *p, err_t *err)
 		return NULL;
 	}
 	return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:I, s:I, s:f, s:I}", "invoice_id",
-			 p->invoice_id, "preview", p->preview, "currency", p->currency, "group_by",
+			 p->invoice_id, "preview", dry_run, "currency", p->currency, "group_by",
 			 GROUPINGS[p->grouping].name, "from", p->from, "to", p->to, "project_id", p->project_id,
 			 "contact_id", p->contact_id, "lines", lines, "entry_count", (json_int_t)n, "total_seconds",
 			 (json_int_t)total_seconds, "total_hours", hours_from_seconds((long)total_seconds), "total_amount",
@@ -367,26 +348,37 @@ static bool audit_pull(core_ctx *c, const pull_t *p, json_t *out, err_t *err)
 	return ok;
 }
 
-json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *body, err_t *err)
+/* A dry run's lines were rolled back: their ids name nothing. */
+static void drop_line_ids(json_t *out)
+{
+	size_t i;
+	json_t *line;
+	json_array_foreach(json_object_get(out, "lines"), i, line)
+		json_object_del(line, "id");
+}
+
+json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *body, bool dry_run, err_t *err)
 {
 	pull_t p = { .invoice_id = invoice_id };
+	tx_unit u;
 	if (!plans_require(c->actor, FEATURE_INVOICE_BRIDGE, err))
 		return NULL;
 	if (!actor_sees_team(c->actor)) {
 		err_set(err, ERR_FORBIDDEN, "forbidden", "only managers and admins can pull time onto invoices");
 		return NULL;
 	}
-	if (!parse_pull(body, &p, err) || !db_begin(c->db, err))
+	if (!parse_pull(body, &p, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *skipped = NULL;
-	if (check_ref(c, PROJECT_SQL, "project_id", p.project_id, err) &&
-	    check_ref(c, CONTACT_SQL, "contact_id", p.contact_id, err) &&
+	if (refs_check(c, "project", p.project_id, "project_id", err) &&
+	    refs_check(c, "contact", p.contact_id, "contact_id", err) &&
 	    load_invoice(c, &p, err) && settings_load(c, &p.settings, err) && refuse_running_timers(c, &p, err) &&
-	    (out = bill(c, &p, err)) && (skipped = skipped_currencies(c, &p, err))) {
+	    (out = bill(c, &p, dry_run, err)) && (skipped = skipped_currencies(c, &p, err))) {
 		json_object_set_new(out, "skipped", skipped);
-		if (!p.preview && json_integer_value(json_object_get(out, "entry_count")) > 0)
+		if (json_integer_value(json_object_get(out, "entry_count")) > 0)
 			audit_pull(c, &p, out, err);
+		if (dry_run)
+			drop_line_ids(out);
 	}
-	/* A preview only read: committing it is the same as rolling back. */
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }

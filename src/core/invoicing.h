@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 /* body: {from, to (dates, required), project_id?, contact_id?,
- * group_by? (project|task|user|entry, default project), preview? (false)}.
+ * group_by? (project|task|user|entry, default project)}.
  * Pro only (402), managers and admins only (403); the invoice must be a draft
  * of the workspace (404, 409 invoice_not_draft); a running timer in the range
  * is refused (409 timer_running).
@@ -16,12 +16,13 @@
  * Only entries in the invoice's currency are taken; the others are reported
  * under "skipped". Nothing to bill is not an error: the lines come back empty.
  *
- * Returns {invoice_id, preview, currency, group_by, from, to, lines[], entry_count,
- * total_seconds, total_hours, total_amount, skipped[]}; each line is
- * {id (not in a preview), description, seconds, hours, unit_amount, amount,
- * currency, entry_count, entry_ids}. A preview writes nothing; otherwise the
- * lines, the entries' invoice_line_id, one time_entry.invoiced event per entry
- * and the invoice.lines_filled_from_time audit row commit together. */
-json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *body, err_t *err);
+ * Returns {invoice_id, preview (= dry_run), currency, group_by, from, to,
+ * lines[], entry_count, total_seconds, total_hours, total_amount, skipped[]};
+ * each line is {id (not in a dry run), description, seconds, hours,
+ * unit_amount, amount, currency, entry_count, entry_ids}. The lines, the
+ * entries' invoice_line_id, one time_entry.invoiced event per entry and the
+ * invoice.lines_filled_from_time audit row commit together, in a unit of work
+ * (core/tx.h); a dry run (the preview) writes them all and rolls back. */
+json_t *invoicing_pull_from_time(core_ctx *c, const char *invoice_id, json_t *body, bool dry_run, err_t *err);
 
 #endif

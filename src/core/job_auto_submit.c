@@ -7,11 +7,15 @@
 #include "core/plans.h"
 #include "core/settings.h"
 #include "core/timesheets.h"
+#include "core/tx.h"
 #include "util/dates.h"
 #include <stdio.h>
 #include <string.h>
 
-static void skipped(job_run *run, core_ctx *c, const char *ts, const char *user, const char *start, const err_t *why)
+/* Reports a timesheet skipped for a running timer and tells its owner, in
+ * the caller's unit of work. */
+static bool skipped(job_run *run, core_ctx *c, const char *ts, const char *user, const char *start, const err_t *why,
+		    err_t *err)
 {
 	jobs_count(run, "skipped", 1);
 	jobs_detail(run, "skipped", json_pack("{s:s, s:s, s:s, s:s, s:s}", "workspace_id", c->actor->workspace_id,
@@ -21,9 +25,37 @@ static void skipped(job_run *run, core_ctx *c, const char *ts, const char *user,
 	snprintf(title, sizeof title, "Your timesheet for the week of %s was not submitted: a timer is still running", start);
 	notification_input n = { .user_id = user, .kind = "timesheet.auto_submit_skipped", .title = title, .dedupe_key = key };
 	bool created;
-	err_t e = { 0 };
-	if (!notifications_create(c, &n, &created, &e))
-		jobs_error(run, c->actor->workspace_id, ts, &e);
+	return notifications_create(c, &n, &created, err);
+}
+
+/* One timesheet, in a unit of its own: the submit nests in it, and when it is
+ * refused for a running timer (and so rolled back to itself) the owner's
+ * notice commits in its place. False with err set for the caller to judge:
+ * the submit's refusal, the notice's failure, or the unit's own. */
+static bool submit_one(job_run *run, core_ctx *c, PGresult *r, int i, err_t *err)
+{
+	const char *id = PQgetvalue(r, i, 0), *user = PQgetvalue(r, i, 1);
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
+		return false;
+	err_t why = { 0 };
+	json_t *done = timesheets_transition(c, id, TS_SUBMIT, NULL, false, &why);
+	bool ok;
+	if (done) {
+		ok = tx_commit(&u, err);
+	} else if (!strcmp(why.code, "timer_running")) {
+		ok = skipped(run, c, id, user, PQgetvalue(r, i, 2), &why, err) && tx_commit(&u, err);
+	} else {
+		*err = why;
+		ok = false;
+	}
+	tx_rollback(&u); /* a no-op once committed */
+	if (ok && done) {
+		jobs_count(run, "submitted", 1);
+		jobs_detail(run, "submitted", json_pack("{s:s, s:s}", "timesheet_id", id, "user_id", user));
+	}
+	json_decref(done);
+	return ok;
 }
 
 static bool submit_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
@@ -38,29 +70,23 @@ static bool submit_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	    dates_dow(day) != s.auto_submit_dow)
 		return !err_any(err);
 	jobs_count(run, "workspaces_due", 1);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT id, user_id, period_start::text FROM timesheets WHERE workspace_id = $1 AND status = 'draft'"
 			       " AND period_end < $2::date AND period_end >= $2::date - 7 ORDER BY user_id, period_start",
-			       2, c->actor->workspace_id, today);
+			       c->actor->workspace_id, today);
 	if (!r)
 		return false;
 	for (int i = 0; i < PQntuples(r); i++) {
-		const char *id = PQgetvalue(r, i, 0);
 		err_t e = { 0 };
-		json_t *done = timesheets_transition(c, id, TS_SUBMIT, NULL, &e);
-		if (done) {
-			jobs_count(run, "submitted", 1);
-			jobs_detail(run, "submitted", json_pack("{s:s, s:s}", "timesheet_id", id, "user_id", PQgetvalue(r, i, 1)));
-			json_decref(done);
-		} else if (!strcmp(e.code, "timer_running")) {
-			skipped(run, c, id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), &e);
-		} else if (e.kind == ERR_UNAVAILABLE) {
+		if (submit_one(run, c, r, i, &e))
+			continue;
+		if (e.kind == ERR_UNAVAILABLE) {
 			*err = e;
 			PQclear(r);
 			return false;
-		} else if (strcmp(e.code, "invalid_transition")) { /* submitted by its owner meanwhile: fine */
-			jobs_error(run, c->actor->workspace_id, id, &e);
 		}
+		if (strcmp(e.code, "invalid_transition")) /* submitted by its owner meanwhile: fine */
+			jobs_error(run, c->actor->workspace_id, PQgetvalue(r, i, 0), &e);
 	}
 	PQclear(r);
 	return true;

@@ -1,5 +1,5 @@
 /* time-calendar-refresh: every enabled calendar connection's ICS feed is
- * fetched, parsed and its events of the 7 days before the run's clock are
+ * fetched (by the caller: run->feeds), parsed and its events of the 7 days before the run's clock are
  * upserted into time_calendar_imports by (uid, recurrence instance), so a
  * refresh never duplicates. Instances cancelled in the feed, or gone from it,
  * are deleted when nobody converted them, and kept as cancelled when they
@@ -9,10 +9,8 @@
 #include "core/calendar_import.h"
 #include "core/jobs.h"
 #include "core/settings.h"
-#include "delivery/feed_fetch.h"
 #include "util/dates.h"
 #include "util/ics.h"
-#include "util/netpolicy.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +33,10 @@ static bool one_instance(core_ctx *c, PGresult *k, int row, const ics_instance *
 	ics_format_local(&in->start, start);
 	ics_format_local(&in->end, end);
 	const char *conn = PQgetvalue(k, row, 0), *user = PQgetvalue(k, row, 1);
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT s, greatest(e, s), s >= $4::timestamptz - interval '7 days' AND s < $4::timestamptz"
 			       " FROM (SELECT wt_ics_time($1::timestamp, $2, $5) AS s, wt_ics_time($3::timestamp, $6, $5) AS e) v",
-			       6, start, zone_of(&in->start), end, now, tz, zone_of(&in->end));
+			       start, zone_of(&in->start), end, now, tz, zone_of(&in->end));
 	if (!r)
 		return false;
 	*in_window = !strcmp(PQgetvalue(r, 0, 2), "t");
@@ -50,14 +48,14 @@ static bool one_instance(core_ctx *c, PGresult *k, int row, const ics_instance *
 		return true;
 	n->events++;
 	if (in->cancelled) {
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "WITH d AS (DELETE FROM time_calendar_imports WHERE connection_id = $1 AND uid = $2"
 			     " AND recurrence_id = $3 AND converted_entry_id IS NULL RETURNING 1),"
 			     " u AS (UPDATE time_calendar_imports SET status = 'cancelled', updated_at = now()"
 			     " WHERE connection_id = $1 AND uid = $2 AND recurrence_id = $3 AND converted_entry_id IS NOT NULL"
 			     " AND status <> 'cancelled' RETURNING 1)"
 			     " SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM u)",
-			     3, conn, in->uid, in->recurrence_id);
+			     conn, in->uid, in->recurrence_id);
 		if (!r)
 			return false;
 		n->removed += atol(PQgetvalue(r, 0, 0));
@@ -65,7 +63,7 @@ static bool one_instance(core_ctx *c, PGresult *k, int row, const ics_instance *
 		PQclear(r);
 		return true;
 	}
-	r = db_query(c->db, err,
+	r = DB_QUERY(c->db, err,
 		     "INSERT INTO time_calendar_imports AS i (workspace_id, user_id, connection_id, uid, recurrence_id, title,"
 		     " starts_at, ends_at, all_day) VALUES ($1, $2, $3, $4, $5, $6, $7::timestamptz, $8::timestamptz, $9::boolean)"
 		     " ON CONFLICT (connection_id, uid, recurrence_id) DO UPDATE SET title = excluded.title,"
@@ -74,7 +72,7 @@ static bool one_instance(core_ctx *c, PGresult *k, int row, const ics_instance *
 		     " WHERE (i.title, i.starts_at, i.ends_at, i.all_day, i.status)"
 		     " IS DISTINCT FROM (excluded.title, excluded.starts_at, excluded.ends_at, excluded.all_day, 'confirmed')"
 		     " RETURNING (xmax = 0)",
-		     9, c->actor->workspace_id, user, conn, in->uid, in->recurrence_id, in->summary, s, e,
+		     c->actor->workspace_id, user, conn, in->uid, in->recurrence_id, in->summary, s, e,
 		     in->all_day ? "true" : "false");
 	if (!r)
 		return false;
@@ -94,7 +92,7 @@ static bool disappeared(core_ctx *c, const char *conn, json_t *seen, const char 
 	char *keys = json_dumps(seen, JSON_COMPACT);
 	if (!keys)
 		return err_set(err, ERR_INTERNAL, "internal_error", "out of memory");
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"WITH gone AS (SELECT i.id, i.converted_entry_id FROM time_calendar_imports i WHERE i.connection_id = $1"
 		" AND i.starts_at >= $3::timestamptz - interval '7 days' AND i.starts_at < $3::timestamptz"
@@ -104,7 +102,7 @@ static bool disappeared(core_ctx *c, const char *conn, json_t *seen, const char 
 		" u AS (UPDATE time_calendar_imports SET status = 'cancelled', updated_at = now()"
 		" WHERE id IN (SELECT id FROM gone WHERE converted_entry_id IS NOT NULL) AND status <> 'cancelled' RETURNING 1)"
 		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM u)",
-		3, conn, keys, now);
+		conn, keys, now);
 	free(keys);
 	if (!r)
 		return false;
@@ -127,8 +125,8 @@ static bool store(core_ctx *c, PGresult *k, int row, const ics_instances *list, 
 							      list->items[i].recurrence_id));
 	}
 	ok = ok && disappeared(c, PQgetvalue(k, row, 0), seen, now, n, err) &&
-	     db_exec(c->db, err,
-		     "UPDATE calendar_connections SET last_refreshed_at = now(), last_error = NULL WHERE id = $1", 1,
+	     DB_EXEC(c->db, err,
+		     "UPDATE calendar_connections SET last_refreshed_at = now(), last_error = NULL WHERE id = $1",
 		     PQgetvalue(k, row, 0)) &&
 	     db_commit(c->db, err);
 	json_decref(seen);
@@ -146,7 +144,9 @@ static bool one_connection(job_run *run, core_ctx *c, PGresult *k, int row, cons
 		return false;
 	char msg[256] = "", *body = NULL;
 	size_t len = 0;
-	if (!feed_fetch(url, netpolicy_allow_private(), &body, &len, msg, sizeof msg))
+	if (!run->feeds)
+		return err_set(err, ERR_VALIDATION, "feed_unavailable", "no feed fetcher: the feed was not fetched");
+	if (!run->feeds->fetch(run->feeds->arg, url, &body, &len, msg, sizeof msg))
 		return err_set(err, ERR_VALIDATION, "feed_unavailable", "%s", msg);
 	long today;
 	char day[11];
@@ -172,10 +172,10 @@ static bool refresh_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	settings_t s;
 	if (!settings_load(c, &s, err))
 		return false;
-	PGresult *k = db_query(c->db, err,
+	PGresult *k = DB_QUERY(c->db, err,
 			       "SELECT id, user_id, url FROM calendar_connections WHERE workspace_id = $1 AND enabled"
 			       " ORDER BY created_at, id",
-			       1, c->actor->workspace_id);
+			       c->actor->workspace_id);
 	if (!k)
 		return false;
 	for (int i = 0; i < PQntuples(k); i++) {
@@ -205,8 +205,8 @@ static bool refresh_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 			jobs_error(run, c->actor->workspace_id, PQgetvalue(k, i, 0), &e);
 			json_object_set_new(detail, "error", json_string(e.message));
 			err_t e2 = { 0 };
-			if (!db_exec(c->db, &e2,
-				     "UPDATE calendar_connections SET last_refreshed_at = now(), last_error = $2 WHERE id = $1", 2,
+			if (!DB_EXEC(c->db, &e2,
+				     "UPDATE calendar_connections SET last_refreshed_at = now(), last_error = $2 WHERE id = $1",
 				     PQgetvalue(k, i, 0), e.message) &&
 			    e2.kind == ERR_UNAVAILABLE) {
 				json_decref(detail);

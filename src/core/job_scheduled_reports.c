@@ -147,14 +147,14 @@ static bool reports_workspace(job_run *run, core_ctx *c, void *arg, err_t *err)
 	if (!dates_parse(today, &day))
 		return err_set(err, ERR_INTERNAL, "internal_error", "bad local date %s", today);
 	dates_to_civil(day, &y, &m, &d);
-	PGresult *v = db_query(
+	PGresult *v = DB_QUERY(
 		c->db, err,
 		"SELECT v.id, v.name, v.filters::text, v.recipients::text, v.user_id, u.role, u.email"
 		" FROM time_saved_views v JOIN users u ON u.workspace_id = v.workspace_id AND u.id = v.user_id"
 		" WHERE v.workspace_id = $1 AND v.enabled AND (v.schedule = 'daily'"
 		"  OR (v.schedule = 'weekly' AND $2::boolean) OR (v.schedule = 'monthly' AND $3::boolean))"
 		" ORDER BY v.created_at, v.id",
-		3, c->actor->workspace_id, dates_dow(day) == WEEKLY_DOW ? "true" : "false", d == MONTHLY_DAY ? "true" : "false");
+		c->actor->workspace_id, dates_dow(day) == WEEKLY_DOW ? "true" : "false", d == MONTHLY_DAY ? "true" : "false");
 	if (!v)
 		return false;
 	for (int i = 0; i < PQntuples(v); i++) {

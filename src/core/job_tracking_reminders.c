@@ -24,7 +24,7 @@ static bool remind(job_run *run, core_ctx *c, const reminder *rm, err_t *err)
 {
 	char min[32];
 	snprintf(min, sizeof min, "%.2f", rm->min_hours);
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"SELECT u.id, round(coalesce(sum(coalesce(e.duration_seconds,"
 		"  greatest(0, extract(epoch FROM $4::timestamptz - e.started_at)))), 0)::numeric / 3600, 2)::text"
@@ -34,7 +34,7 @@ static bool remind(job_run *run, core_ctx *c, const reminder *rm, err_t *err)
 		" WHERE u.workspace_id = $1 GROUP BY u.id"
 		" HAVING coalesce(sum(coalesce(e.duration_seconds, greatest(0, extract(epoch FROM $4::timestamptz - e.started_at)))), 0)"
 		"  < $5::numeric * 3600 ORDER BY u.id",
-		5, c->actor->workspace_id, rm->from, rm->to, run->now, min);
+		c->actor->workspace_id, rm->from, rm->to, run->now, min);
 	if (!r)
 		return false;
 	bool ok = true;

@@ -26,7 +26,7 @@ void jobs_detail(job_run *run, const char *list, json_t *item)
 
 bool jobs_local_day(job_run *run, core_ctx *c, const char *tz, char day[11], err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT ($1::timestamptz AT TIME ZONE $2)::date::text", 2, run->now, tz);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT ($1::timestamptz AT TIME ZONE $2)::date::text", run->now, tz);
 	if (!r)
 		return false;
 	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
@@ -43,8 +43,8 @@ void jobs_user_actor(const actor_t *system, const char *user_id, actor_t *out)
 
 bool jobs_each_workspace(job_run *run, jobs_workspace_fn fn, void *arg, err_t *err)
 {
-	PGresult *r = db_query(run->db, err,
-			       "SELECT id, plan, array_to_string(modules, ',') FROM workspaces ORDER BY created_at, id", 0);
+	PGresult *r = DB_QUERY(run->db, err,
+			       "SELECT id, plan, array_to_string(modules, ',') FROM workspaces ORDER BY created_at, id");
 	if (!r)
 		return false;
 	bool ok = true;
@@ -73,8 +73,8 @@ bool jobs_each_workspace(job_run *run, jobs_workspace_fn fn, void *arg, err_t *e
 
 PGresult *jobs_users(core_ctx *c, bool admins_only, err_t *err)
 {
-	return db_query(c->db, err,
+	return DB_QUERY(c->db, err,
 			"SELECT id, email, coalesce(nullif(name, ''), email), role FROM users WHERE workspace_id = $1"
 			" AND (NOT $2::boolean OR role = 'admin') ORDER BY id",
-			2, c->actor->workspace_id, admins_only ? "true" : "false");
+			c->actor->workspace_id, admins_only ? "true" : "false");
 }

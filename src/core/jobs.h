@@ -9,8 +9,18 @@
 #include "core/ctx.h"
 #include <jansson.h>
 
+/* Where a job gets bytes from outside: the core never touches the network,
+ * so the caller (the cron door) fetches and hands the bytes over. */
+typedef struct {
+	/* The calendar feed at url: *body (malloc'd, NUL-terminated) holds *len
+	 * bytes; false with why in errbuf (n bytes). */
+	bool (*fetch)(void *arg, const char *url, char **body, size_t *len, char *errbuf, size_t n);
+	void *arg;
+} job_feeds;
+
 typedef struct {
 	db_t *db;
+	const job_feeds *feeds; /* NULL: no feed can be fetched */
 	char now[32];    /* the run's clock, ISO 8601 UTC */
 	char day[11];    /* its UTC date */
 	json_t *counts;  /* {name: integer} */

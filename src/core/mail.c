@@ -5,12 +5,12 @@
 
 bool mail_enqueue(core_ctx *c, const mail_message *m, bool *queued, err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO email_outbox (workspace_id, to_address, subject, body_text, body_html,"
 			       " attachment_name, attachment_type, attachment, dedupe_key)"
 			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 			       " ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id",
-			       9, c->actor->workspace_id, m->to, m->subject, m->text, m->html, m->attachment_name,
+			       c->actor->workspace_id, m->to, m->subject, m->text, m->html, m->attachment_name,
 			       m->attachment_type, m->attachment, m->dedupe_key);
 	if (!r)
 		return false;
@@ -43,7 +43,7 @@ char *mail_html_escape(const char *text)
 
 bool mail_flush_clock(db_t *db, char since[64], err_t *err)
 {
-	PGresult *r = db_query(db, err, "SELECT clock_timestamp()::text", 0);
+	PGresult *r = DB_QUERY(db, err, "SELECT clock_timestamp()::text");
 	if (!r)
 		return false;
 	snprintf(since, 64, "%s", PQgetvalue(r, 0, 0));
@@ -54,11 +54,11 @@ bool mail_flush_clock(db_t *db, char since[64], err_t *err)
 bool mail_claim(db_t *db, const char *since, mail_claimed *out, bool *found, err_t *err)
 {
 	memset(out, 0, sizeof *out);
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "SELECT id, to_address, subject, body_text, body_html, attachment_name, attachment_type, attachment"
 			       " FROM email_outbox WHERE status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < $1::timestamptz)"
 			       " ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED",
-			       1, since);
+			       since);
 	if (!r)
 		return false;
 	*found = PQntuples(r) == 1;
@@ -83,13 +83,13 @@ bool mail_mark(db_t *db, const char *id, const char *error, int max_attempts, er
 	char max[16];
 	snprintf(max, sizeof max, "%d", max_attempts);
 	if (!error)
-		return db_exec(db, err,
+		return DB_EXEC(db, err,
 			       "UPDATE email_outbox SET status = 'sent', sent_at = clock_timestamp(), attempts = attempts + 1,"
 			       " last_attempt_at = clock_timestamp(), last_error = NULL WHERE id = $1",
-			       1, id);
-	return db_exec(db, err,
+			       id);
+	return DB_EXEC(db, err,
 		       "UPDATE email_outbox SET attempts = attempts + 1, last_attempt_at = clock_timestamp(),"
 		       " last_error = $2, status = CASE WHEN attempts + 1 >= $3::int THEN 'failed' ELSE 'pending' END"
 		       " WHERE id = $1",
-		       3, id, error, max);
+		       id, error, max);
 }

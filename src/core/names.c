@@ -44,7 +44,7 @@ json_t *names_complete(core_ctx *c, names_kind kind, const char *prefix, long li
 	char q[512];
 	snprintf(q, sizeof q, "SELECT coalesce(jsonb_agg(n ORDER BY n), '[]'::jsonb)::text, count(*) FROM (%s) AS x(n)",
 		 sql[kind]);
-	PGresult *r = db_query(c->db, err, q, 2, c->actor->workspace_id, prefix ? prefix : "");
+	PGresult *r = DB_QUERY(c->db, err, q, c->actor->workspace_id, prefix ? prefix : "");
 	if (!r)
 		return NULL;
 	json_t *all = json_loads(PQgetvalue(r, 0, 0), 0, NULL);

@@ -1,5 +1,6 @@
 #include "core/notifications.h"
 #include "store/query.h"
+#include "util/jsontext.h"
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,12 +10,12 @@
 
 bool notifications_create(core_ctx *c, const notification_input *n, bool *created, err_t *err)
 {
-	char *data = n->data ? json_dumps(n->data, JSON_COMPACT) : NULL;
-	PGresult *r = db_query(c->db, err,
+	char *data = jsontext_dump(n->data);
+	PGresult *r = DB_QUERY(c->db, err,
 			       "INSERT INTO notifications (workspace_id, user_id, kind, title, body, data, dedupe_key)"
 			       " VALUES ($1, $2, $3, $4, coalesce($5, ''), coalesce($6::jsonb, '{}'), $7)"
 			       " ON CONFLICT (workspace_id, dedupe_key) DO NOTHING RETURNING id",
-			       7, c->actor->workspace_id, n->user_id, n->kind, n->title, n->body, data, n->dedupe_key);
+			       c->actor->workspace_id, n->user_id, n->kind, n->title, n->body, data, n->dedupe_key);
 	free(data);
 	if (!r)
 		return false;
@@ -48,10 +49,10 @@ json_t *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t
 
 json_t *notifications_mark_read(core_ctx *c, const char *id, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    "UPDATE notifications n SET read_at = coalesce(n.read_at, now())"
 				    " WHERE n.id = $1 AND n.workspace_id = $2 AND n.user_id = $3 RETURNING " NOTIFICATION_JSON,
-				    3, id, c->actor->workspace_id, c->actor->user_id);
+				    id, c->actor->workspace_id, c->actor->user_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no notification %s", id);
 	return out;

@@ -1,4 +1,5 @@
 #include "core/outbox.h"
+#include "core/plans.h"
 #include "util/crypto.h"
 #include "util/keyring.h"
 #include "util/log.h"
@@ -78,11 +79,11 @@ static bool close_unknown(db_t *db, const char *delivery_id, int attempt, int ma
 {
 	char attempt_text[16], at_text[32], delay_text[24];
 	snprintf(attempt_text, sizeof attempt_text, "%d", attempt);
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "UPDATE time_webhook_attempts SET outcome = 'unknown', error = $3"
 			       " WHERE delivery_id = $1 AND attempt = $2::int AND outcome = 'sending'"
 			       " RETURNING extract(epoch FROM at)",
-			       3, delivery_id, attempt_text, why);
+			       delivery_id, attempt_text, why);
 	bool closed = r && PQntuples(r) == 1;
 	if (closed)
 		snprintf(at_text, sizeof at_text, "%s", PQgetvalue(r, 0, 0));
@@ -92,12 +93,12 @@ static bool close_unknown(db_t *db, const char *delivery_id, int attempt, int ma
 	long delay = 0;
 	delivery_status st = schedule_next(VERDICT_RETRY, attempt, max_attempts, &delay);
 	snprintf(delay_text, sizeof delay_text, "%ld", delay);
-	if (!db_exec(db, err,
+	if (!DB_EXEC(db, err,
 		     "UPDATE time_webhook_deliveries SET status = $3, next_attempt_at = CASE WHEN $3 = 'pending'"
 		     "  THEN to_timestamp($4::float8) + make_interval(secs => $5::float8) END,"
 		     " lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
 		     " WHERE id = $1 AND attempts = $2::int AND status = 'pending' AND ($6::text IS NULL OR lease_owner = $6)",
-		     6, delivery_id, attempt_text, schedule_status_name(st), at_text, delay_text, lease))
+		     delivery_id, attempt_text, schedule_status_name(st), at_text, delay_text, lease))
 		return false;
 	log_msg(LOG_WARN, "webhook delivery %s: attempt %d closed as unknown (%s); the delivery is %s", delivery_id,
 		attempt, why, schedule_status_name(st));
@@ -115,12 +116,12 @@ int outbox_reap(db_t *db, double now, err_t *err)
 		return -1;
 	/* The lock on the delivery keeps a second reaper (or a late sender
 	 * completing its attempt) from acting on the same one meanwhile. */
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "SELECT a.delivery_id, a.attempt, d.max_attempts"
 			       " FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
 			       " WHERE a.outcome = 'sending' AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8))"
 			       " ORDER BY a.at LIMIT $2::int FOR UPDATE OF d SKIP LOCKED",
-			       2, now_text, batch);
+			       now_text, batch);
 	int closed = 0;
 	for (int i = 0; r && i < PQntuples(r) && !err_any(err); i++)
 		closed += close_unknown(db, PQgetvalue(r, i, 0), atoi(PQgetvalue(r, i, 1)), atoi(PQgetvalue(r, i, 2)), NULL,
@@ -135,26 +136,77 @@ int outbox_reap(db_t *db, double now, err_t *err)
 	return db_commit(db, err) ? closed : -1;
 }
 
+/* The workspaces with deliveries due at now whose plan still allows webhooks
+ * (plans_allows, the rule the webhooks API enforces), as a text[] literal
+ * (malloc'd; "{}" when none). The others' deliveries are held: left pending,
+ * with no attempt counted, until an upgrade lets them go. */
+static char *sending_workspaces(db_t *db, const char *now_text, err_t *err)
+{
+	PGresult *r = DB_QUERY(db, err,
+			       "SELECT w.id, w.plan, array_to_string(w.modules, ',') FROM workspaces w WHERE w.id IN"
+			       " (SELECT d.workspace_id FROM time_webhook_deliveries d WHERE d.status = 'pending'"
+			       "  AND d.next_attempt_at <= to_timestamp($1::float8))",
+			       now_text);
+	if (!r)
+		return NULL;
+	size_t cap = 2, len = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		cap += 2 * strlen(PQgetvalue(r, i, 0)) + 3;
+	char *list = malloc(cap + 1);
+	if (!list)
+		abort();
+	list[len++] = '{';
+	for (int i = 0; i < PQntuples(r); i++) {
+		actor_t ws = { 0 };
+		snprintf(ws.plan, sizeof ws.plan, "%s", PQgetvalue(r, i, 1));
+		snprintf(ws.modules, sizeof ws.modules, "%s", PQgetvalue(r, i, 2));
+		if (!plans_allows(&ws, FEATURE_WEBHOOKS))
+			continue;
+		if (len > 1)
+			list[len++] = ',';
+		list[len++] = '"';
+		for (const char *p = PQgetvalue(r, i, 0); *p; p++) {
+			if (*p == '"' || *p == '\\')
+				list[len++] = '\\';
+			list[len++] = *p;
+		}
+		list[len++] = '"';
+	}
+	list[len++] = '}';
+	list[len] = '\0';
+	PQclear(r);
+	return list;
+}
+
 outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 {
 	char now_text[32], limit_text[16], lease_secs[16], lease[OUTBOX_LEASE_LEN];
 	snprintf(now_text, sizeof now_text, "%.6f", now);
 	snprintf(limit_text, sizeof limit_text, "%d", limit);
 	snprintf(lease_secs, sizeof lease_secs, "%d", OUTBOX_LEASE_SECONDS);
+	char *sending = sending_workspaces(db, now_text, err);
+	if (!sending)
+		return NULL;
+	if (!strcmp(sending, "{}")) {
+		free(sending);
+		return NULL;
+	}
 	outbox_new_lease(lease);
 	/* One autocommitted statement: the lease and the started attempts are
 	 * visible to every other dispatcher before this one sends anything. */
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		db, err,
 		"WITH due AS (SELECT d.id FROM time_webhook_deliveries d JOIN time_webhooks w ON w.id = d.webhook_id"
 		"  WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= to_timestamp($1::float8)"
+		"  AND d.workspace_id = ANY ($5::text[])"
 		"  AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8)) AND" NOT_IN_FLIGHT
 		"  ORDER BY d.next_attempt_at, d.id LIMIT $2::int FOR UPDATE OF d SKIP LOCKED),"
 		" leased AS (UPDATE time_webhook_deliveries d SET lease_owner = $3,"
 		"  lease_until = to_timestamp($1::float8) + make_interval(secs => $4::float8),"
 		"  attempts = d.attempts + 1, updated_at = clock_timestamp()"
 		"  FROM due WHERE d.id = due.id RETURNING d.*)" START_ATTEMPT,
-		4, now_text, limit_text, lease, lease_secs);
+		now_text, limit_text, lease, lease_secs, sending);
+	free(sending);
 	return r ? jobs_from(r) : NULL;
 }
 
@@ -162,12 +214,12 @@ outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, 
 {
 	char now_text[32];
 	snprintf(now_text, sizeof now_text, "%.6f", now);
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "WITH leased AS (UPDATE time_webhook_deliveries d SET attempts = d.attempts + 1,"
 			       "  updated_at = clock_timestamp()"
 			       "  WHERE d.id = $2 AND d.lease_owner = $3 AND d.status = 'pending' AND" NOT_IN_FLIGHT
 			       "  RETURNING d.*)" START_ATTEMPT,
-			       3, now_text, delivery_id, lease);
+			       now_text, delivery_id, lease);
 	return r ? jobs_from(r) : NULL;
 }
 
@@ -184,24 +236,24 @@ bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, del
 	if (!db_begin(db, err))
 		return false;
 	/* The next attempt counts from when this one started, on the scheduler's clock. */
-	PGresult *r = db_query(db, err,
+	PGresult *r = DB_QUERY(db, err,
 			       "UPDATE time_webhook_deliveries SET status = $3,"
 			       " next_attempt_at = CASE WHEN $3 = 'pending'"
 			       "  THEN to_timestamp($4::float8) + make_interval(secs => $5::float8) END,"
 			       " lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
 			       " WHERE id = $1 AND lease_owner = $6 AND attempts = $2::int",
-			       6, job->id, attempt, schedule_status_name(*status), at, delay_text, job->lease);
+			       job->id, attempt, schedule_status_name(*status), at, delay_text, job->lease);
 	bool held = r && !strcmp(PQcmdTuples(r), "1");
 	PQclear(r);
 	/* The outcome completes the attempt's row even when the lease was lost
 	 * meanwhile (and the attempt closed as unknown): the log tells what the
 	 * receiver answered, while the delivery's state is the new holder's. */
 	if (r)
-		db_exec(db, err,
+		DB_EXEC(db, err,
 			"UPDATE time_webhook_attempts SET outcome = $3, duration_ms = $4::int,"
 			" response_code = nullif($5::int, 0), response_body = $6, error = nullif($7, '')"
 			" WHERE delivery_id = $1 AND attempt = $2::int AND outcome IN ('sending', 'unknown')",
-			7, job->id, attempt, o->verdict == VERDICT_DELIVERED ? "delivered" : "failed", duration, code,
+			job->id, attempt, o->verdict == VERDICT_DELIVERED ? "delivered" : "failed", duration, code,
 			o->response_body, o->error);
 	if (err_any(err)) {
 		db_rollback(db);
@@ -223,10 +275,10 @@ void outbox_release(db_t *db, const outbox_job *job)
 	    !close_unknown(db, job->id, job->attempt, job->max_attempts, job->lease,
 			   "the sender shut down before the answer came; the receiver may have got it", &err) &&
 	    !err_any(&err))
-		db_exec(db, &err, /* no attempt was started on this lease */
+		DB_EXEC(db, &err, /* no attempt was started on this lease */
 			"UPDATE time_webhook_deliveries SET lease_owner = NULL, lease_until = NULL"
 			" WHERE id = $1 AND lease_owner = $2",
-			2, job->id, job->lease);
+			job->id, job->lease);
 	if (err_any(&err))
 		db_rollback(db);
 	else if (db_commit(db, &err))

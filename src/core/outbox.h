@@ -48,7 +48,10 @@ int outbox_reap(db_t *db, double now, err_t *err);
 /* Leases up to limit deliveries due at now (scheduler clock, unix seconds) of
  * enabled subscriptions, under a new token, and starts an attempt on each
  * (committed as 'sending' before anything is sent); returns them as a list
- * (NULL when none, or on error with err set). */
+ * (NULL when none, or on error with err set). Deliveries of a workspace whose
+ * plan no longer allows webhooks (plans_allows FEATURE_WEBHOOKS) are held:
+ * not leased, left pending with their attempts uncounted, sent once the
+ * workspace is upgraded again. */
 outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err);
 /* Starts an attempt at now on the delivery already leased to lease (the test
  * event) and returns it, or NULL. */

@@ -1,7 +1,7 @@
 #include "core/rates.h"
 #include "core/audit.h"
-#include "core/entries.h"
 #include "core/fields.h"
+#include "core/refs.h"
 #include "core/settings.h"
 #include "core/tx.h"
 #include <stdio.h>
@@ -17,7 +17,7 @@
 bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, const char *entity_type,
 		   const char *entity_id, const char *log_date, rate_t *out, err_t *err)
 {
-	PGresult *r = db_query(
+	PGresult *r = DB_QUERY(
 		c->db, err,
 		"SELECT hourly_rate, currency, CASE WHEN entity_id IS NOT NULL THEN 'entity'"
 		"  WHEN user_id IS NOT NULL AND project_id IS NOT NULL THEN 'user_project'"
@@ -29,7 +29,7 @@ bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, con
 		"  OR (entity_id IS NULL AND user_id = $2 AND project_id IS NULL))"
 		" ORDER BY CASE WHEN entity_id IS NOT NULL THEN 0 WHEN user_id IS NOT NULL AND project_id IS NOT NULL THEN 1"
 		"  WHEN project_id IS NOT NULL THEN 2 ELSE 3 END, effective_from DESC LIMIT 1",
-		6, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, log_date);
+		c->actor->workspace_id, user_id, project_id, entity_type, entity_id, log_date);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 1) {
@@ -55,10 +55,10 @@ json_t *rates_list(core_ctx *c, err_t *err)
 {
 	if (!require_admin(c, err))
 		return NULL;
-	return db_query_json(c->db, err,
+	return DB_QUERY_JSON(c->db, err,
 			     "SELECT coalesce(jsonb_agg(" RATE_JSON " ORDER BY r.created_at, r.id), '[]'::jsonb)"
 			     " FROM time_rate_overrides r WHERE r.workspace_id = $1",
-			     1, c->actor->workspace_id);
+			     c->actor->workspace_id);
 }
 
 static bool require_admin(core_ctx *c, err_t *err)
@@ -69,8 +69,8 @@ static bool require_admin(core_ctx *c, err_t *err)
 
 static json_t *fetch_rate(core_ctx *c, const char *id, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err, "SELECT " RATE_JSON " FROM time_rate_overrides r WHERE r.id = $1 AND r.workspace_id = $2",
-				    2, id, c->actor->workspace_id);
+	json_t *out = DB_QUERY_JSON(c->db, err, "SELECT " RATE_JSON " FROM time_rate_overrides r WHERE r.id = $1 AND r.workspace_id = $2",
+				    id, c->actor->workspace_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no rate override %s", id);
 	return out;
@@ -88,14 +88,14 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 			       "an entity rate (entity_type/entity_id) cannot also name a user or project");
 	if (!entity_type != !entity_id)
 		return err_set(err, ERR_VALIDATION, "validation_failed", "'entity_type' and 'entity_id' go together");
-	if (user_id && !entries_check_user(c, user_id, err))
+	if (user_id && !refs_check(c, "user", user_id, "user_id", err))
 		return false;
-	if (project_id && !entries_check_ref(c, "project", project_id, err))
+	if (project_id && !refs_check(c, "project", project_id, "project_id", err))
 		return false;
-	return !entity_id || entries_check_ref(c, entity_type, entity_id, err);
+	return !entity_id || refs_check_target(c, entity_type, entity_id, err);
 }
 
-json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
+json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "id", "user_id", "project_id", "entity_type", "entity_id",
 					       "hourly_rate", "currency", "effective_from", NULL };
@@ -124,7 +124,8 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
 	}
 	char rate_text[32];
 	snprintf(rate_text, sizeof rate_text, "%lld", (long long)json_integer_value(rate));
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *before = NULL;
 	settings_t s;
@@ -136,19 +137,19 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err)
 	if (id) {
 		if (!(before = fetch_rate(c, id, err)))
 			goto done;
-		if (!db_exec(c->db, err,
+		if (!DB_EXEC(c->db, err,
 			     "UPDATE time_rate_overrides SET user_id = $3, project_id = $4, entity_type = $5, entity_id = $6,"
 			     " hourly_rate = $7::bigint, currency = $8, effective_from = $9::date, updated_at = now()"
 			     " WHERE id = $1 AND workspace_id = $2",
-			     9, id, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff))
+			     id, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff))
 			goto done;
 		snprintf(new_id, sizeof new_id, "%s", id);
 	} else {
-		PGresult *r = db_query(c->db, err,
+		PGresult *r = DB_QUERY(c->db, err,
 				       "INSERT INTO time_rate_overrides (workspace_id, user_id, project_id, entity_type, entity_id,"
 				       " hourly_rate, currency, effective_from) VALUES ($1, $2, $3, $4, $5, $6::bigint, $7, $8::date)"
 				       " RETURNING id",
-				       8, c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff);
+				       c->actor->workspace_id, user_id, project_id, entity_type, entity_id, rate_text, currency, eff);
 		if (!r)
 			goto done;
 		snprintf(new_id, sizeof new_id, "%s", PQgetvalue(r, 0, 0));
@@ -166,16 +167,17 @@ done:
 	json_decref(before);
 	if (err_any(err) && !strcmp(err->code, "conflict"))
 		snprintf(err->message, sizeof err->message, "an override for this target and effective date already exists");
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *rates_delete(core_ctx *c, const char *id, err_t *err)
+json_t *rates_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!require_admin(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_admin(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch_rate(c, id, err);
-	if (before && db_exec(c->db, err, "DELETE FROM time_rate_overrides WHERE id = $1 AND workspace_id = $2", 2, id,
+	if (before && DB_EXEC(c->db, err, "DELETE FROM time_rate_overrides WHERE id = $1 AND workspace_id = $2", id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_entry.rate_override.deleted", "time_rate_override", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

@@ -19,8 +19,10 @@ bool rates_resolve(core_ctx *c, const char *user_id, const char *project_id, con
 		   const char *entity_id, const char *log_date, rate_t *out, err_t *err);
 
 json_t *rates_list(core_ctx *c, err_t *err);
-/* No "id": create; with "id": update that override. Admins only. */
-json_t *rates_upsert(core_ctx *c, json_t *body, int *created, err_t *err);
-json_t *rates_delete(core_ctx *c, const char *id, err_t *err);
+/* No "id": create; with "id": update that override. Admins only. Both run in
+ * a unit of work (core/tx.h); dry_run rolls it back and returns what they
+ * would return. */
+json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_t *err);
+json_t *rates_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
 #endif

@@ -1,5 +1,5 @@
 #include "core/reports.h"
-#include "core/entries.h"
+#include "core/refs.h"
 #include "core/plans.h"
 #include "core/representation.h"
 #include "core/rounding.h"
@@ -79,11 +79,27 @@
 #define ESTIMATE_SECONDS(p)                                                                                      \
 	"(SELECT coalesce(sum((tk.estimate_hours * 3600)::bigint), 0)::bigint FROM tasks tk"                      \
 	" WHERE tk.workspace_id = " p ".workspace_id AND tk.project_id = " p ".id)"
-/* Estimate against actual time; the delta is actual − estimate (over when positive). */
-#define ESTIMATE_JSON(est, actual)                                                                               \
+/* A project's actuals, the one definition (spec: "project actuals, the sum of
+ * approved hours"): the approved seconds of tally row a, each entry rounded
+ * like every report. Drafts, submitted and rejected time and running timers
+ * are logged, not actual. The project rollup, estimate-vs-actual and the
+ * budget alerts (which read estimate-vs-actual) all take it from here. */
+#define ACTUAL_SECONDS(a) "coalesce(" a ".approved, 0)"
+/* Every stopped entry of tally row a, whatever its timesheet's state. */
+#define LOGGED_SECONDS(a) "coalesce(" a ".total, 0)"
+/* Estimate against the actuals of tally row a (the logged time beside them);
+ * the delta is actual − estimate (over when positive). */
+#define ESTIMATE_JSON(est, a)                                                                                    \
 	"jsonb_build_object('estimate_hours', " HOURS(est) ", 'estimate_seconds', " est ","                       \
-	" 'actual_hours', " HOURS(actual) ", 'actual_seconds', " actual ","                                       \
-	" 'delta_hours', " HOURS(actual " - " est) ", 'delta_seconds', " actual " - " est ")"
+	" 'actual_hours', " HOURS(ACTUAL_SECONDS(a)) ", 'actual_seconds', " ACTUAL_SECONDS(a) ","                  \
+	" 'logged_hours', " HOURS(LOGGED_SECONDS(a)) ", 'logged_seconds', " LOGGED_SECONDS(a) ","                  \
+	" 'delta_hours', " HOURS(ACTUAL_SECONDS(a) " - " est) ", 'delta_seconds', " ACTUAL_SECONDS(a) " - " est ")"
+/* Project p's time budget against the actuals of tally row a (a NULL budget:
+ * NULL figures). */
+#define BUDGET_JSON(p, a)                                                                                        \
+	"jsonb_build_object('time_budget_hours', " HOURS(p ".time_budget_hours * 3600") ","                       \
+	" 'time_budget_seconds', (" p ".time_budget_hours * 3600)::bigint,"                                      \
+	" 'budget_used_ratio', " RATIO(ACTUAL_SECONDS(a), p ".time_budget_hours * 3600") ")"
 
 /* The candidate stage visit (its entered_at) an entry belongs to: the latest
  * stage entered by the end of the entry's day in the workspace time zone (the
@@ -115,6 +131,7 @@ typedef struct {
 
 typedef struct {
 	core_ctx *c;
+	tx_unit tx; /* the read-only snapshot */
 	settings_t settings;
 	char unit[24], bump[24]; /* the rounding, as SQL parameters */
 	query_t q;
@@ -174,49 +191,32 @@ static bool rounding_params(report_t *r, err_t *err)
 static bool report_begin(report_t *r, core_ctx *c, err_t *err)
 {
 	r->c = c;
-	if (!db_exec(c->db, err, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0))
+	if (!tx_begin_snapshot(c, &r->tx, err))
 		return false;
 	if (settings_load(c, &r->settings, err) && rounding_params(r, err))
 		return true;
-	db_rollback(c->db);
+	tx_rollback(&r->tx);
 	return false;
 }
 
 /* Ends the snapshot; returns out, or NULL with err set (out dropped). */
 static json_t *report_end(report_t *r, json_t *out, err_t *err)
 {
-	return core_commit(r->c, out, err);
+	return tx_end(&r->tx, out, false, err);
 }
 
-/* A record a report is about must exist in the workspace (404 otherwise).
- * sql selects it by $1 workspace and $2 id. */
-static bool must_exist(report_t *r, const char *sql, const char *what, const char *id, err_t *err)
-{
-	PGresult *res = db_query(r->c->db, err, sql, 2, r->c->actor->workspace_id, id);
-	if (!res)
-		return false;
-	int n = PQntuples(res);
-	PQclear(res);
-	return n == 1 ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", what, id);
-}
+/* Whether ticket tk's hours roll up to its customer (tk.contact_id): only
+ * through a billable project, the contract the customer is billed under. The
+ * one rule: the ticket rollup's rolls_up_to_customer and the contact rollup. */
+#define TICKET_ROLLS_UP(tk) "EXISTS (SELECT 1 FROM projects bp WHERE bp.id = " tk ".project_id AND bp.billable)"
 
-/* The same for the records entries are logged against, as entries sees them. */
-static bool entity_must_exist(report_t *r, const char *type, const char *id, err_t *err)
-{
-	err_t check = { 0 };
-	if (entries_check_ref(r->c, type, id, &check))
-		return true;
-	if (check.kind == ERR_VALIDATION)
-		return err_set(err, ERR_NOT_FOUND, "not_found", "no %s %s in this workspace", type, id);
-	*err = check;
-	return false;
-}
-
-/* Linked to a contact: its projects (with their tasks and tickets), and the
- * tickets, deals and conversations that name it. */
+/* Linked to a contact: its projects (with their tasks; tickets only by the
+ * ticket rule), the tickets that name it and roll up to it, and the deals and
+ * conversations that name it. Each is closed by "))". */
 static const char *const CONTACT_LINKS[] = {
-	" AND (e.project_id IN (SELECT id FROM projects WHERE workspace_id = ",
-	" OR (e.entity_type = 'ticket' AND e.entity_id IN (SELECT id FROM tickets WHERE workspace_id = ",
+	" AND ((e.entity_type <> 'ticket' AND e.project_id IN (SELECT id FROM projects WHERE workspace_id = ",
+	" OR (e.entity_type = 'ticket' AND e.entity_id IN (SELECT tk.id FROM tickets tk WHERE " TICKET_ROLLS_UP("tk")
+	" AND tk.workspace_id = ",
 	" OR (e.entity_type = 'deal' AND e.entity_id IN (SELECT id FROM deals WHERE workspace_id = ",
 	" OR (e.entity_type = 'conversation' AND e.entity_id IN (SELECT id FROM conversations WHERE workspace_id = ",
 };
@@ -247,7 +247,7 @@ static void scope_where(query_t *q, const core_ctx *c, const scope_t *s)
 	if (s->contact_id) {
 		for (size_t i = 0; i < sizeof CONTACT_LINKS / sizeof CONTACT_LINKS[0]; i++) {
 			query_cond(q, CONTACT_LINKS[i], c->actor->workspace_id, " AND contact_id = ");
-			query_cond(q, "", s->contact_id, i == 0 ? ")" : "))");
+			query_cond(q, "", s->contact_id, "))");
 		}
 		query_sql(q, ")");
 	}
@@ -363,28 +363,25 @@ static void project_extras(report_t *r, const char *id)
 {
 	query_sql(&r->q, " || (SELECT jsonb_build_object('name', p.name, 'contact_id', p.contact_id,"
 			 " 'project_billable', p.billable,"
-			 " 'time_budget_hours', " HOURS("p.time_budget_hours * 3600") ","
-			 " 'time_budget_seconds', (p.time_budget_hours * 3600)::bigint,"
-			 " 'actual_approved_hours', " HOURS("tally.approved") ", 'actual_approved_seconds', tally.approved,"
-			 " 'budget_used_ratio', " RATIO("tally.approved", "p.time_budget_hours * 3600") ","
+			 " 'actual_approved_hours', " HOURS(ACTUAL_SECONDS("tally")) ","
+			 " 'actual_approved_seconds', " ACTUAL_SECONDS("tally") ","
 			 " 'budget_amount', p.budget_amount, 'currency', p.currency)"
-			 " || " ESTIMATE_JSON("est.secs", "tally.total")
+			 " || " BUDGET_JSON("p", "tally") " || " ESTIMATE_JSON("est.secs", "tally")
 			 " FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
 			 " JOIN tally ON tally.gs = " GS_ALL);
 	query_cond(&r->q, " WHERE p.workspace_id = ", r->c->actor->workspace_id, "");
 	query_cond(&r->q, " AND p.id = ", id, ")");
 }
 
-/* A ticket's billable hours roll up to its customer only through a billable
- * project (the contract the customer is billed under). */
+/* A ticket's billable hours roll up to its customer only by TICKET_ROLLS_UP. */
 static void ticket_extras(report_t *r, const char *id)
 {
 	query_sql(&r->q, " || (SELECT jsonb_build_object('contact_id', tk.contact_id, 'project_id', tk.project_id,"
-			 " 'rolls_up_to_customer', coalesce(p.billable, false),"
+			 " 'rolls_up_to_customer', cb.rolls_up,"
 			 " 'customer_billable_hours', " HOURS("cb.secs") ", 'customer_billable_seconds', cb.secs)"
-			 " FROM tickets tk LEFT JOIN projects p ON p.id = tk.project_id"
-			 " JOIN tally ON tally.gs = " GS_ALL
-			 " CROSS JOIN LATERAL (SELECT CASE WHEN p.billable THEN tally.billable ELSE 0 END AS secs) cb");
+			 " FROM tickets tk JOIN tally ON tally.gs = " GS_ALL
+			 " CROSS JOIN LATERAL (SELECT " TICKET_ROLLS_UP("tk") " AS rolls_up) ru"
+			 " CROSS JOIN LATERAL (SELECT ru.rolls_up, CASE WHEN ru.rolls_up THEN tally.billable ELSE 0 END AS secs) cb");
 	query_cond(&r->q, " WHERE tk.workspace_id = ", r->c->actor->workspace_id, "");
 	query_cond(&r->q, " AND tk.id = ", id, ")");
 }
@@ -451,9 +448,7 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 	if (!report_begin(&r, c, err))
 		return NULL;
 	rollup_reach reach = ROLLUPS[i].reach;
-	if (!(reach == LINKED_TO_CONTACT
-		      ? must_exist(&r, "SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2", "contact", entity_id, err)
-		      : entity_must_exist(&r, entity_type, entity_id, err)))
+	if (!refs_require(c, reach == LINKED_TO_CONTACT ? "contact" : entity_type, entity_id, err))
 		return report_end(&r, NULL, err);
 	scope_t s = { .approved = true };
 	if (reach == LINKED_TO_CONTACT) {
@@ -519,13 +514,13 @@ json_t *reports_estimate_vs_actual(core_ctx *c, const char *project_id, err_t *e
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
-	if (project_id && !entity_must_exist(&r, "project", project_id, err))
+	if (project_id && !refs_require(c, "project", project_id, err))
 		return report_end(&r, NULL, err);
 	scope_t s = { .project_id = project_id, .on_a_project = true, .approved = true };
 	scoped_tallies(&r, &s);
 	query_sql(&r.q, "SELECT jsonb_build_object('projects', (SELECT coalesce(jsonb_agg("
 			" jsonb_build_object('project_id', p.id, 'name', p.name)"
-			" || " ESTIMATE_JSON("est.secs", "coalesce(tally.total, 0)") " || " APPROVED_JSON("tally")
+			" || " BUDGET_JSON("p", "tally") " || " ESTIMATE_JSON("est.secs", "tally") " || " APPROVED_JSON("tally")
 			" ORDER BY p.name, p.id), '[]'::jsonb)"
 			" FROM projects p CROSS JOIN LATERAL (SELECT " ESTIMATE_SECONDS("p") " AS secs) est"
 			" LEFT JOIN tally ON tally.gs = " GS_PROJECT " AND tally.project_id = p.id");
@@ -569,8 +564,7 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
-	if (!(user ? must_exist(&r, "SELECT 1 FROM users WHERE workspace_id = $1 AND id = $2", "user", user, err)
-		   : entity_must_exist(&r, "project", uq->project_id, err)))
+	if (!(user ? refs_require(c, "user", user, err) : refs_require(c, "project", uq->project_id, err)))
 		return report_end(&r, NULL, err);
 	char days[24], default_weekly[24];
 	long wd = working_days(first, last);

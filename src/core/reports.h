@@ -29,7 +29,8 @@ json_t *reports_summary(core_ctx *c, const char *from, const char *to, err_t *er
 /* The time on one record: task, ticket, deal, candidate, calendar_event,
  * conversation, project or contact (everything linked to it). Totals with
  * approved hours, the 10 latest entries, and per type: a project's budget and
- * estimate, a ticket's hours that roll up to its customer, a contact's
+ * estimate against its actuals (approved hours, as estimate-vs-actual counts
+ * them), a ticket's hours that roll up to its customer, a contact's
  * breakdown by entity type, a candidate's hours and days per stage. */
 json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_id, err_t *err);
 
@@ -37,7 +38,10 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 json_t *reports_task_rollups(core_ctx *c, const char *project_id, err_t *err);
 
 /* Per project (project_id, or every project when NULL): the tasks' estimate,
- * actual and approved hours, and the delta actual − estimate. */
+ * the actuals (approved hours: the one definition, shared with the project
+ * rollup and the budget alerts) beside the logged hours, the delta
+ * actual − estimate, and the time budget with budget_used_ratio
+ * (actual / budget; null without a budget). */
 json_t *reports_estimate_vs_actual(core_ctx *c, const char *project_id, err_t *err);
 
 typedef struct {

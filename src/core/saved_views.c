@@ -4,6 +4,7 @@
 #include "core/reports.h"
 #include "core/tx.h"
 #include "store/query.h"
+#include "util/csv.h"
 #include "util/dates.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,23 +89,6 @@ bool saved_views_range(json_t *filters, const char *today, char from[11], char t
 
 /* ---------------------------------------------------------------- CSV */
 
-static void csv_field(FILE *f, const char *s)
-{
-	if (!s)
-		s = "";
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 static double num(json_t *o, const char *key)
 {
 	return json_number_value(json_object_get(o, key));
@@ -170,7 +154,7 @@ static bool has_control(const char *s)
 /* The owner's role and email. */
 static bool owner_info(core_ctx *c, const char *user_id, char role[16], char email[330], err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT role, email FROM users WHERE workspace_id = $1 AND id = $2", 2,
+	PGresult *r = DB_QUERY(c->db, err, "SELECT role, email FROM users WHERE workspace_id = $1 AND id = $2",
 			       c->actor->workspace_id, user_id);
 	if (!r)
 		return false;
@@ -233,12 +217,12 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 
 static json_t *fetch_view(core_ctx *c, const char *id, bool for_update, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    for_update ? "SELECT " VIEW_JSON " FROM time_saved_views v WHERE v.id = $1"
 						 " AND v.workspace_id = $2 FOR UPDATE"
 					       : "SELECT " VIEW_JSON " FROM time_saved_views v WHERE v.id = $1"
 						 " AND v.workspace_id = $2",
-				    2, id, c->actor->workspace_id);
+				    id, c->actor->workspace_id);
 	if (out && !actor_is_admin(c->actor) &&
 	    strcmp(json_string_value(json_object_get(out, "user_id")), c->actor->user_id)) {
 		json_decref(out);
@@ -291,16 +275,16 @@ static bool store(core_ctx *c, const char *id, const char *owner, json_t *v, boo
 	const char *schedule = json_string_value(json_object_get(v, "schedule"));
 	PGresult *r;
 	if (id)
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "UPDATE time_saved_views SET name = $3, filters = $4::jsonb, recipients = $5::jsonb,"
 			     " schedule = $6, enabled = $7::boolean, updated_at = now() WHERE id = $1 AND workspace_id = $2"
 			     " RETURNING id",
-			     7, id, c->actor->workspace_id, name, filters, rcpt, schedule, enabled ? "true" : "false");
+			     id, c->actor->workspace_id, name, filters, rcpt, schedule, enabled ? "true" : "false");
 	else
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "INSERT INTO time_saved_views (workspace_id, user_id, name, filters, recipients, schedule, enabled)"
 			     " VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7::boolean) RETURNING id",
-			     7, c->actor->workspace_id, owner, name, filters, rcpt, schedule, enabled ? "true" : "false");
+			     c->actor->workspace_id, owner, name, filters, rcpt, schedule, enabled ? "true" : "false");
 	free(filters);
 	free(rcpt);
 	if (!r)
@@ -317,24 +301,26 @@ static void audit_upsert(core_ctx *c, json_t *before, json_t *after, const char 
 	json_decref(diff);
 }
 
-json_t *saved_views_create(core_ctx *c, json_t *body, err_t *err)
+json_t *saved_views_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	bool enabled;
 	char id[64];
-	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	if (validate(c, body, c->actor->user_id, &enabled, err) && store(c, NULL, c->actor->user_id, body, enabled, id, err) &&
 	    (out = fetch_view(c, id, false, err)))
 		audit_upsert(c, NULL, out, id, err);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	bool enabled;
 	char new_id[64];
-	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !fields_only(body, VIEW_KEYS, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL, *before = fetch_view(c, id, true, err), *merged = NULL;
 	if (before) {
@@ -346,16 +332,17 @@ json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err
 	}
 	json_decref(merged);
 	json_decref(before);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *saved_views_delete(core_ctx *c, const char *id, err_t *err)
+json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!require_user(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!require_user(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch_view(c, id, true, err);
-	if (before && db_exec(c->db, err, "DELETE FROM time_saved_views WHERE id = $1 AND workspace_id = $2", 2, id,
+	if (before && DB_EXEC(c->db, err, "DELETE FROM time_saved_views WHERE id = $1 AND workspace_id = $2", id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_saved_view.deleted", "time_saved_view", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

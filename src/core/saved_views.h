@@ -21,9 +21,11 @@ enum { SAVED_VIEWS_MAX_RECIPIENTS = 20 };
 
 json_t *saved_views_list(core_ctx *c, core_page *page, err_t *err);
 json_t *saved_views_get(core_ctx *c, const char *id, err_t *err);
-json_t *saved_views_create(core_ctx *c, json_t *body, err_t *err);
-json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, err_t *err);
-json_t *saved_views_delete(core_ctx *c, const char *id, err_t *err);
+/* The mutations run in a unit of work (core/tx.h); dry_run rolls it back and
+ * returns what they would return. */
+json_t *saved_views_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
+json_t *saved_views_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
+json_t *saved_views_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
 /* Checks filters ({"range": "last_day" | "last_week" | "last_month"} or
  * {"range": "custom", "from": D, "to": D}) and, with today (YYYY-MM-DD, in
@@ -34,7 +36,8 @@ json_t *saved_views_delete(core_ctx *c, const char *id, err_t *err);
  * validate only. */
 bool saved_views_range(json_t *filters, const char *today, char from[11], char to[11], err_t *err);
 /* The summary's by_user and by_project rows as RFC 4180 CSV (CRLF line ends,
- * fields with a comma, quote, CR or LF quoted, quotes doubled); malloc'd. */
+ * text cells by csv_field: formulas neutralised, fields with a comma, quote,
+ * CR or LF quoted, quotes doubled); malloc'd. */
 char *saved_views_csv(json_t *summary);
 /* Whether s is an acceptable recipient address (no spaces, controls, or
  * header-significant characters; local@domain.tld). */

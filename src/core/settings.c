@@ -14,11 +14,12 @@
 	" 'runaway_timer_hours', runaway_timer_hours, 'auto_submit_dow', auto_submit_dow,"                        \
 	" 'reminder_min_daily_hours', reminder_min_daily_hours, 'reminder_min_weekly_hours', reminder_min_weekly_hours," \
 	" 'rounding', rounding_mode, 'rounding_minutes', rounding_minutes, 'default_currency', default_currency,"  \
-	" 'default_hourly_rate', default_hourly_rate, 'updated_at', wt_iso(updated_at))"                         \
+	" 'default_hourly_rate', default_hourly_rate, 'allow_self_approval', allow_self_approval,"              \
+	" 'updated_at', wt_iso(updated_at))"                                                                     \
 	" FROM time_tracking_settings WHERE workspace_id = $1"
 
 /* How each setting is validated and which column it writes. */
-typedef enum { SET_DOW, SET_TIMEZONE, SET_HOURS, SET_ROUNDING, SET_MINUTES, SET_CURRENCY, SET_MONEY } setting_kind;
+typedef enum { SET_DOW, SET_TIMEZONE, SET_HOURS, SET_ROUNDING, SET_MINUTES, SET_CURRENCY, SET_MONEY, SET_BOOL } setting_kind;
 
 static const struct {
 	const char *name, *column;
@@ -38,12 +39,13 @@ static const struct {
 	{ "rounding_minutes", "rounding_minutes", SET_MINUTES, false, 1, 60, false },
 	{ "default_currency", "default_currency", SET_CURRENCY, false, 0, 0, false },
 	{ "default_hourly_rate", "default_hourly_rate", SET_MONEY, false, 0, 1e12, false },
+	{ "allow_self_approval", "allow_self_approval", SET_BOOL, false, 0, 0, false },
 };
 enum { NSETTINGS = sizeof SETTINGS / sizeof SETTINGS[0] };
 
 static bool ensure_row(core_ctx *c, err_t *err)
 {
-	return db_exec(c->db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1) ON CONFLICT DO NOTHING", 1,
+	return DB_EXEC(c->db, err, "INSERT INTO time_tracking_settings (workspace_id) VALUES ($1) ON CONFLICT DO NOTHING",
 		       c->actor->workspace_id);
 }
 
@@ -63,7 +65,7 @@ bool settings_today(core_ctx *c, char day[11], err_t *err)
 	char tz[64];
 	if (!settings_calendar(c, &dow, tz, err))
 		return false;
-	PGresult *r = db_query(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", 1, tz);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT (now() AT TIME ZONE $1)::date::text", tz);
 	if (!r)
 		return false;
 	snprintf(day, 11, "%s", PQgetvalue(r, 0, 0));
@@ -83,12 +85,13 @@ bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 	s->auto_submit_dow = -1;
 	s->reminder_min_daily_hours = -1;
 	s->reminder_min_weekly_hours = -1;
-	PGresult *r = db_query(c->db, err,
+	s->allow_self_approval = false;
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT week_start_dow, timezone, rounding_mode, rounding_minutes, default_currency,"
 			       " default_hourly_rate, default_weekly_hours, runaway_timer_hours, auto_submit_dow,"
-			       " reminder_min_daily_hours, reminder_min_weekly_hours"
+			       " reminder_min_daily_hours, reminder_min_weekly_hours, allow_self_approval"
 			       " FROM time_tracking_settings WHERE workspace_id = $1",
-			       1, c->actor->workspace_id);
+			       c->actor->workspace_id);
 	if (!r)
 		return false;
 	if (PQntuples(r) == 1) {
@@ -103,6 +106,7 @@ bool settings_load(core_ctx *c, settings_t *s, err_t *err)
 		s->auto_submit_dow = PQgetisnull(r, 0, 8) ? -1 : atoi(PQgetvalue(r, 0, 8));
 		s->reminder_min_daily_hours = PQgetisnull(r, 0, 9) ? -1 : atof(PQgetvalue(r, 0, 9));
 		s->reminder_min_weekly_hours = PQgetisnull(r, 0, 10) ? -1 : atof(PQgetvalue(r, 0, 10));
+		s->allow_self_approval = PQgetvalue(r, 0, 11)[0] == 't';
 	}
 	PQclear(r);
 	return true;
@@ -112,12 +116,12 @@ json_t *settings_get(core_ctx *c, err_t *err)
 {
 	if (!ensure_row(c, err))
 		return NULL;
-	return db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id);
+	return DB_QUERY_JSON(c->db, err, SETTINGS_JSON, c->actor->workspace_id);
 }
 
 static bool valid_timezone(core_ctx *c, const char *tz, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT 1 FROM pg_timezone_names WHERE name = $1", 1, tz);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT 1 FROM pg_timezone_names WHERE name = $1", tz);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -166,6 +170,11 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 		snprintf(out, 64, "%s", rounding_name(m));
 		return true;
 	}
+	case SET_BOOL:
+		if (!json_is_boolean(v))
+			return err_set(err, ERR_VALIDATION, "validation_failed", "'%s' must be true or false", name);
+		snprintf(out, 64, "%s", json_is_true(v) ? "true" : "false");
+		return true;
 	case SET_CURRENCY: {
 		const char *s = json_is_string(v) ? json_string_value(v) : "";
 		bool ok = strlen(s) == 3;
@@ -180,7 +189,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	return false;
 }
 
-json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
+json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	char vals[NSETTINGS][64];
 	if (!actor_is_admin(c->actor)) {
@@ -202,7 +211,8 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 			return NULL;
 		}
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = NULL, *after = NULL;
 	query_t q;
@@ -216,17 +226,19 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 		query_sql(&q, ", ");
 		query_sql(&q, SETTINGS[i].column);
 		query_cond(&q, " = nullif(", vals[i], ", '')");
-		if (SETTINGS[i].kind != SET_TIMEZONE && SETTINGS[i].kind != SET_ROUNDING && SETTINGS[i].kind != SET_CURRENCY)
+		if (SETTINGS[i].kind == SET_BOOL)
+			query_sql(&q, "::boolean");
+		else if (SETTINGS[i].kind != SET_TIMEZONE && SETTINGS[i].kind != SET_ROUNDING && SETTINGS[i].kind != SET_CURRENCY)
 			query_sql(&q, "::numeric");
 	}
 	query_cond(&q, " WHERE workspace_id = ", c->actor->workspace_id, "");
-	if (!ensure_row(c, err) || !(before = db_query_json(c->db, err, SETTINGS_JSON " FOR UPDATE", 1, c->actor->workspace_id)))
+	if (!ensure_row(c, err) || !(before = DB_QUERY_JSON(c->db, err, SETTINGS_JSON " FOR UPDATE", c->actor->workspace_id)))
 		goto done;
 	PGresult *r = query_run(c->db, &q, err);
 	if (!r)
 		goto done;
 	PQclear(r);
-	if ((after = db_query_json(c->db, err, SETTINGS_JSON, 1, c->actor->workspace_id))) {
+	if ((after = DB_QUERY_JSON(c->db, err, SETTINGS_JSON, c->actor->workspace_id))) {
 		const char *keys[NSETTINGS + 1];
 		for (int i = 0; i < NSETTINGS; i++)
 			keys[i] = SETTINGS[i].name;
@@ -237,5 +249,5 @@ json_t *settings_update(core_ctx *c, json_t *body, err_t *err)
 	}
 done:
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }

@@ -18,6 +18,7 @@ typedef struct {
 	int auto_submit_dow;              /* -1 when auto-submit is off */
 	double reminder_min_daily_hours;  /* -1 when daily reminders are off */
 	double reminder_min_weekly_hours; /* -1 when weekly reminders are off */
+	bool allow_self_approval;         /* approvers may approve or reject their own timesheets */
 } settings_t;
 
 /* The workspace's week start (0 = Sunday … 6) and IANA time zone; defaults
@@ -29,7 +30,8 @@ bool settings_today(core_ctx *c, char day[11], err_t *err);
 bool settings_load(core_ctx *c, settings_t *s, err_t *err);
 /* GET: every setting as JSON (new reference). */
 json_t *settings_get(core_ctx *c, err_t *err);
-/* PATCH: partial update by an admin; returns the new settings. */
-json_t *settings_update(core_ctx *c, json_t *body, err_t *err);
+/* PATCH: partial update by an admin; returns the new settings. Runs in a unit
+ * of work (core/tx.h); dry_run rolls it back and returns what it would. */
+json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err);
 
 #endif

@@ -19,16 +19,16 @@ static const actor_t *timer_actor(core_ctx *c, actor_t *copy)
 
 static bool lock_user(core_ctx *c, err_t *err)
 {
-	return db_exec(c->db, err, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", 1, c->actor->user_id);
+	return DB_EXEC(c->db, err, "SELECT 1 FROM users WHERE id = $1 FOR UPDATE", c->actor->user_id);
 }
 
 /* Finds the caller's running entry id; "" when none. */
 static bool running_id(core_ctx *c, char id[64], err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT e.id FROM time_entries e WHERE e.workspace_id = $1 AND e.user_id = $2"
 			       " AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
-			       2, c->actor->workspace_id, c->actor->user_id);
+			       c->actor->workspace_id, c->actor->user_id);
 	if (!r)
 		return false;
 	snprintf(id, 64, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
@@ -37,14 +37,18 @@ static bool running_id(core_ctx *c, char id[64], err_t *err)
 }
 
 /* Stops entry id at `at` (ISO 8601; NULL: now); returns the stopped entry,
- * audited and announced. */
+ * audited and announced. Both ends are whole seconds (a start is written so,
+ * and one written before that rule is cut here), so the duration is exactly
+ * their difference: a timer stopped at start + 12 h lasts 43200 s. */
 static json_t *stop_entry(core_ctx *c, const char *id, const char *at, err_t *err)
 {
-	if (!db_exec(c->db, err,
-		     "UPDATE time_entries SET ended_at = greatest(coalesce($2::timestamptz, now()), started_at),"
-		     " duration_seconds = greatest(0, floor(extract(epoch FROM coalesce($2::timestamptz, now()) - started_at)))::integer,"
+	if (!DB_EXEC(c->db, err,
+		     "UPDATE time_entries SET started_at = date_trunc('second', started_at),"
+		     " ended_at = greatest(date_trunc('second', coalesce($2::timestamptz, now())), date_trunc('second', started_at)),"
+		     " duration_seconds = greatest(0, extract(epoch FROM date_trunc('second', coalesce($2::timestamptz, now()))"
+		     "  - date_trunc('second', started_at)))::integer,"
 		     " updated_at = now() WHERE id = $1",
-		     2, id, at))
+		     id, at))
 		return NULL;
 	json_t *entry = entries_fetch(c, id, err);
 	if (entry && audit_record(c, "timer.stopped", "time_entry", id, entry, err) &&
@@ -66,12 +70,21 @@ json_t *timer_active(core_ctx *c, err_t *err)
 	return id[0] ? entries_fetch(c, id, err) : json_null();
 }
 
-json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
+/* c as the timer acts: the same connection and unit of work, its own source. */
+static core_ctx timer_ctx(core_ctx *c, actor_t *copy)
+{
+	core_ctx tc = *c;
+	tc.actor = timer_actor(c, copy);
+	return tc;
+}
+
+json_t *timer_start(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	actor_t tactor;
-	core_ctx tc = { c->db, timer_actor(c, &tactor) };
+	core_ctx tc = timer_ctx(c, &tactor);
 	entry_input in;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(&tc, &u, err))
 		return NULL;
 	char prev[64], ts_id[64], id[64];
 	json_t *stopped = NULL, *out = NULL;
@@ -85,14 +98,15 @@ json_t *timer_start(core_ctx *c, json_t *body, err_t *err)
 		json_object_set(out, "stopped_timer", stopped ? stopped : json_null());
 done:
 	json_decref(stopped);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *timer_stop(core_ctx *c, err_t *err)
+json_t *timer_stop(core_ctx *c, bool dry_run, err_t *err)
 {
 	actor_t tactor;
-	core_ctx tc = { c->db, timer_actor(c, &tactor) };
-	if (!db_begin(c->db, err))
+	core_ctx tc = timer_ctx(c, &tactor);
+	tx_unit u;
+	if (!tx_begin(&tc, &u, err))
 		return NULL;
 	char id[64];
 	json_t *out = NULL;
@@ -102,29 +116,30 @@ json_t *timer_stop(core_ctx *c, err_t *err)
 		else
 			out = stop_entry(&tc, id, NULL, err);
 	}
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, err_t *err)
+json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, bool dry_run, err_t *err)
 {
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	/* Lock the owner as starts and stops do, then look again: a stop that got
 	 * there first must win, not be stopped a second time. */
 	PGresult *r = NULL;
-	if (db_exec(c->db, err,
+	if (DB_EXEC(c->db, err,
 		    "SELECT 1 FROM users WHERE id = (SELECT user_id FROM time_entries WHERE id = $1 AND workspace_id = $2)"
 		    " FOR UPDATE",
-		    2, entry_id, c->actor->workspace_id) &&
-	    (r = db_query(c->db, err,
+		    entry_id, c->actor->workspace_id) &&
+	    (r = DB_QUERY(c->db, err,
 			  "SELECT 1 FROM time_entries e WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
-			  2, entry_id, c->actor->workspace_id))) {
+			  entry_id, c->actor->workspace_id))) {
 		if (PQntuples(r) == 0)
 			err_set(err, ERR_CONFLICT, "no_active_timer", "entry %s is not a running timer", entry_id);
 		else
 			out = stop_entry(c, entry_id, ended_at, err);
 		PQclear(r);
 	}
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }

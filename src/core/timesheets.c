@@ -64,10 +64,10 @@ static bool refuse_locked(const char *status, err_t *err)
 static bool find_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], char status[16],
 			 bool *found, err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT id, status FROM timesheets WHERE workspace_id = $1 AND user_id = $2"
 			       " AND period_start <= $3::date AND period_end >= $3::date FOR SHARE",
-			       3, c->actor->workspace_id, user_id, log_date);
+			       c->actor->workspace_id, user_id, log_date);
 	if (!r)
 		return false;
 	*found = PQntuples(r) == 1;
@@ -98,7 +98,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 		/* The week start may have changed since older periods were made: clip the
 		 * new period so it never overlaps one of them (the exclusion constraint
 		 * would refuse it), and let a concurrent creator win (ON CONFLICT). */
-		if (!db_exec(c->db, err,
+		if (!DB_EXEC(c->db, err,
 			     "INSERT INTO timesheets (workspace_id, user_id, period_start, period_end)"
 			     " SELECT $1, $2,"
 			     " greatest($4::date, coalesce((SELECT max(period_end) + 1 FROM timesheets WHERE workspace_id = $1"
@@ -106,7 +106,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 			     " least($4::date + 6, coalesce((SELECT min(period_start) - 1 FROM timesheets WHERE workspace_id = $1"
 			     "   AND user_id = $2 AND period_start > $3::date AND period_start <= $4::date + 6), $4::date + 6))"
 			     " ON CONFLICT DO NOTHING",
-			     4, c->actor->workspace_id, user_id, log_date, start))
+			     c->actor->workspace_id, user_id, log_date, start))
 			return false;
 		if (!find_for_day(c, user_id, log_date, ts_id, status, &found, err))
 			return false;
@@ -118,7 +118,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 
 bool timesheets_assert_writable(core_ctx *c, const char *ts_id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT status FROM timesheets WHERE id = $1 FOR SHARE", 1, ts_id);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT status FROM timesheets WHERE id = $1 FOR SHARE", ts_id);
 	if (!r)
 		return false;
 	bool ok = true;
@@ -199,8 +199,8 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 /* Locks the visible timesheet id FOR UPDATE and copies its status and owner. */
 static bool lock_visible(core_ctx *c, const char *id, char status[16], char owner[64], err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT status, user_id FROM timesheets WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
-			       2, id, c->actor->workspace_id);
+	PGresult *r = DB_QUERY(c->db, err, "SELECT status, user_id FROM timesheets WHERE id = $1 AND workspace_id = $2 FOR UPDATE",
+			       id, c->actor->workspace_id);
 	if (!r)
 		return false;
 	bool found = PQntuples(r) == 1 && actor_may_access_user(c->actor, PQgetvalue(r, 0, 1));
@@ -212,19 +212,18 @@ static bool lock_visible(core_ctx *c, const char *id, char status[16], char owne
 	return found ? true : err_set(err, ERR_NOT_FOUND, "not_found", "no timesheet %s", id);
 }
 
-json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	static const char *const allowed[] = { "notes", NULL };
 	const char *notes;
+	tx_unit u;
 	if (!fields_only(body, allowed, err) ||
-	    fields_string(body, "notes", true, false, true, 10000, &notes, err) == FIELD_ERROR)
-		return NULL;
-	if (!db_begin(c->db, err))
+	    fields_string(body, "notes", true, false, true, 10000, &notes, err) == FIELD_ERROR || !tx_begin(c, &u, err))
 		return NULL;
 	char status[16], owner[64];
 	json_t *before = NULL, *after = NULL;
 	if (lock_visible(c, id, status, owner, err) && (before = fetch_one(c, id, false, err)) &&
-	    db_exec(c->db, err, "UPDATE timesheets SET notes = $2, updated_at = now() WHERE id = $1", 2, id, notes) &&
+	    DB_EXEC(c->db, err, "UPDATE timesheets SET notes = $2, updated_at = now() WHERE id = $1", id, notes) &&
 	    (after = fetch_one(c, id, true, err))) {
 		static const char *const keys[] = { "notes", NULL };
 		json_t *diff = audit_diff(before, after, keys);
@@ -232,14 +231,14 @@ json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 		json_decref(diff);
 	}
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
 static bool timer_running_in(core_ctx *c, const char *id, bool *running, err_t *err)
 {
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT 1 FROM time_entries e WHERE e.timesheet_id = $1 AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
-			       1, id);
+			       id);
 	if (!r)
 		return false;
 	*running = PQntuples(r) > 0;
@@ -247,11 +246,31 @@ static bool timer_running_in(core_ctx *c, const char *id, bool *running, err_t *
 	return true;
 }
 
-static bool check_transition(core_ctx *c, const char *id, timesheet_action action, const char *status, err_t *err)
+/* Approving or rejecting one's own timesheet needs the workspace setting
+ * allow_self_approval: a permission matter (403), like time:approve itself,
+ * whatever state the timesheet is in. */
+static bool check_not_own(core_ctx *c, timesheet_action action, const char *owner, err_t *err)
+{
+	if (action == TS_SUBMIT || !c->actor->user_id[0] || strcmp(owner, c->actor->user_id))
+		return true;
+	settings_t s;
+	if (!settings_load(c, &s, err))
+		return false;
+	return s.allow_self_approval ? true
+				     : err_set(err, ERR_FORBIDDEN, "forbidden",
+					       "you cannot %s your own timesheet: another manager or admin must, unless an admin"
+					       " turns on the setting allow_self_approval",
+					       action_verb(action));
+}
+
+static bool check_transition(core_ctx *c, const char *id, timesheet_action action, const char *status,
+			     const char *owner, err_t *err)
 {
 	if (action != TS_SUBMIT && !actor_can_approve(c->actor))
 		return err_set(err, ERR_FORBIDDEN, "forbidden", "%s needs the time:approve permission (managers and admins)",
 			       action_verb(action));
+	if (!check_not_own(c, action, owner, err))
+		return false;
 	if (!timesheets_transition_allowed(status, action))
 		return err_set(err, ERR_CONFLICT, "invalid_transition",
 			       "cannot %s a timesheet that is %s: only %s timesheets can become %s", action_verb(action),
@@ -283,62 +302,40 @@ static bool transition_body(timesheet_action action, json_t *body, const char **
 	return true;
 }
 
-json_t *timesheets_transition_check(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
-{
-	const char *reason;
-	if (!transition_body(action, body, &reason, err))
-		return NULL;
-	json_t *sheet = fetch_one(c, id, true, err);
-	if (sheet && !check_transition(c, id, action, json_string_value(json_object_get(sheet, "status")), err)) {
-		json_decref(sheet);
-		sheet = NULL;
-	}
-	return sheet;
-}
-
 bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err)
 {
 	char status[16];
 	return find_for_day(c, user_id, log_date, ts_id, status, found, err);
 }
 
-bool timesheets_day_writable(core_ctx *c, const char *user_id, const char *log_date, err_t *err)
-{
-	char ts_id[64], status[16];
-	bool found;
-	if (!find_for_day(c, user_id, log_date, ts_id, status, &found, err))
-		return false;
-	return found && locked_status(status) ? refuse_locked(status, err) : true;
-}
-
-json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err)
+json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, bool dry_run,
+			      err_t *err)
 {
 	const char *reason;
-	if (!transition_body(action, body, &reason, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!transition_body(action, body, &reason, err) || !tx_begin(c, &u, err))
 		return NULL;
 	char status[16], owner[64];
 	json_t *after = NULL;
-	if (lock_visible(c, id, status, owner, err) && check_transition(c, id, action, status, err)) {
+	if (lock_visible(c, id, status, owner, err) && check_transition(c, id, action, status, owner, err)) {
 		/* The system actor (a cron) has no user: the row says nobody did it. */
 		const char *uid = c->actor->user_id[0] ? c->actor->user_id : NULL;
 		bool ok;
 		switch (action) {
 		case TS_SUBMIT:
-			ok = db_exec(c->db, err,
+			ok = DB_EXEC(c->db, err,
 				     "UPDATE timesheets SET status = 'submitted', submitted_at = now(), submitted_by = $2,"
-				     " updated_at = now() WHERE id = $1", 2, id, uid);
+				     " updated_at = now() WHERE id = $1", id, uid);
 			break;
 		case TS_APPROVE:
-			ok = db_exec(c->db, err,
+			ok = DB_EXEC(c->db, err,
 				     "UPDATE timesheets SET status = 'approved', approved_at = now(), approved_by = $2,"
-				     " updated_at = now() WHERE id = $1", 2, id, uid);
+				     " updated_at = now() WHERE id = $1", id, uid);
 			break;
 		default:
-			ok = db_exec(c->db, err,
+			ok = DB_EXEC(c->db, err,
 				     "UPDATE timesheets SET status = 'rejected', rejected_at = now(), rejected_by = $2,"
-				     " rejection_reason = $3, updated_at = now() WHERE id = $1", 3, id, uid, reason);
+				     " rejection_reason = $3, updated_at = now() WHERE id = $1", id, uid, reason);
 			break;
 		}
 		if (ok && (after = fetch_one(c, id, false, err))) {
@@ -355,5 +352,5 @@ json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action acti
 			after = err_any(err) ? NULL : fetch_one(c, id, true, err);
 		}
 	}
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }

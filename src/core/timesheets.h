@@ -16,30 +16,28 @@ typedef enum { TS_SUBMIT, TS_APPROVE, TS_REJECT } timesheet_action;
 bool timesheets_transition_allowed(const char *status, timesheet_action action);
 const char *timesheets_action_target(timesheet_action action);
 
-/* Inside the caller's transaction: finds or creates the timesheet of user_id whose
+/* Inside the caller's unit of work: finds or creates the timesheet of user_id whose
  * period holds log_date (YYYY-MM-DD) and locks it for sharing; fails with 409
  * timesheet_locked when it is submitted or approved. ts_id holds 64 bytes. */
 bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], err_t *err);
-/* Inside the caller's transaction: fails with timesheet_locked unless ts_id is
+/* Inside the caller's unit of work: fails with timesheet_locked unless ts_id is
  * draft or rejected. */
 bool timesheets_assert_writable(core_ctx *c, const char *ts_id, err_t *err);
 
-/* Read-only, for tools that prepare a change: whether log_date of user_id may
- * take entries (timesheet_locked when its timesheet is submitted or approved),
- * and which timesheet holds it (found false when none exists yet). */
-bool timesheets_day_writable(core_ctx *c, const char *user_id, const char *log_date, err_t *err);
+/* Read-only: which timesheet of user_id holds log_date (found false when none
+ * exists yet). */
 bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err);
 
-/* Each returns a new reference, or NULL with err set. */
+/* Each returns a new reference, or NULL with err set. The mutations run in a
+ * unit of work (core/tx.h); with dry_run they run every check and write and
+ * roll back, returning what they would return. */
 json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err);
 json_t *timesheets_get(core_ctx *c, const char *id, err_t *err);
 /* PATCH: only "notes". */
-json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, err_t *err);
-/* body may be NULL except for TS_REJECT, which needs {"reason"}. */
-json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err);
-/* Every check timesheets_transition makes (body, visibility, permission, state,
- * no running timer on submit), without changing anything: returns the
- * timesheet with its entries, or NULL with the error the transition would give. */
-json_t *timesheets_transition_check(core_ctx *c, const char *id, timesheet_action action, json_t *body, err_t *err);
+json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
+/* body may be NULL except for TS_REJECT, which needs {"reason"}. Returns the
+ * timesheet after the transition, with its entries. */
+json_t *timesheets_transition(core_ctx *c, const char *id, timesheet_action action, json_t *body, bool dry_run,
+			      err_t *err);
 
 #endif

@@ -38,10 +38,10 @@ json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *
 
 static json_t *fetch(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    "SELECT " DELIVERY_JSON " FROM time_webhook_deliveries d"
 				    " WHERE d.id = $1 AND d.webhook_id = $2 AND d.workspace_id = $3",
-				    3, delivery_id, webhook_id, c->actor->workspace_id);
+				    delivery_id, webhook_id, c->actor->workspace_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no delivery %.64s on webhook %.64s", delivery_id, webhook_id);
 	return out;
@@ -54,13 +54,14 @@ json_t *webhook_deliveries_get(core_ctx *c, const char *webhook_id, const char *
 
 json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
-	PGresult *r = db_query(c->db, err,
+	PGresult *r = DB_QUERY(c->db, err,
 			       "SELECT status, lease_until > clock_timestamp() FROM time_webhook_deliveries"
 			       " WHERE id = $1 AND webhook_id = $2 AND workspace_id = $3 FOR UPDATE",
-			       3, delivery_id, webhook_id, c->actor->workspace_id);
+			       delivery_id, webhook_id, c->actor->workspace_id);
 	if (!r)
 		goto done;
 	if (PQntuples(r) == 0) {
@@ -76,35 +77,36 @@ json_t *webhook_deliveries_retry(core_ctx *c, const char *webhook_id, const char
 	/* Due at once. A delivery still on its schedule keeps it; a finished one
 	 * gets exactly one more attempt. An attempt whose sender died (its lease
 	 * ran out) is closed as unknown first, as the dispatcher would. */
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_webhook_attempts SET outcome = 'unknown', error = 'no outcome recorded: the sender"
 		     " stopped or lost its lease before the answer came; the receiver may have got it'"
 		     " WHERE delivery_id = $1 AND outcome = 'sending'",
-		     1, delivery_id) ||
-	    !db_exec(c->db, err,
+		     delivery_id) ||
+	    !DB_EXEC(c->db, err,
 		     "UPDATE time_webhook_deliveries SET status = 'pending', next_attempt_at = clock_timestamp(),"
 		     " max_attempts = CASE WHEN status = 'pending' THEN greatest(max_attempts, attempts + 1) ELSE attempts + 1 END,"
 		     " lease_owner = NULL, lease_until = NULL,"
 		     " updated_at = clock_timestamp() WHERE id = $1",
-		     1, delivery_id) ||
-	    !db_exec(c->db, err, "SELECT pg_notify('time_events', $1)", 1, c->actor->workspace_id))
+		     delivery_id) ||
+	    !DB_EXEC(c->db, err, "SELECT pg_notify('time_events', $1)", c->actor->workspace_id))
 		goto done;
 	json_t *changes = json_pack("{s:s, s:{s:s, s:s}}", "delivery_id", delivery_id, "status", "from", was, "to", "pending");
 	if (audit_record(c, "time_webhook.delivery_retried", "time_webhook", webhook_id, changes, err))
 		out = fetch(c, webhook_id, delivery_id, err);
 	json_decref(changes);
 done:
-	return core_commit(c, out, err);
+	return tx_end(&u, out, false, err);
 }
 
 bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *lease_owner, char delivery_id[64],
 			     err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return false;
 	PGresult *r = NULL;
 	if (webhooks_exists(c, webhook_id, err))
-		r = db_query(c->db, err,
+		r = DB_QUERY(c->db, err,
 			     "WITH e AS (INSERT INTO time_webhook_events (id, workspace_id, event, payload, created_at)"
 			     "  SELECT x.id, $1, $3, jsonb_build_object('id', x.id, 'event', $3::text, 'workspace_id', $1::text,"
 			     "   'data', jsonb_build_object('webhook_id', $2::text, 'message',"
@@ -114,12 +116,12 @@ bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *le
 			     " INSERT INTO time_webhook_deliveries (workspace_id, webhook_id, event_id, event, max_attempts,"
 			     "  next_attempt_at, lease_owner, lease_until)"
 			     " SELECT $1, $2, e.id, $3, 1, e.created_at, $4, e.created_at + interval '60 seconds' FROM e RETURNING id",
-			     4, c->actor->workspace_id, webhook_id, WEBHOOK_TEST_EVENT, lease_owner);
+			     c->actor->workspace_id, webhook_id, WEBHOOK_TEST_EVENT, lease_owner);
 	if (r) {
 		snprintf(delivery_id, 64, "%s", PQgetvalue(r, 0, 0));
 		PQclear(r);
 	}
-	json_t *done = core_commit(c, r ? json_true() : NULL, err);
+	json_t *done = tx_end(&u, r ? json_true() : NULL, false, err);
 	bool ok = done != NULL;
 	json_decref(done);
 	return ok;

@@ -33,7 +33,7 @@ bool webhooks_authorize(core_ctx *c, err_t *err)
 
 bool webhooks_exists(core_ctx *c, const char *id, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT 1 FROM time_webhooks WHERE id = $1 AND workspace_id = $2 FOR SHARE", 2,
+	PGresult *r = DB_QUERY(c->db, err, "SELECT 1 FROM time_webhooks WHERE id = $1 AND workspace_id = $2 FOR SHARE",
 			       id, c->actor->workspace_id);
 	if (!r)
 		return false;
@@ -46,18 +46,18 @@ json_t *webhooks_list(core_ctx *c, err_t *err)
 {
 	if (!webhooks_authorize(c, err))
 		return NULL;
-	return db_query_json(c->db, err,
+	return DB_QUERY_JSON(c->db, err,
 			     "SELECT coalesce(jsonb_agg(" WEBHOOK_JSON " ORDER BY w.created_at, w.id), '[]'::jsonb)"
 			     " FROM time_webhooks w WHERE w.workspace_id = $1",
-			     1, c->actor->workspace_id);
+			     c->actor->workspace_id);
 }
 
 static json_t *fetch(core_ctx *c, const char *id, bool lock, err_t *err)
 {
-	json_t *out = db_query_json(c->db, err,
+	json_t *out = DB_QUERY_JSON(c->db, err,
 				    lock ? "SELECT " WEBHOOK_JSON " FROM time_webhooks w WHERE w.id = $1 AND w.workspace_id = $2 FOR UPDATE"
 					 : "SELECT " WEBHOOK_JSON " FROM time_webhooks w WHERE w.id = $1 AND w.workspace_id = $2",
-				    2, id, c->actor->workspace_id);
+				    id, c->actor->workspace_id);
 	if (!out && !err_any(err))
 		err_set(err, ERR_NOT_FOUND, "not_found", "no webhook %.64s", id);
 	return out;
@@ -160,7 +160,7 @@ static bool read_fields(json_t *body, bool create, webhook_fields *f, err_t *err
 
 static bool under_limit(core_ctx *c, err_t *err)
 {
-	PGresult *r = db_query(c->db, err, "SELECT count(*) FROM time_webhooks WHERE workspace_id = $1", 1,
+	PGresult *r = DB_QUERY(c->db, err, "SELECT count(*) FROM time_webhooks WHERE workspace_id = $1",
 			       c->actor->workspace_id);
 	if (!r)
 		return false;
@@ -171,7 +171,7 @@ static bool under_limit(core_ctx *c, err_t *err)
 					       MAX_SUBSCRIPTIONS);
 }
 
-json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
+json_t *webhooks_create(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 {
 	webhook_fields f = { 0 };
 	char secret[64], id[64];
@@ -182,22 +182,23 @@ json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
 			return NULL;
 		f.secret = secret;
 	}
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
 		return NULL;
 	json_t *out = NULL;
 	char *sealed = NULL;
 	PGresult *r = NULL;
 	/* Lock the workspace row so two creates cannot both pass the limit. */
-	if (!db_exec(c->db, err, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE", 1, c->actor->workspace_id) ||
-	    !under_limit(c, err) || !(r = db_query(c->db, err, "SELECT wt_id('wh')", 0)))
+	if (!DB_EXEC(c->db, err, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE", c->actor->workspace_id) ||
+	    !under_limit(c, err) || !(r = DB_QUERY(c->db, err, "SELECT wt_id('wh')")))
 		goto done;
 	snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
 	PQclear(r);
 	if (!(sealed = seal(f.secret, id, err)) ||
-	    !db_exec(c->db, err,
+	    !DB_EXEC(c->db, err,
 		     "INSERT INTO time_webhooks (id, workspace_id, url, events, enabled, secret_sealed, created_by)"
 		     " VALUES ($1, $2, $3, $4::text[], $5::boolean, $6, $7)",
-		     7, id, c->actor->workspace_id, f.url, f.events,
+		     id, c->actor->workspace_id, f.url, f.events,
 		     f.enabled_state == FIELD_SET && !f.enabled ? "false" : "true", sealed, c->actor->user_id))
 		goto done;
 	if ((out = fetch(c, id, false, err))) {
@@ -208,26 +209,25 @@ json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err)
 	}
 done:
 	free(sealed);
-	return core_commit(c, out, err);
+	return tx_end(&u, out, dry_run, err);
 }
 
-json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, err_t *err)
+json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err)
 {
 	webhook_fields f = { 0 };
-	if (!webhooks_authorize(c, err) || !read_fields(body, false, &f, err))
-		return NULL;
-	if (!db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !read_fields(body, false, &f, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = NULL, *after = NULL;
 	char *sealed = NULL;
 	if (!(before = fetch(c, id, true, err)) || (f.secret && !(sealed = seal(f.secret, id, err))))
 		goto done;
 	const char *enabled = f.enabled_state == FIELD_SET ? (f.enabled ? "true" : "false") : NULL;
-	if (!db_exec(c->db, err,
+	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_webhooks SET url = coalesce($3, url), events = coalesce($4::text[], events),"
 		     " enabled = coalesce($5::boolean, enabled), secret_sealed = coalesce($6, secret_sealed), updated_at = now()"
 		     " WHERE id = $1 AND workspace_id = $2",
-		     6, id, c->actor->workspace_id, f.url, f.events[0] ? f.events : NULL, enabled, sealed))
+		     id, c->actor->workspace_id, f.url, f.events[0] ? f.events : NULL, enabled, sealed))
 		goto done;
 	if ((after = fetch(c, id, false, err))) {
 		json_t *diff = audit_diff(before, after, AUDITED);
@@ -239,16 +239,17 @@ json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, err_t *err)
 done:
 	free(sealed);
 	json_decref(before);
-	return core_commit(c, after, err);
+	return tx_end(&u, after, dry_run, err);
 }
 
-json_t *webhooks_delete(core_ctx *c, const char *id, err_t *err)
+json_t *webhooks_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)
 {
-	if (!webhooks_authorize(c, err) || !db_begin(c->db, err))
+	tx_unit u;
+	if (!webhooks_authorize(c, err) || !tx_begin(c, &u, err))
 		return NULL;
 	json_t *before = fetch(c, id, true, err);
-	if (before && db_exec(c->db, err, "DELETE FROM time_webhooks WHERE id = $1 AND workspace_id = $2", 2, id,
+	if (before && DB_EXEC(c->db, err, "DELETE FROM time_webhooks WHERE id = $1 AND workspace_id = $2", id,
 			      c->actor->workspace_id))
 		audit_record(c, "time_webhook.deleted", "time_webhook", id, before, err);
-	return core_commit(c, before, err);
+	return tx_end(&u, before, dry_run, err);
 }

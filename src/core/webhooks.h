@@ -19,10 +19,12 @@ bool webhooks_exists(core_ctx *c, const char *id, err_t *err);
 
 json_t *webhooks_list(core_ctx *c, err_t *err);
 json_t *webhooks_get(core_ctx *c, const char *id, err_t *err);
+/* The mutations run in a unit of work (core/tx.h); dry_run rolls it back and
+ * returns what they would return. */
 /* {url, events[], secret?, enabled?} → the subscription with its secret. */
-json_t *webhooks_create(core_ctx *c, json_t *body, err_t *err);
+json_t *webhooks_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
 /* Partial update of url, events, enabled and secret (a new secret is not echoed). */
-json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, err_t *err);
-json_t *webhooks_delete(core_ctx *c, const char *id, err_t *err);
+json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
+json_t *webhooks_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
 #endif

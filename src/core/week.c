@@ -11,7 +11,7 @@
 /* Totals and breakdowns of one timesheet's stopped entries, over its period. */
 static json_t *rollup(core_ctx *c, const char *ts_id, const char *start, const char *end, err_t *err)
 {
-	return db_query_json(
+	return DB_QUERY_JSON(
 		c->db, err,
 		"WITH e AS (SELECT e.log_date, e.project_id, e.billable, e.duration_seconds FROM time_entries e"
 		"  WHERE e.timesheet_id = $1 AND e.workspace_id = $4 AND e.deleted_at IS NULL"
@@ -31,7 +31,7 @@ static json_t *rollup(core_ctx *c, const char *ts_id, const char *start, const c
 		"   FROM (SELECT e.project_id, p.name, sum(e.duration_seconds) AS total,"
 		"   sum(e.duration_seconds) FILTER (WHERE e.billable) AS billable"
 		"   FROM e LEFT JOIN projects p ON p.id = e.project_id GROUP BY e.project_id, p.name) x))",
-		4, ts_id, start, end, c->actor->workspace_id);
+		ts_id, start, end, c->actor->workspace_id);
 }
 
 /* An empty week from start to end (when no timesheet exists yet). */

@@ -96,7 +96,7 @@ json_t *work_items_find(core_ctx *c, const work_items_query *q, err_t *err)
 	}
 	char lim[16];
 	snprintf(lim, sizeof lim, "%ld", limit);
-	json_t *out = db_query_json(c->db, err, SEARCH_SQL, 6, c->actor->workspace_id, c->actor->user_id,
+	json_t *out = DB_QUERY_JSON(c->db, err, SEARCH_SQL, c->actor->workspace_id, c->actor->user_id,
 				    actor_sees_team(c->actor) ? "true" : "false", q->query ? q->query : "",
 				    used ? types : NULL, lim);
 	if (!out && !err_any(err))

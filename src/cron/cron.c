@@ -1,4 +1,5 @@
 #include "cron/cron.h"
+#include "delivery/feed_fetch.h"
 #include "delivery/mailer.h"
 #include "store/cron_runs.h"
 #include "util/dates.h"
@@ -66,12 +67,20 @@ static void flush_mail(db_t *db, const cron_env *env, job_run *run)
 		jobs_count(run, "email_attempts_failed", failed);
 }
 
+/* The jobs' feeds come from here: the core never touches the network. */
+static bool fetch_feed(void *arg, const char *url, char **body, size_t *len, char *errbuf, size_t n)
+{
+	const cron_env *env = arg;
+	return feed_fetch(url, env->allow_private, body, len, errbuf, n);
+}
+
 /* One run under the job's lock; *outcome says how it ended, for the metrics. */
 static json_t *run_locked(db_t *db, const cron_env *env, const cron_job *job, const char *now_iso,
 			  const char **outcome, err_t *err)
 {
 	const char *name = job->name;
-	job_run run = { .db = db };
+	job_feeds feeds = { fetch_feed, (void *)env };
+	job_run run = { .db = db, .feeds = &feeds };
 	char started[32];
 	if (!run_clock(db, now_iso, &run, started, err))
 		return NULL;

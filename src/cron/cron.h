@@ -20,8 +20,9 @@ typedef struct {
 } cron_job;
 
 typedef struct {
-	const char *conninfo;    /* for the lock connection */
+	const char *conninfo;    /* for the lock connection (and the webhook drain's own) */
 	const smtp_config *smtp; /* NULL: emails stay in the outbox */
+	bool allow_private;      /* WEBHOOK_ALLOW_PRIVATE: feeds and webhooks may reach private addresses */
 } cron_env;
 
 /* The registry, in the order the spec lists the jobs. */

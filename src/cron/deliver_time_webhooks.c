@@ -2,16 +2,15 @@
 #include "delivery/pump.h"
 #include "util/dates.h"
 #include "util/metrics.h"
-#include "util/netpolicy.h"
 #include <sys/time.h>
 
-json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err)
+json_t *cron_deliver_time_webhooks(const cron_env *env, double now, err_t *err)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
 	double real = (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-	pump_config cfg = { .clock_offset = now > 0 ? now - real : 0, .allow_private = netpolicy_allow_private() };
-	db_t *db = db_open(conninfo);
+	pump_config cfg = { .clock_offset = now > 0 ? now - real : 0, .allow_private = env->allow_private };
+	db_t *db = db_open(env->conninfo);
 	if (!db_connect(db, err)) {
 		db_close(db);
 		metrics_cron_run(CRON_DELIVER_WEBHOOKS, "error");

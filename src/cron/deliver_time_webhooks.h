@@ -3,6 +3,7 @@
  * after downtime. The same pump as the dispatcher, run to completion. */
 #ifndef CRON_DELIVER_TIME_WEBHOOKS_H
 #define CRON_DELIVER_TIME_WEBHOOKS_H
+#include "cron/cron.h"
 #include "util/err.h"
 #include <jansson.h>
 
@@ -10,8 +11,9 @@
  * every call sends what is due by then. */
 #define CRON_DELIVER_WEBHOOKS "deliver-time-webhooks"
 
-/* now: unix seconds the scheduler treats as the present (0: the real clock).
+/* On a connection of its own to env->conninfo. now: unix seconds the
+ * scheduler treats as the present (0: the real clock).
  * Returns {job, now, attempted, delivered, retrying, failed, lost}. */
-json_t *cron_deliver_time_webhooks(const char *conninfo, double now, err_t *err);
+json_t *cron_deliver_time_webhooks(const cron_env *env, double now, err_t *err);
 
 #endif

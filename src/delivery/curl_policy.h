@@ -10,7 +10,7 @@
 #include <stdbool.h>
 
 typedef struct {
-	bool allow_private; /* netpolicy_allow_private() for the real thing */
+	bool allow_private; /* WEBHOOK_ALLOW_PRIVATE (app/config) for the real thing */
 	char refused[160];  /* why an address was refused, "" if none was */
 } curl_policy;
 

@@ -4,7 +4,8 @@
  * the environment says. Every connection goes through the SSRF policy
  * (delivery/curl_policy): metadata and reserved addresses are always
  * refused; loopback, private and link-local ones unless allow_private
- * (netpolicy_allow_private()), without which only https is fetched. */
+ * (WEBHOOK_ALLOW_PRIVATE, from app/config), without which only https is
+ * fetched. */
 #ifndef DELIVERY_FEED_FETCH_H
 #define DELIVERY_FEED_FETCH_H
 #include <stdbool.h>

@@ -6,19 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-bool smtp_config_from_env(smtp_config *cfg)
-{
-	memset(cfg, 0, sizeof *cfg);
-	const char *url = getenv("SMTP_URL"), *from = getenv("SMTP_FROM");
-	if (!url || !*url)
-		return false;
-	snprintf(cfg->url, sizeof cfg->url, "%s", url);
-	snprintf(cfg->from, sizeof cfg->from, "%s", from && *from ? from : "workestra-time@localhost");
-	snprintf(cfg->user, sizeof cfg->user, "%s", getenv("SMTP_USER") ? getenv("SMTP_USER") : "");
-	snprintf(cfg->password, sizeof cfg->password, "%s", getenv("SMTP_PASSWORD") ? getenv("SMTP_PASSWORD") : "");
-	return true;
-}
-
 /* The bare address of "Name <addr>" (or addr itself), in angle brackets. */
 static void envelope_address(const char *from, char *out, size_t n)
 {

@@ -1,7 +1,7 @@
 /* Sends one email over SMTP with libcurl: a multipart/alternative body
- * (plain text and HTML) and an optional attachment. Configured from the
- * environment: SMTP_URL (smtp://host:port or smtps://...), SMTP_FROM (the
- * sender, "Name <addr>" or addr), SMTP_USER and SMTP_PASSWORD (optional). */
+ * (plain text and HTML) and an optional attachment. Configured by app/config
+ * from SMTP_URL (smtp://host:port or smtps://...), SMTP_FROM (the sender,
+ * "Name <addr>" or addr), SMTP_USER and SMTP_PASSWORD (optional). */
 #ifndef DELIVERY_SMTP_H
 #define DELIVERY_SMTP_H
 #include "util/err.h"
@@ -19,9 +19,6 @@ typedef struct {
 	const char *attachment_name, *attachment_type, *attachment; /* name NULL: none */
 } smtp_message;
 
-/* Fills cfg from the environment; false when SMTP_URL is unset (mail then
- * stays in the outbox). SMTP_FROM defaults to workestra-time@localhost. */
-bool smtp_config_from_env(smtp_config *cfg);
 /* Sends m; false with err (code smtp_failed and curl's reason) on failure. */
 bool smtp_send(const smtp_config *cfg, const smtp_message *m, err_t *err);
 

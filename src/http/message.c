@@ -1,11 +1,12 @@
 #include "http/message.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <string.h>
 
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body)
 {
-	char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)) : NULL;
+	char *text = jsontext_dump(body);
 	json_decref(body);
 	resp->content_type = "application/json";
 	if (!text) {

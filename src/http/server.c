@@ -193,7 +193,8 @@ bool http_stream_write(http_response *resp, const char *data, size_t len)
 		st->buf = b;
 		st->cap = cap;
 	}
-	memcpy(st->buf + st->len, data, len);
+	if (len) /* http_stream_start writes nothing into a buffer not yet allocated */
+		memcpy(st->buf + st->len, data, len);
 	st->len += len;
 	pthread_mutex_unlock(&st->lock);
 	server_t *s = st->server;
@@ -315,7 +316,8 @@ static bool append_out(conn *c, const char *data, size_t n)
 		c->out = b;
 		c->out_cap = cap;
 	}
-	memcpy(c->out + c->out_len, data, n);
+	if (n) /* an empty stream hands over no buffer at all */
+		memcpy(c->out + c->out_len, data, n);
 	c->out_len += n;
 	return true;
 }

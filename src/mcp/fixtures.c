@@ -4,6 +4,7 @@
 #include "ai/tools.h"
 #include "mcp/prompts.h"
 #include "mcp/resources.h"
+#include "mcp/server.h"
 #include "util/log.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +297,193 @@ static void resource(const char *def, mcp_resource_fn fn)
 		log_msg(LOG_ERROR, "fixture resource not registered: %s", def);
 }
 
+/* The 2026-07-28 era's multi-round-trip fixtures (input_required). Each is
+ * listed as an ordinary tool (or prompt) whose session-era answer says it
+ * needs the stateless era, and registered with mcp_input_register, which the
+ * stateless era runs with what the client sent back. */
+static json_t *needs_stateless(const ai_env *env, json_t *args, err_t *err)
+{
+	(void)env, (void)args, (void)err;
+	return json_pack("{s:b, s:[o]}", "isError", 1, "content",
+			 text("This tool asks for input over several round trips: call it in protocol 2026-07-28"));
+}
+
+static json_t *needs_stateless_prompt(json_t *args, char *errbuf, size_t errlen)
+{
+	(void)args;
+	snprintf(errbuf, errlen, "Invalid params: this prompt asks for input over several round trips: use protocol 2026-07-28");
+	return NULL;
+}
+
+static json_t *elicit(const char *message, const char *field, const char *type)
+{
+	return json_pack("{s:s, s:{s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}}", "method", "elicitation/create", "params",
+			 "message", message, "requestedSchema", "type", "object", "properties", field, "type", type,
+			 "required", field);
+}
+
+static json_t *sample(const char *prompt, int max_tokens)
+{
+	return json_pack("{s:s, s:{s:[{s:s, s:{s:s, s:s}}], s:i}}", "method", "sampling/createMessage", "params",
+			 "messages", "role", "user", "content", "type", "text", "text", prompt, "maxTokens", max_tokens);
+}
+
+static json_t *roots(void)
+{
+	return json_pack("{s:s, s:{}}", "method", "roots/list", "params");
+}
+
+/* What the client answered for key: an elicitation's content field, a
+ * sampling's text, or NULL. */
+static const char *answer(const mcp_input_call *c, const char *key, const char *field)
+{
+	json_t *r = json_object_get(c->input_responses, key);
+	json_t *content = json_object_get(r, "content");
+	return json_string_value(json_object_get(content, field ? field : "text"));
+}
+
+static json_t *done(const char *fmt, const char *a, const char *b)
+{
+	char *t = NULL;
+	if (asprintf(&t, fmt, a ? a : "", b ? b : "") < 0)
+		abort();
+	json_t *r = content(json_pack("[o]", text(t)));
+	free(t);
+	return r;
+}
+
+static json_t *ir_elicitation(mcp_input_call *c)
+{
+	if (!json_object_get(c->input_responses, "user_name"))
+		return mcp_input_required(c, json_pack("{s:o}", "user_name", elicit("What is your name?", "name", "string")),
+					  NULL);
+	const char *name = answer(c, "user_name", "name");
+	return done("Hello, %s!%s", name ? name : "stranger", NULL);
+}
+
+static json_t *ir_sampling(mcp_input_call *c)
+{
+	if (!json_object_get(c->input_responses, "capital_question"))
+		return mcp_input_required(
+			c, json_pack("{s:o}", "capital_question", sample("What is the capital of France?", 100)), NULL);
+	return done("LLM response: %s%s", answer(c, "capital_question", NULL), NULL);
+}
+
+static json_t *ir_list_roots(mcp_input_call *c)
+{
+	json_t *r = json_object_get(json_object_get(c->input_responses, "client_roots"), "roots");
+	if (!json_is_array(r))
+		return mcp_input_required(c, json_pack("{s:o}", "client_roots", roots()), NULL);
+	char *list = json_dumps(r, JSON_COMPACT);
+	json_t *out = done("Client roots: %s%s", list, NULL);
+	free(list);
+	return out;
+}
+
+/* State the server needs back: the step the request is at. */
+static const char *step(const mcp_input_call *c)
+{
+	return json_string_value(json_object_get(c->state, "step"));
+}
+
+static json_t *ir_request_state(mcp_input_call *c)
+{
+	const char *st = step(c);
+	if (!st || strcmp(st, "confirm") || !json_object_get(c->input_responses, "confirm"))
+		return mcp_input_required(
+			c,
+			json_pack("{s:{s:s, s:{s:s, s:{s:s, s:{s:{s:s}}, s:[s]}}}}", "confirm", "method", "elicitation/create",
+				  "params", "message", "Please confirm", "requestedSchema", "type", "object", "properties",
+				  "ok", "type", "boolean", "required", "ok"),
+			json_pack("{s:s}", "step", "confirm"));
+	return done("state-ok: the requestState verified%s%s", NULL, NULL);
+}
+
+static json_t *ir_multiple(mcp_input_call *c)
+{
+	json_t *want = json_pack("{s:o, s:o, s:o}", "user_name", elicit("What is your name?", "name", "string"),
+				 "greeting", sample("Generate a greeting", 50), "client_roots", roots());
+	const char *st = step(c);
+	if (st && !strcmp(st, "all")) {
+		const char *key;
+		json_t *v;
+		void *tmp;
+		json_object_foreach_safe(want, tmp, key, v)
+			if (json_object_get(c->input_responses, key))
+				json_object_del(want, key);
+	}
+	if (json_object_size(want))
+		return mcp_input_required(c, want, json_pack("{s:s}", "step", "all"));
+	json_decref(want);
+	return done("Hello %s; the greeting: %s", answer(c, "user_name", "name"), answer(c, "greeting", NULL));
+}
+
+static json_t *ir_multi_round(mcp_input_call *c)
+{
+	const char *st = step(c);
+	const char *name = json_string_value(json_object_get(c->state, "name"));
+	if (st && !strcmp(st, "2") && json_object_get(c->input_responses, "step2"))
+		return done("%s likes %s", name, answer(c, "step2", "color"));
+	if (st && (!strcmp(st, "2") || (!strcmp(st, "1") && json_object_get(c->input_responses, "step1")))) {
+		if (!strcmp(st, "1"))
+			name = answer(c, "step1", "name");
+		return mcp_input_required(
+			c, json_pack("{s:o}", "step2", elicit("Step 2: What is your favorite color?", "color", "string")),
+			json_pack("{s:s, s:s}", "step", "2", "name", name ? name : ""));
+	}
+	return mcp_input_required(c, json_pack("{s:o}", "step1", elicit("Step 1: What is your name?", "name", "string")),
+				  json_pack("{s:s}", "step", "1"));
+}
+
+static json_t *ir_tampered(mcp_input_call *c)
+{
+	const char *st = step(c);
+	if (!st || strcmp(st, "signed") || !json_object_get(c->input_responses, "confirm"))
+		return mcp_input_required(c, json_pack("{s:o}", "confirm", elicit("Please confirm", "ok", "boolean")),
+					  json_pack("{s:s}", "step", "signed"));
+	return done("The requestState verified%s%s", NULL, NULL);
+}
+
+static json_t *ir_capabilities(mcp_input_call *c)
+{
+	if (!json_object_get(c->input_responses, "user_name") && !json_object_get(c->input_responses, "greeting"))
+		return mcp_input_required(c,
+					  json_pack("{s:o, s:o}", "user_name", elicit("What is your name?", "name", "string"),
+						    "greeting", sample("Generate a greeting", 50)),
+					  NULL);
+	return done("Got what the client could give%s%s", NULL, NULL);
+}
+
+static json_t *ir_missing_capability(mcp_input_call *c)
+{
+	if (!json_object_get(c->input_responses, "completion"))
+		return mcp_input_required(c, json_pack("{s:o}", "completion", sample("Say something", 20)), NULL);
+	return done("LLM response: %s%s", answer(c, "completion", NULL), NULL);
+}
+
+static json_t *ir_prompt(mcp_input_call *c)
+{
+	if (!json_object_get(c->input_responses, "user_context"))
+		return mcp_input_required(
+			c,
+			json_pack("{s:o}", "user_context", elicit("What context should the prompt use?", "context", "string")),
+			NULL);
+	char *t = NULL;
+	const char *ctx = answer(c, "user_context", "context");
+	if (asprintf(&t, "Answer with this context in mind: %s", ctx ? ctx : "none") < 0)
+		abort();
+	json_t *r = json_pack("{s:[o]}", "messages", message(text(t)));
+	free(t);
+	return r;
+}
+
+static void input_tool(const char *name, const char *description, mcp_input_fn fn)
+{
+	tool(name, description, NO_ARGS, needs_stateless);
+	if (!mcp_input_register("tool", name, fn))
+		log_msg(LOG_ERROR, "fixture input tool %s not registered", name);
+}
+
 void mcp_fixtures_register(void)
 {
 	tool("test_simple_text", "Returns simple text content", NO_ARGS, simple_text);
@@ -317,6 +505,17 @@ void mcp_fixtures_register(void)
 	tool("test_elicitation_sep1034_defaults", "Elicitation with defaults for every primitive type", NO_ARGS,
 	     elicitation_defaults);
 	tool("test_elicitation_sep1330_enums", "Elicitation with the five enum schema forms", NO_ARGS, elicitation_enums);
+	tool("test_logging_tool", "Sends three log messages while it runs", NO_ARGS, tool_with_logging);
+	input_tool("test_input_required_result_elicitation", "Asks the user's name (input_required)", ir_elicitation);
+	input_tool("test_input_required_result_sampling", "Asks the client's LLM (input_required)", ir_sampling);
+	input_tool("test_input_required_result_list_roots", "Asks the client's roots (input_required)", ir_list_roots);
+	input_tool("test_input_required_result_request_state", "Round-trips a signed requestState", ir_request_state);
+	input_tool("test_input_required_result_multiple_inputs", "Asks for three inputs at once", ir_multiple);
+	input_tool("test_input_required_result_multi_round", "Asks in two rounds", ir_multi_round);
+	input_tool("test_input_required_result_tampered_state", "Refuses an altered requestState", ir_tampered);
+	input_tool("test_input_required_result_capabilities", "Asks only what the client declared", ir_capabilities);
+	input_tool("test_missing_capability", "Needs the client's sampling capability", ir_missing_capability);
+	input_tool("test_streaming_elicitation", "Asks the user through input_required, never a request", ir_elicitation);
 
 	prompt("{\"name\":\"test_simple_prompt\",\"description\":\"A simple prompt without arguments\"}", simple_prompt);
 	prompt("{\"name\":\"test_prompt_with_arguments\",\"description\":\"A prompt with two arguments\",\"arguments\":["
@@ -327,6 +526,11 @@ void mcp_fixtures_register(void)
 	       "\"arguments\":[{\"name\":\"resourceUri\",\"description\":\"URI of the resource to embed\",\"required\":true}]}",
 	       prompt_with_embedded_resource);
 	prompt("{\"name\":\"test_prompt_with_image\",\"description\":\"A prompt with an image\"}", prompt_with_image);
+	prompt("{\"name\":\"test_input_required_result_prompt\",\"description\":\"A prompt that asks for context "
+	       "(input_required)\"}",
+	       needs_stateless_prompt);
+	if (!mcp_input_register("prompt", "test_input_required_result_prompt", ir_prompt))
+		log_msg(LOG_ERROR, "fixture input prompt not registered");
 
 	resource("{\"uri\":\"test://static-text\",\"name\":\"static-text\",\"description\":\"A static text resource\","
 		 "\"mimeType\":\"text/plain\"}",

@@ -3,6 +3,7 @@
 #include "mcp/server.h"
 #include "store/sessions.h"
 #include "util/crypto.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <errno.h>
 #include <pthread.h>
@@ -63,9 +64,9 @@ static const char *origin_host(arena_t *a, const char *origin)
 	return arena_strndup(a, p, strcspn(p, "/?#"));
 }
 
-static bool check_origin(const http_request *req, http_response *resp)
+static bool check_origin(const mcp_http_env *env, const http_request *req, http_response *resp)
 {
-	const char *extra = getenv("MCP_ALLOWED_HOSTS");
+	const char *extra = env->allowed_hosts;
 	const char *oh = req->origin ? origin_host(req->arena, req->origin) : NULL;
 	if (!mcp_http_host_allowed(req->host, extra) || (req->origin && !mcp_http_host_allowed(oh, extra))) {
 		fail(req, resp, 403, -32000, "Forbidden: this Host or Origin is not allowed (set MCP_ALLOWED_HOSTS)");
@@ -83,9 +84,8 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 	 * no credentials, so a request without any acts with the token in
 	 * WT_TEST_MCP_TOKEN, through the same bearer check as any other. The
 	 * production binary is compiled without this. */
-	const char *test_token = getenv("WT_TEST_MCP_TOKEN");
-	if (!auth && test_token && *test_token)
-		auth = arena_sprintf(req->arena, "Bearer %s", test_token);
+	if (!auth && env->test_token && *env->test_token)
+		auth = arena_sprintf(req->arena, "Bearer %s", env->test_token);
 #endif
 	bool ok = auth && !strncasecmp(auth, "Bearer ", 7) &&
 		  (env->bearer ? env->bearer(env->bearer_ctx, env->db, auth + 7, actor, &err)
@@ -131,7 +131,7 @@ typedef struct {
 
 static void sse_write(collector *col, json_t *msg)
 {
-	char *text = json_dumps(msg, JSON_COMPACT);
+	char *text = jsontext_dump(msg);
 	char *ev = arena_sprintf(col->req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
 	free(text);
 	http_stream_write(col->resp, ev, strlen(ev));
@@ -256,7 +256,7 @@ static void respond(const http_request *req, http_response *resp, json_t *queued
 {
 	if (streaming) {
 		/* The stream is open: the rest of it follows what was sent. */
-		char *text = json_dumps(reply, JSON_COMPACT);
+		char *text = jsontext_dump(reply);
 		json_decref(reply);
 		resp->body = arena_sprintf(req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
 		resp->body_len = strlen(resp->body);
@@ -272,7 +272,7 @@ static void respond(const http_request *req, http_response *resp, json_t *queued
 	size_t i;
 	json_t *m;
 	json_array_foreach(queued, i, m) {
-		char *text = json_dumps(m, JSON_COMPACT);
+		char *text = jsontext_dump(m);
 		body = arena_sprintf(req->arena, "%sevent: message\ndata: %s\n\n", body, text ? text : "{}");
 		free(text);
 	}
@@ -292,6 +292,31 @@ static bool new_session_id(char out[65])
 	return true;
 }
 
+/* A 2026-07-28 request: no session, nothing kept; any instance answers it.
+ * Notifications and progress go first on an SSE stream as in the session era,
+ * but the server never sends requests of its own (input_required instead). */
+static void handle_stateless(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor,
+			     const jsonrpc_msg *m)
+{
+	collector col = { json_array(), req, resp, NULL, false };
+	core_ctx core = { env->db, actor };
+	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col };
+	mcp_headers h = { req->mcp_protocol_version, http_request_header(req, "mcp-method"),
+			  http_request_header(req, "mcp-name") };
+	int status = 200;
+	json_t *reply = mcp_handle_stateless(&call, m, &h, &status);
+	if (!reply) {
+		resp->status = 202;
+		resp->body = "";
+		resp->body_len = 0;
+	} else if (status != 200 || json_array_size(col.queued) == 0) {
+		http_response_json(req->arena, resp, status, reply);
+	} else {
+		respond(req, resp, col.queued, reply, false);
+	}
+	json_decref(col.queued);
+}
+
 static void handle_post(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
 	if (!accepts(req->accept, "application/json") || !accepts(req->accept, "text/event-stream")) {
@@ -306,6 +331,18 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	jsonrpc_parse(req->body, req->body_len, &m);
 	if (m.kind == JSONRPC_INVALID) {
 		http_response_json(req->arena, resp, 400, json_incref(m.error));
+		jsonrpc_msg_free(&m);
+		return;
+	}
+	if (!req->mcp_session_id && mcp_is_stateless(&m, req->mcp_protocol_version)) {
+		handle_stateless(env, req, resp, actor, &m);
+		jsonrpc_msg_free(&m);
+		return;
+	}
+	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
+		fail(req, resp, 400, -32000,
+		     "Bad Request: unsupported MCP-Protocol-Version (supported: 2026-07-28 without a session; "
+		     "2025-11-25, 2025-06-18, 2025-03-26 after initialize)");
 		jsonrpc_msg_free(&m);
 		return;
 	}
@@ -411,10 +448,11 @@ static void handle_delete(const mcp_http_env *env, const http_request *req, http
 }
 
 /* The checks every request passes before its body matters: Host/Origin,
- * method, credentials, protocol version. */
+ * method, credentials. The protocol version is checked with the body, which
+ * tells the era. */
 static bool admitted(const mcp_http_env *env, const http_request *req, http_response *resp, actor_t *actor)
 {
-	if (!check_origin(req, resp))
+	if (!check_origin(env, req, resp))
 		return false;
 	if (strcmp(req->method, "POST") && strcmp(req->method, "DELETE")) {
 		/* No server-initiated stream: every message answers a POST. */
@@ -424,10 +462,6 @@ static bool admitted(const mcp_http_env *env, const http_request *req, http_resp
 	}
 	if (!authenticate(env, req, resp, actor))
 		return false;
-	if (req->mcp_protocol_version && !mcp_version_supported(req->mcp_protocol_version)) {
-		fail(req, resp, 400, -32000, "Bad Request: unsupported MCP-Protocol-Version (supported: 2025-11-25, 2025-06-18, 2025-03-26)");
-		return false;
-	}
 	return true;
 }
 

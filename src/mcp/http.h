@@ -16,6 +16,8 @@ typedef struct {
 	db_t *db;
 	const char *jwt_secret;
 	const confirm_key *confirm;
+	const char *allowed_hosts; /* MCP_ALLOWED_HOSTS, beside the localhost names (NULL: none) */
+	const char *test_token;    /* test builds: the token a request without credentials acts with */
 	/* Checks a bearer credential (OAuth access tokens as well as ours);
 	 * NULL: auth_bearer with jwt_secret. Gets bearer_ctx. */
 	bool (*bearer)(const void *ctx, db_t *db, const char *credential, actor_t *actor, err_t *err);
@@ -24,9 +26,9 @@ typedef struct {
 	const char *challenge;
 } mcp_http_env;
 
-/* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus the
- * comma-separated MCP_ALLOWED_HOSTS (a name allows any port; name:port only
- * that port). host is a Host header value or an Origin's host part. */
+/* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus extra, a
+ * comma-separated list (MCP_ALLOWED_HOSTS: a name allows any port; name:port
+ * only that port). host is a Host header value or an Origin's host part. */
 bool mcp_http_host_allowed(const char *host, const char *extra);
 
 /* Whether a POST's body may be read (Host, method, credentials, version);

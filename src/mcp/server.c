@@ -15,6 +15,14 @@
 static const char *const VERSIONS[] = { MCP_LATEST_VERSION, "2025-06-18", "2025-03-26", NULL };
 static const char *const LEVELS[] = { "debug", "info", "notice", "warning", "error", "critical", "alert", "emergency", NULL };
 
+json_t *mcp_versions(void)
+{
+	json_t *a = json_pack("[s]", MCP_STATELESS_VERSION);
+	for (const char *const *p = VERSIONS; *p; p++)
+		json_array_append_new(a, json_string(*p));
+	return a;
+}
+
 bool mcp_version_supported(const char *v)
 {
 	for (const char *const *p = VERSIONS; v && *p; p++)
@@ -68,6 +76,31 @@ static void log_to_client(mcp_call *call, const mcp_session *s, int level, json_
 									   "workestra-time", "data", data)));
 }
 
+static const char INSTRUCTIONS[] =
+	"Time tracking for the caller's Workestra workspace. Read tools answer at once. Write tools "
+	"(log_time_entry, start_timer, stop_timer, submit/approve/reject_timesheet, convert_time_to_invoice_lines) "
+	"change nothing: they return requires_confirmation with a summary to show the user and a "
+	"confirmation_token the user's client redeems at POST /api/v1/ai/confirm.";
+
+static json_t *server_info(void)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", "workestra-time", "title", "Workestra Time", "version", "0.1.0");
+}
+
+/* What the server offers. Resources only when some are registered (none in
+ * production); the stateless era has no resources/subscribe (it would need
+ * subscriptions/listen), so it offers resources without it. */
+static json_t *capabilities(bool stateless)
+{
+	json_t *c = json_pack("{s:{s:b}, s:{s:b}, s:{}, s:{}}", "tools", "listChanged", 0, "prompts", "listChanged", 0,
+			      "completions", "logging");
+	if (mcp_resources_any())
+		json_object_set_new(c, "resources",
+				    stateless ? json_pack("{s:b}", "listChanged", 0)
+					      : json_pack("{s:b, s:b}", "subscribe", 1, "listChanged", 0));
+	return c;
+}
+
 static json_t *initialize(mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *asked = param(m, "protocolVersion");
@@ -78,19 +111,9 @@ static json_t *initialize(mcp_session *s, const jsonrpc_msg *m)
 	s->client_info = json_incref(json_object_get(m->params, "clientInfo"));
 	json_decref(s->client_capabilities);
 	s->client_capabilities = json_incref(json_object_get(m->params, "capabilities"));
-	json_t *result = json_pack(
-		"{s:s, s:{s:{s:b}, s:{s:b}, s:{}, s:{}}, s:{s:s, s:s, s:s}, s:s}", "protocolVersion", s->protocol_version,
-		"capabilities", "tools", "listChanged", 0, "prompts", "listChanged", 0, "completions", "logging",
-		"serverInfo", "name", "workestra-time", "title", "Workestra Time", "version", "0.1.0", "instructions",
-		"Time tracking for the caller's Workestra workspace. Read tools answer at once. Write tools "
-		"(log_time_entry, start_timer, stop_timer, submit/approve/reject_timesheet, convert_time_to_invoice_lines) "
-		"change nothing: they return requires_confirmation with a summary to show the user and a "
-		"confirmation_token the user's client redeems at POST /api/v1/ai/confirm.");
-	/* Resources are offered only when some are registered (none in production). */
-	if (mcp_resources_any())
-		json_object_set_new(json_object_get(result, "capabilities"), "resources",
-				    json_pack("{s:b, s:b}", "subscribe", 1, "listChanged", 0));
-	return jsonrpc_result(m->id, result);
+	return jsonrpc_result(m->id, json_pack("{s:s, s:o, s:o, s:s}", "protocolVersion", s->protocol_version,
+					       "capabilities", capabilities(false), "serverInfo", server_info(),
+					       "instructions", INSTRUCTIONS));
 }
 
 /* Cursors are the offset of the next page, base64url-encoded: opaque to clients. */
@@ -171,6 +194,13 @@ static void tool_progress(void *ctx, double done, double total, const char *mess
 static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t *err)
 {
 	tool_ctx *t = ctx;
+	if (t->s->stateless) {
+		/* 2026-07-28 forbids requests to the client: input_required instead. */
+		json_decref(params);
+		err_set(err, ERR_UNAVAILABLE, "transport_cannot_request",
+			"a 2026-07-28 request cannot carry a request to the client");
+		return NULL;
+	}
 	json_t *caps = json_object_get(t->s->client_capabilities, !strcmp(method, "sampling/createMessage") ? "sampling"
 										: !strcmp(method, "elicitation/create") ? "elicitation"
 										: method);
@@ -189,6 +219,9 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 	return t->call->request(t->call->request_ctx, method, params, err);
 }
 
+static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, const char *kind, const char *name,
+			 json_t *args);
+
 static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *name = param(m, "name");
@@ -197,6 +230,11 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return invalid_params(m, "Invalid params: tools/call needs the tool's name");
 	if (args && !json_is_object(args) && !json_is_null(args))
 		return invalid_params(m, "Invalid params: arguments must be an object");
+	if (s->stateless) {
+		json_t *r = run_input(call, s, m, "tool", name, json_is_object(args) ? args : NULL);
+		if (r)
+			return r;
+	}
 	json_t *token = json_object_get(json_object_get(m->params, "_meta"), "progressToken");
 	if (token && !json_is_string(token) && !json_is_integer(token))
 		token = NULL;
@@ -223,12 +261,17 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	return jsonrpc_result(m->id, result);
 }
 
-static json_t *prompts_get(const jsonrpc_msg *m)
+static json_t *prompts_get(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
 	char errbuf[300];
 	json_t *args = json_object_get(m->params, "arguments");
 	if (args && !json_is_object(args))
 		return invalid_params(m, "Invalid params: arguments must be an object");
+	if (s->stateless && param(m, "name")) {
+		json_t *r = run_input(call, s, m, "prompt", param(m, "name"), args);
+		if (r)
+			return r;
+	}
 	json_t *r = mcp_prompts_get(param(m, "name"), args, errbuf, sizeof errbuf);
 	return r ? jsonrpc_result(m->id, r) : invalid_params(m, errbuf);
 }
@@ -256,13 +299,14 @@ static json_t *complete(mcp_call *call, const jsonrpc_msg *m)
 /* MCP's code for a URI no resource answers to. */
 enum { MCP_RESOURCE_NOT_FOUND = -32002 };
 
-static json_t *resource_not_found(const jsonrpc_msg *m, const char *uri)
+/* 2026-07-28 (SEP-2164) answers an unknown resource with invalid params. */
+static json_t *resource_not_found(const mcp_session *s, const jsonrpc_msg *m, const char *uri)
 {
-	return jsonrpc_error(m->id, MCP_RESOURCE_NOT_FOUND, "Resource not found",
+	return jsonrpc_error(m->id, s->stateless ? JSONRPC_INVALID_PARAMS : MCP_RESOURCE_NOT_FOUND, "Resource not found",
 			     json_pack("{s:s}", "uri", uri ? uri : ""));
 }
 
-static json_t *resources_read(const jsonrpc_msg *m)
+static json_t *resources_read(const mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *uri = param(m, "uri");
 	if (!uri)
@@ -272,7 +316,7 @@ static json_t *resources_read(const jsonrpc_msg *m)
 	if (r)
 		return jsonrpc_result(m->id, r);
 	if (err.kind == ERR_NOT_FOUND)
-		return resource_not_found(m, uri);
+		return resource_not_found(s, m, uri);
 	log_msg(LOG_ERROR, "resources/read %s: %s: %s", uri, err.code, err.message);
 	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
 }
@@ -286,7 +330,7 @@ static json_t *subscribe(mcp_session *s, const jsonrpc_msg *m, bool on)
 	if (!uri)
 		return invalid_params(m, "Invalid params: needs uri");
 	if (on && !mcp_resources_exists(uri))
-		return resource_not_found(m, uri);
+		return resource_not_found(s, m, uri);
 	if (!s->subscriptions)
 		s->subscriptions = json_array();
 	size_t i;
@@ -350,7 +394,7 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	if (!strcmp(method, "prompts/list"))
 		return jsonrpc_result(m->id, mcp_prompts_list());
 	if (!strcmp(method, "prompts/get"))
-		return prompts_get(m);
+		return prompts_get(call, s, m);
 	if (!strcmp(method, "completion/complete"))
 		return complete(call, m);
 	if (!strcmp(method, "logging/setLevel"))
@@ -361,7 +405,7 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		if (!strcmp(method, "resources/templates/list"))
 			return jsonrpc_result(m->id, mcp_resources_templates_list());
 		if (!strcmp(method, "resources/read"))
-			return resources_read(m);
+			return resources_read(s, m);
 		if (!strcmp(method, "resources/subscribe"))
 			return subscribe(s, m, true);
 		if (!strcmp(method, "resources/unsubscribe"))
@@ -370,4 +414,308 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	char msg[200];
 	utf8_snprintf(msg, sizeof msg, "Method not found: %.*s", utf8_prefix(method, 150), method);
 	return jsonrpc_error(m->id, JSONRPC_METHOD_NOT_FOUND, msg, NULL);
+}
+
+/* ---- The stateless era (2026-07-28) ---- */
+
+/* server/discover: the versions, capabilities, identity and instructions. */
+static json_t *discover(const jsonrpc_msg *m)
+{
+	return jsonrpc_result(m->id, json_pack("{s:o, s:o, s:o, s:s, s:{s:o}}", "supportedVersions", mcp_versions(),
+					       "capabilities", capabilities(true), "serverInfo", server_info(),
+					       "instructions", INSTRUCTIONS, "_meta", "io.modelcontextprotocol/serverInfo",
+					       server_info()));
+}
+
+enum { MAX_INPUT = 32, STATE_TTL_SECONDS = 3600, LIST_TTL_MS = 60000 };
+static struct {
+	char kind[8], name[64];
+	mcp_input_fn fn;
+} inputs[MAX_INPUT];
+static size_t ninputs;
+
+bool mcp_input_register(const char *kind, const char *name, mcp_input_fn fn)
+{
+	if (ninputs >= MAX_INPUT || strlen(kind) >= sizeof inputs[0].kind || strlen(name) >= sizeof inputs[0].name)
+		return false;
+	snprintf(inputs[ninputs].kind, sizeof inputs[0].kind, "%s", kind);
+	snprintf(inputs[ninputs].name, sizeof inputs[0].name, "%s", name);
+	inputs[ninputs++].fn = fn;
+	return true;
+}
+
+static mcp_input_fn input_find(const char *kind, const char *name)
+{
+	for (size_t i = 0; i < ninputs; i++)
+		if (!strcmp(inputs[i].kind, kind) && !strcmp(inputs[i].name, name))
+			return inputs[i].fn;
+	return NULL;
+}
+
+/* requestState is base64url(JSON {n: kind:name, u: user, e: expiry, s: state})
+ * "." base64url(HMAC-SHA256 of that JSON), under a key derived from the
+ * server secret, so any instance sharing the secret verifies it, and the
+ * client can neither alter it nor replay it for another caller or request. */
+static void state_key(const confirm_key *k, unsigned char out[32])
+{
+	static const char label[] = "workestra-time mcp requestState";
+	crypto_hmac_sha256(k->key, sizeof k->key, label, sizeof label - 1, out);
+}
+
+static char *sign_state(const mcp_input_call *c, json_t *state)
+{
+	json_t *body = json_pack("{s:s, s:s, s:I, s:O}", "n", c->name, "u", c->user_id ? c->user_id : "", "e",
+				 (json_int_t)time(NULL) + STATE_TTL_SECONDS, "s", state);
+	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(body);
+	if (!text)
+		return NULL;
+	size_t len = strlen(text);
+	unsigned char key[32], mac[32];
+	state_key(c->key, key);
+	crypto_hmac_sha256(key, sizeof key, text, len, mac);
+	char *out = malloc(4 * (len / 3 + 1) + 1 + 4 * (sizeof mac / 3 + 1) + 2);
+	if (!out)
+		abort();
+	size_t n = crypto_b64url_encode((const unsigned char *)text, len, out);
+	out[n++] = '.';
+	crypto_b64url_encode(mac, sizeof mac, out + n);
+	free(text);
+	return out;
+}
+
+/* The state inside requestState rs (new reference), or NULL when it does not
+ * verify, has expired or belongs to another caller or request. */
+static json_t *verify_state(const mcp_input_call *c, const char *rs)
+{
+	const char *dot = strchr(rs, '.');
+	size_t blen = dot ? (size_t)(dot - rs) : 0;
+	if (!dot || blen == 0 || blen > 64 * 1024 || strlen(dot + 1) > 64)
+		return NULL;
+	unsigned char *text = malloc(3 * blen / 4 + 4), mac[64], want[32], key[32];
+	if (!text)
+		abort();
+	long tlen = crypto_b64url_decode(rs, blen, text);
+	long mlen = crypto_b64url_decode(dot + 1, strlen(dot + 1), mac);
+	json_t *state = NULL;
+	if (tlen > 0 && mlen == (long)sizeof want) {
+		state_key(c->key, key);
+		crypto_hmac_sha256(key, sizeof key, text, (size_t)tlen, want);
+		json_t *body = crypto_equal(mac, (size_t)mlen, want, sizeof want)
+				       ? json_loadb((const char *)text, (size_t)tlen, 0, NULL)
+				       : NULL;
+		const char *n = json_string_value(json_object_get(body, "n"));
+		const char *u = json_string_value(json_object_get(body, "u"));
+		json_int_t e = json_integer_value(json_object_get(body, "e"));
+		if (n && u && !strcmp(n, c->name) && !strcmp(u, c->user_id ? c->user_id : "") && e >= (json_int_t)time(NULL))
+			state = json_incref(json_object_get(body, "s"));
+		json_decref(body);
+	}
+	free(text);
+	return state;
+}
+
+json_t *mcp_input_required(mcp_input_call *c, json_t *requests, json_t *state)
+{
+	json_t *missing = json_object();
+	const char *key;
+	json_t *req;
+	void *tmp;
+	json_object_foreach_safe(requests, tmp, key, req) {
+		const char *method = json_string_value(json_object_get(req, "method"));
+		const char *cap = !method ? NULL
+				  : !strcmp(method, "sampling/createMessage") ? "sampling"
+				  : !strcmp(method, "elicitation/create")     ? "elicitation"
+				  : !strcmp(method, "roots/list")             ? "roots"
+									      : NULL;
+		if (cap && !json_is_object(json_object_get(c->client_capabilities, cap))) {
+			json_object_set_new(missing, cap, json_object());
+			json_object_del(requests, key);
+		}
+	}
+	if (json_object_size(requests) == 0) {
+		c->error_code = MCP_MISSING_CAPABILITY;
+		snprintf(c->error_message, sizeof c->error_message,
+			 "Missing required client capability: this request needs input the client did not declare it can give");
+		c->error_data = json_pack("{s:o}", "requiredCapabilities", missing);
+		json_decref(requests);
+		json_decref(state);
+		return NULL;
+	}
+	json_decref(missing);
+	json_t *r = json_pack("{s:s, s:o}", "resultType", "input_required", "inputRequests", requests);
+	if (state) {
+		char *rs = sign_state(c, state);
+		if (rs)
+			json_object_set_new(r, "requestState", json_string(rs));
+		free(rs);
+		json_decref(state);
+	}
+	return r;
+}
+
+/* Runs the input-round function registered for kind/name, or answers NULL
+ * when none is (the ordinary registries then handle the request). */
+static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, const char *kind, const char *name,
+			 json_t *args)
+{
+	mcp_input_fn fn = input_find(kind, name);
+	if (!fn)
+		return NULL;
+	json_t *responses = json_object_get(m->params, "inputResponses");
+	json_t *rs = json_object_get(m->params, "requestState");
+	if (responses && !json_is_object(responses))
+		return invalid_params(m, "Invalid params: inputResponses must be an object");
+	const char *key;
+	json_t *v;
+	json_object_foreach(responses, key, v)
+		if (!json_is_object(v))
+			return invalid_params(m, "Invalid params: each of inputResponses must be the client's result (an object)");
+	if (rs && !json_is_string(rs))
+		return invalid_params(m, "Invalid params: requestState must be a string");
+	char full[100];
+	snprintf(full, sizeof full, "%s:%s", kind, name);
+	json_t *empty = json_object();
+	mcp_input_call c = { .name = full, .arguments = args ? args : empty, .input_responses = responses,
+			     .client_capabilities = s->client_capabilities, .user_id = call->core->actor->user_id,
+			     .key = call->confirm };
+	json_t *state = NULL;
+	if (rs && !(state = verify_state(&c, json_string_value(rs)))) {
+		json_decref(empty);
+		return invalid_params(m, "Invalid params: requestState failed verification (altered, expired, or "
+					 "not from this caller's request)");
+	}
+	c.state = state;
+	json_t *r = fn(&c);
+	json_decref(state);
+	json_decref(empty);
+	if (!r)
+		return jsonrpc_error(m->id, c.error_code ? c.error_code : JSONRPC_INTERNAL_ERROR, c.error_message, c.error_data);
+	return jsonrpc_result(m->id, r);
+}
+
+bool mcp_is_stateless(const jsonrpc_msg *m, const char *header_version)
+{
+	if (m->kind != JSONRPC_REQUEST && m->kind != JSONRPC_NOTIFICATION)
+		return false;
+	const char *v = json_string_value(json_object_get(json_object_get(m->params, "_meta"), MCP_META_VERSION));
+	if (v)
+		return !mcp_version_supported(v);
+	if (!strcmp(m->method, "server/discover"))
+		return true;
+	return header_version && !mcp_version_supported(header_version);
+}
+
+/* A header value (surrounding whitespace ignored) equals want. */
+static bool header_is(const char *h, const char *want)
+{
+	while (*h == ' ' || *h == '\t')
+		h++;
+	size_t n = strlen(h);
+	while (n && (h[n - 1] == ' ' || h[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && !strncmp(h, want, n);
+}
+
+static json_t *refuse(const jsonrpc_msg *m, int *status, int http, int code, const char *message, json_t *data)
+{
+	*status = http;
+	return jsonrpc_error(m->id, code, message, data);
+}
+
+static bool cacheable(const char *method)
+{
+	static const char *const list[] = { "server/discover", "tools/list", "prompts/list", "resources/list",
+					    "resources/templates/list", "resources/read", NULL };
+	for (const char *const *p = list; *p; p++)
+		if (!strcmp(*p, method))
+			return true;
+	return false;
+}
+
+static json_t *stateless_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
+{
+	const char *method = m->method;
+	if (!strcmp(method, "server/discover"))
+		return discover(m);
+	if (!strcmp(method, "tools/list"))
+		return tools_list(call, m);
+	if (!strcmp(method, "tools/call"))
+		return tools_call(call, s, m);
+	if (!strcmp(method, "prompts/list"))
+		return jsonrpc_result(m->id, mcp_prompts_list());
+	if (!strcmp(method, "prompts/get"))
+		return prompts_get(call, s, m);
+	if (!strcmp(method, "completion/complete"))
+		return complete(call, m);
+	if (mcp_resources_any()) {
+		if (!strcmp(method, "resources/list"))
+			return jsonrpc_result(m->id, mcp_resources_list());
+		if (!strcmp(method, "resources/templates/list"))
+			return jsonrpc_result(m->id, mcp_resources_templates_list());
+		if (!strcmp(method, "resources/read"))
+			return resources_read(s, m);
+	}
+	return NULL;
+}
+
+json_t *mcp_handle_stateless(mcp_call *call, const jsonrpc_msg *m, const mcp_headers *h, int *status)
+{
+	*status = 200;
+	if (m->kind != JSONRPC_REQUEST) {
+		*status = 202; /* notifications change nothing here; there are no requests of ours to answer */
+		return NULL;
+	}
+	if (h) {
+		if (!h->protocol_version)
+			return refuse(m, status, 400, MCP_HEADER_MISMATCH, "Header mismatch: MCP-Protocol-Version is required", NULL);
+		if (!h->method || !header_is(h->method, m->method))
+			return refuse(m, status, 400, MCP_HEADER_MISMATCH, "Header mismatch: Mcp-Method must name the body's method", NULL);
+		const char *name = !strcmp(m->method, "resources/read") ? param(m, "uri")
+				   : !strcmp(m->method, "tools/call") || !strcmp(m->method, "prompts/get") ? param(m, "name")
+													   : NULL;
+		if (name && (!h->name || !header_is(h->name, name)))
+			return refuse(m, status, 400, MCP_HEADER_MISMATCH, "Header mismatch: Mcp-Name must name the body's name or uri", NULL);
+	}
+	json_t *meta = json_object_get(m->params, "_meta");
+	const char *version = json_string_value(json_object_get(meta, MCP_META_VERSION));
+	json_t *caps = json_object_get(meta, MCP_META_CAPABILITIES);
+	if (!version || !json_is_object(caps))
+		return refuse(m, status, 400, JSONRPC_INVALID_PARAMS,
+			      "Invalid params: _meta must carry " MCP_META_VERSION " and " MCP_META_CAPABILITIES, NULL);
+	if (h && !header_is(h->protocol_version, version))
+		return refuse(m, status, 400, MCP_HEADER_MISMATCH,
+			      "Header mismatch: MCP-Protocol-Version differs from _meta's protocolVersion", NULL);
+	if (strcmp(version, MCP_STATELESS_VERSION))
+		return refuse(m, status, 400, MCP_UNSUPPORTED_VERSION,
+			      mcp_version_supported(version) ? "Unsupported protocol version without a session: send initialize"
+							     : "Unsupported protocol version",
+			      json_pack("{s:o, s:s}", "supported", mcp_versions(), "requested", version));
+	mcp_session s = { 0 };
+	mcp_session_clear(&s);
+	s.stateless = true;
+	snprintf(s.protocol_version, sizeof s.protocol_version, "%s", version);
+	s.client_capabilities = json_incref(caps);
+	int level = mcp_log_level(json_string_value(json_object_get(meta, MCP_META_LOG_LEVEL)));
+	s.log_level = level < 0 ? MCP_LOG_OFF : level;
+	json_t *reply = stateless_dispatch(call, &s, m);
+	mcp_session_clear(&s);
+	if (!reply) {
+		char msg[200];
+		utf8_snprintf(msg, sizeof msg, "Method not found: %.*s", utf8_prefix(m->method, 150), m->method);
+		return refuse(m, status, 404, JSONRPC_METHOD_NOT_FOUND, msg, NULL);
+	}
+	json_t *result = json_object_get(reply, "result");
+	if (json_is_object(result) && !json_object_get(result, "resultType")) {
+		json_object_set_new(result, "resultType", json_string("complete"));
+		if (cacheable(m->method)) {
+			/* Lists change only with a new release; a resource may change any time. */
+			json_object_set_new(result, "ttlMs", json_integer(strcmp(m->method, "resources/read") ? LIST_TTL_MS : 0));
+			json_object_set_new(result, "cacheScope", json_string("private"));
+		}
+	}
+	json_int_t code = json_integer_value(json_object_get(json_object_get(reply, "error"), "code"));
+	if (code == MCP_MISSING_CAPABILITY)
+		*status = 400;
+	return reply;
 }

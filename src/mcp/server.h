@@ -10,7 +10,16 @@
 #include "mcp/jsonrpc.h"
 #include <jansson.h>
 
+/* The session era's newest version (initialize, Mcp-Session-Id). */
 #define MCP_LATEST_VERSION "2025-11-25"
+/* The stateless era: no initialize and no session; every request carries the
+ * version and the client's capabilities in _meta, server/discover describes
+ * the server, results say their resultType, and a request that needs the
+ * client's input answers input_required instead of asking the client. */
+#define MCP_STATELESS_VERSION "2026-07-28"
+#define MCP_META_VERSION "io.modelcontextprotocol/protocolVersion"
+#define MCP_META_CAPABILITIES "io.modelcontextprotocol/clientCapabilities"
+#define MCP_META_LOG_LEVEL "io.modelcontextprotocol/logLevel"
 /* Without an MCP-Protocol-Version header, Streamable HTTP assumes this one. */
 #define MCP_DEFAULT_HTTP_VERSION "2025-03-26"
 enum { MCP_PAGE_SIZE = 50, MCP_LOG_OFF = 8 /* no notifications/message until logging/setLevel */ };
@@ -24,6 +33,7 @@ typedef struct {
 	json_t *client_capabilities; /* from initialize (owned), or NULL */
 	json_t *subscriptions;     /* resources/subscribe URIs, an array (owned); NULL for none */
 	bool subscriptions_changed; /* set by resources/(un)subscribe: the transport persists it */
+	bool stateless;            /* a 2026-07-28 request: this "session" lives for the request only */
 } mcp_session;
 
 /* Sends a notification (stolen) to the client, during the request at hand. */
@@ -43,6 +53,62 @@ typedef struct {
 	void *request_ctx;
 } mcp_call;
 
+/* The stateless era's errors (2026-07-28). */
+enum {
+	MCP_HEADER_MISMATCH = -32020,       /* HTTP headers disagree with the body */
+	MCP_MISSING_CAPABILITY = -32021,    /* the request needs a capability the client did not declare */
+	MCP_UNSUPPORTED_VERSION = -32022,   /* data: {supported, requested} */
+};
+
+/* What the Streamable HTTP transport saw in the request's headers, for the
+ * stateless era's header/body agreement (NULL on stdio). */
+typedef struct {
+	const char *protocol_version; /* MCP-Protocol-Version */
+	const char *method;           /* Mcp-Method */
+	const char *name;             /* Mcp-Name */
+} mcp_headers;
+
+/* Whether msg belongs to the stateless era: its _meta names a protocol
+ * version none of the session era's, or it is server/discover, or (HTTP) the
+ * MCP-Protocol-Version header names a version that is not a session era's.
+ * header_version may be NULL. */
+bool mcp_is_stateless(const jsonrpc_msg *msg, const char *header_version);
+
+/* Handles one valid message of the stateless era: no session, the caller's
+ * version, capabilities and log level come from the request's _meta. Sets
+ * *http_status to what Streamable HTTP answers with (200; 202 when no answer
+ * is due; 400 for the _meta, header and version refusals and a missing client
+ * capability; 404 for an unknown method). headers is NULL on stdio. */
+json_t *mcp_handle_stateless(mcp_call *call, const jsonrpc_msg *msg, const mcp_headers *headers, int *http_status);
+
+/* Requests answered over several round trips (input_required): a tool or
+ * prompt registered here is run by the stateless era with what the client
+ * sent back. The legacy era runs what the ai/prompts registries hold. */
+typedef struct {
+	const char *name;            /* "tool:NAME" or "prompt:NAME" */
+	json_t *arguments;           /* borrowed; an object, maybe empty */
+	json_t *input_responses;     /* borrowed; an object, or NULL in the first round */
+	json_t *state;               /* borrowed; the verified requestState's content, or NULL */
+	json_t *client_capabilities; /* borrowed; an object */
+	const char *user_id;         /* requestState is bound to the caller */
+	const confirm_key *key;      /* signs requestState */
+	/* Set by the function when it answers an error instead of a result. */
+	int error_code;
+	char error_message[200];
+	json_t *error_data;          /* owned by the caller after the call */
+} mcp_input_call;
+/* Answers a result (CallToolResult, GetPromptResult, or mcp_input_required's),
+ * or NULL with error_code and error_message set. */
+typedef json_t *(*mcp_input_fn)(mcp_input_call *c);
+/* kind is "tool" or "prompt"; before first use. false when the table is full. */
+bool mcp_input_register(const char *kind, const char *name, mcp_input_fn fn);
+/* An InputRequiredResult asking requests ({key: {method, params}}, stolen),
+ * with state (stolen, may be NULL) signed into requestState. Requests whose
+ * capability (sampling, elicitation, roots) the client did not declare are
+ * left out; when none is left, NULL with the MissingRequiredClientCapability
+ * error set in c. */
+json_t *mcp_input_required(mcp_input_call *c, json_t *requests, json_t *state);
+
 /* What resources/subscribe tracks at most per session. */
 enum { MCP_MAX_SUBSCRIPTIONS = 100 };
 
@@ -50,8 +116,10 @@ enum { MCP_MAX_SUBSCRIPTIONS = 100 };
  * send (new reference), or NULL when none is due (notifications, responses). */
 json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *msg);
 
-/* Whether this server speaks protocol version v. */
+/* Whether this server speaks session-era protocol version v (initialize). */
 bool mcp_version_supported(const char *v);
+/* Every version this server speaks, newest first (an array, new reference). */
+json_t *mcp_versions(void);
 /* "debug" … "emergency" to 0 … 7; -1 when unknown. A new session starts at
  * MCP_LOG_OFF (mcp_session_clear). */
 int mcp_log_level(const char *name);

@@ -1,5 +1,6 @@
 #include "mcp/stdio.h"
 #include "mcp/server.h"
+#include "util/jsontext.h"
 #include "util/log.h"
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,7 @@ typedef struct {
 static void write_msg(void *ctx, json_t *msg)
 {
 	writer *w = ctx;
-	if (!w->failed && (json_dumpf(msg, w->out, JSON_COMPACT) || fputc('\n', w->out) == EOF || fflush(w->out)))
+	if (!w->failed && (jsontext_dumpf(msg, w->out) || fputc('\n', w->out) == EOF || fflush(w->out)))
 		w->failed = true;
 	json_decref(msg);
 }
@@ -40,7 +41,12 @@ int mcp_stdio_run(core_ctx *core, const confirm_key *k, FILE *in, FILE *out)
 			m.error = jsonrpc_error(NULL, JSONRPC_INVALID_REQUEST, "Invalid Request: message larger than 4 MiB", NULL);
 		else
 			jsonrpc_parse(line, (size_t)n, &m);
-		json_t *reply = m.kind == JSONRPC_INVALID ? json_incref(m.error) : mcp_handle(&call, &s, &m);
+		int status;
+		/* Each message says its era: 2026-07-28 ones carry their version and
+		 * capabilities in _meta and need no initialize. */
+		json_t *reply = m.kind == JSONRPC_INVALID	  ? json_incref(m.error)
+				: mcp_is_stateless(&m, NULL) ? mcp_handle_stateless(&call, &m, NULL, &status)
+							     : mcp_handle(&call, &s, &m);
 		if (reply)
 			write_msg(&w, reply);
 		jsonrpc_msg_free(&m);

@@ -1,28 +1,30 @@
-/* The application behind the HTTP server: health checks and the public REST
- * API under /api/v1. Each worker thread gets its own state (a database
- * connection); requests are routed, authenticated, run through the core and
- * answered in the v1 envelope. */
+/* The REST door: everything under /api/v1/ and /api/ai/. A request is routed,
+ * authenticated, run through the core and answered in the v1 envelope. The
+ * front router (app/router) hands requests here on a worker thread. */
 #ifndef REST_API_H
 #define REST_API_H
 #include "core/confirm.h"
-#include "delivery/oauth_keys.h"
-#include "delivery/smtp.h"
-#include "http/workers.h"
-#include <stdbool.h>
+#include "http/message.h"
+#include "store/db.h"
 
-typedef struct {
-	const char *database_url; /* libpq connection string */
-	const char *jwt_secret;   /* NULL: session JWTs are refused */
-	bool migrated;            /* false: the first request that reaches the database migrates */
-	confirm_key confirm;      /* signs AI confirmation tokens */
-	const char *cron_secret;  /* NULL: every /api/cron endpoint answers 404 */
-	const smtp_config *smtp;  /* NULL: cron emails stay in the outbox */
-	bool metrics;             /* METRICS=on: GET /metrics answers (no auth: never expose it publicly) */
-	const oauth_config *oauth; /* NULL: /mcp takes no OAuth access tokens */
-	oauth_keys *oauth_keys;    /* the issuer's keys (with oauth) */
-} api_config;
+typedef struct rest_env {
+	db_t *db;                   /* the worker's connection */
+	const char *jwt_secret;     /* NULL: session JWTs are refused */
+	const confirm_key *confirm; /* signs AI confirmation tokens */
+	/* Sends an already-leased webhook delivery at once and records the
+	 * attempt (the Test button). REST never reaches the network itself: the
+	 * composition root (app/) plugs delivery's sender in here. */
+	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
+	void *send_arg;
+} rest_env;
 
-/* An http_app whose app pointer is cfg (which must outlive the server). */
-http_app api_app(const api_config *cfg);
+/* Whether the body of req, still to come, may be read: its route exists and
+ * its credentials hold. false fills resp with the 404/405/401 answer. */
+bool rest_api_admit(const rest_env *env, const http_request *req, http_response *resp);
+/* Answers req. */
+void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp);
+/* The error envelope {"error": {code, message}} with err's status (401s
+ * carry a Bearer challenge). */
+void rest_api_error(const http_request *req, http_response *resp, const err_t *err);
 
 #endif

@@ -14,12 +14,12 @@ json_t *calendar_api_connections_create(rest_call *call, err_t *err)
 	if (!body)
 		return NULL;
 	call->status = 201;
-	return calendar_connections_create(&call->core, body, err);
+	return calendar_connections_create(&call->core, body, false, err);
 }
 
 json_t *calendar_api_connections_delete(rest_call *call, err_t *err)
 {
-	return calendar_connections_delete(&call->core, call->params[0], err);
+	return calendar_connections_delete(&call->core, call->params[0], false, err);
 }
 
 json_t *calendar_api_imports_list(rest_call *call, err_t *err)
@@ -35,5 +35,5 @@ json_t *calendar_api_imports_convert(rest_call *call, err_t *err)
 		return NULL;
 	}
 	call->status = 201;
-	return calendar_imports_convert(&call->core, call->params[0], call->body, err);
+	return calendar_imports_convert(&call->core, call->params[0], call->body, false, err);
 }

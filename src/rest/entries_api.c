@@ -27,16 +27,16 @@ json_t *entries_api_create(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
 	call->status = 201;
-	return body ? entries_create(&call->core, body, err) : NULL;
+	return body ? entries_create(&call->core, body, false, err) : NULL;
 }
 
 json_t *entries_api_update(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	return body ? entries_update(&call->core, call->params[0], body, err) : NULL;
+	return body ? entries_update(&call->core, call->params[0], body, false, err) : NULL;
 }
 
 json_t *entries_api_delete(rest_call *call, err_t *err)
 {
-	return entries_delete(&call->core, call->params[0], err);
+	return entries_delete(&call->core, call->params[0], false, err);
 }

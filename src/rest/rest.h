@@ -8,6 +8,8 @@
 #include "http/message.h"
 #include <jansson.h>
 
+struct rest_env; /* rest/api.h: what the worker gives the door */
+
 enum { REST_MAX_PARAMS = 4, REST_DEFAULT_LIMIT = 50, REST_MAX_LIMIT = 200 };
 
 typedef struct {
@@ -20,6 +22,7 @@ typedef struct {
 	bool paginated;
 	int status;                          /* 200 unless a handler says otherwise */
 	const confirm_key *confirm;          /* signs and checks AI confirmations */
+	const struct rest_env *env;          /* the worker's door environment and what app plugged in */
 } rest_call;
 
 typedef json_t *(*rest_handler)(rest_call *call, err_t *err);

@@ -13,7 +13,7 @@ json_t *saved_views_api_list(rest_call *call, err_t *err)
 json_t *saved_views_api_create(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	json_t *out = body ? saved_views_create(&call->core, body, err) : NULL;
+	json_t *out = body ? saved_views_create(&call->core, body, false, err) : NULL;
 	if (out)
 		call->status = 201;
 	return out;
@@ -27,10 +27,10 @@ json_t *saved_views_api_get(rest_call *call, err_t *err)
 json_t *saved_views_api_update(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	return body ? saved_views_update(&call->core, call->params[0], body, err) : NULL;
+	return body ? saved_views_update(&call->core, call->params[0], body, false, err) : NULL;
 }
 
 json_t *saved_views_api_delete(rest_call *call, err_t *err)
 {
-	return saved_views_delete(&call->core, call->params[0], err);
+	return saved_views_delete(&call->core, call->params[0], false, err);
 }

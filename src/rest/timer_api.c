@@ -11,7 +11,7 @@ json_t *timer_api_start(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
 	call->status = 201;
-	return body ? timer_start(&call->core, body, err) : NULL;
+	return body ? timer_start(&call->core, body, false, err) : NULL;
 }
 
 json_t *timer_api_stop(rest_call *call, err_t *err)
@@ -20,5 +20,5 @@ json_t *timer_api_stop(rest_call *call, err_t *err)
 		err_set(err, ERR_VALIDATION, "validation_failed", "stop takes no body");
 		return NULL;
 	}
-	return timer_stop(&call->core, err);
+	return timer_stop(&call->core, false, err);
 }

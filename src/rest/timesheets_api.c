@@ -23,20 +23,20 @@ json_t *timesheets_api_get(rest_call *call, err_t *err)
 json_t *timesheets_api_update(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	return body ? timesheets_update(&call->core, call->params[0], body, err) : NULL;
+	return body ? timesheets_update(&call->core, call->params[0], body, false, err) : NULL;
 }
 
 json_t *timesheets_api_submit(rest_call *call, err_t *err)
 {
-	return timesheets_transition(&call->core, call->params[0], TS_SUBMIT, call->body, err);
+	return timesheets_transition(&call->core, call->params[0], TS_SUBMIT, call->body, false, err);
 }
 
 json_t *timesheets_api_approve(rest_call *call, err_t *err)
 {
-	return timesheets_transition(&call->core, call->params[0], TS_APPROVE, call->body, err);
+	return timesheets_transition(&call->core, call->params[0], TS_APPROVE, call->body, false, err);
 }
 
 json_t *timesheets_api_reject(rest_call *call, err_t *err)
 {
-	return timesheets_transition(&call->core, call->params[0], TS_REJECT, call->body, err);
+	return timesheets_transition(&call->core, call->params[0], TS_REJECT, call->body, false, err);
 }

@@ -2,9 +2,8 @@
 #include "core/webhook_deliveries.h"
 #include "core/webhooks.h"
 #include "core/outbox.h"
-#include "delivery/send_now.h"
+#include "rest/api.h"
 #include "rest/rest.h"
-#include "util/netpolicy.h"
 
 json_t *webhooks_api_list(rest_call *call, err_t *err)
 {
@@ -20,18 +19,18 @@ json_t *webhooks_api_create(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
 	call->status = 201;
-	return body ? webhooks_create(&call->core, body, err) : NULL;
+	return body ? webhooks_create(&call->core, body, false, err) : NULL;
 }
 
 json_t *webhooks_api_update(rest_call *call, err_t *err)
 {
 	json_t *body = rest_body_object(call, err);
-	return body ? webhooks_update(&call->core, call->params[0], body, err) : NULL;
+	return body ? webhooks_update(&call->core, call->params[0], body, false, err) : NULL;
 }
 
 json_t *webhooks_api_delete(rest_call *call, err_t *err)
 {
-	return webhooks_delete(&call->core, call->params[0], err);
+	return webhooks_delete(&call->core, call->params[0], false, err);
 }
 
 json_t *webhooks_api_deliveries(rest_call *call, err_t *err)
@@ -53,7 +52,7 @@ json_t *webhooks_api_test(rest_call *call, err_t *err)
 	char lease[OUTBOX_LEASE_LEN], delivery_id[64];
 	outbox_new_lease(lease);
 	if (!webhook_deliveries_test(&call->core, call->params[0], lease, delivery_id, err) ||
-	    !delivery_send_now(call->core.db, delivery_id, lease, netpolicy_allow_private(), err))
+	    !call->env->send_webhook_now(call->env->send_arg, call->core.db, delivery_id, lease, err))
 		return NULL;
 	json_t *d = webhook_deliveries_get(&call->core, call->params[0], delivery_id, err);
 	if (d) {

@@ -1,11 +1,8 @@
 #include "store/db.h"
 #include "util/log.h"
 #include "util/metrics.h"
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-enum { DB_MAX_PARAMS = 32 };
 
 struct db {
 	char *conninfo;
@@ -107,14 +104,6 @@ static void map_error(db_t *db, const PGresult *res, err_t *err)
 	err_set(err, ERR_INTERNAL, "internal_error", "internal error");
 }
 
-static void collect_params(const char **params, int nparams, va_list ap)
-{
-	if (nparams > DB_MAX_PARAMS)
-		abort();
-	for (int i = 0; i < nparams; i++)
-		params[i] = va_arg(ap, const char *);
-}
-
 PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const char *const *params)
 {
 	if (!db_connect(db, err))
@@ -144,24 +133,14 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 	return NULL;
 }
 
-PGresult *db_query(db_t *db, err_t *err, const char *sql, int nparams, ...)
+PGresult *db_query_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	const char *params[DB_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect_params(params, nparams, ap);
-	va_end(ap);
-	return db_queryv(db, err, sql, nparams, params);
+	return db_queryv(db, err, stmt[0], nparams, stmt + 1);
 }
 
-json_t *db_query_json(db_t *db, err_t *err, const char *sql, int nparams, ...)
+json_t *db_query_json_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	const char *params[DB_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect_params(params, nparams, ap);
-	va_end(ap);
-	PGresult *res = db_queryv(db, err, sql, nparams, params);
+	PGresult *res = db_queryv(db, err, stmt[0], nparams, stmt + 1);
 	if (!res)
 		return NULL;
 	json_t *out = NULL;
@@ -175,14 +154,9 @@ json_t *db_query_json(db_t *db, err_t *err, const char *sql, int nparams, ...)
 	return out;
 }
 
-bool db_exec(db_t *db, err_t *err, const char *sql, int nparams, ...)
+bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	const char *params[DB_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect_params(params, nparams, ap);
-	va_end(ap);
-	PGresult *res = db_queryv(db, err, sql, nparams, params);
+	PGresult *res = db_queryv(db, err, stmt[0], nparams, stmt + 1);
 	if (!res)
 		return false;
 	PQclear(res);
@@ -191,12 +165,12 @@ bool db_exec(db_t *db, err_t *err, const char *sql, int nparams, ...)
 
 bool db_begin(db_t *db, err_t *err)
 {
-	return db_exec(db, err, "BEGIN", 0);
+	return DB_EXEC(db, err, "BEGIN");
 }
 
 bool db_commit(db_t *db, err_t *err)
 {
-	return db_exec(db, err, "COMMIT", 0);
+	return DB_EXEC(db, err, "COMMIT");
 }
 
 void db_rollback(db_t *db)

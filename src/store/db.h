@@ -18,15 +18,40 @@ void db_close(db_t *db);
 bool db_connect(db_t *db, err_t *err);
 PGconn *db_conn(db_t *db);
 
-/* Runs sql with nparams text parameters (NULL means SQL NULL). Returns a result
- * the caller PQclear()s, or NULL with err set. */
-PGresult *db_query(db_t *db, err_t *err, const char *sql, int nparams, ...);
+/* Statements take their text parameters (NULL is SQL NULL) after the SQL,
+ * without a count:
+ *
+ *     PGresult *r = DB_QUERY(db, err, "SELECT ... WHERE workspace_id = $1 AND id = $2", ws, id);
+ *     if (!DB_EXEC(db, err, "BEGIN")) ...
+ *
+ * The SQL and the parameters become one compound literal of const char *,
+ * so the compiler checks that each is a string (an int or a json_t * is an
+ * error) and its size is the count: nothing to keep in step by hand. The
+ * arguments are evaluated once (neither sizeof nor _Generic evaluates them).
+ * A literal 0 is a null pointer and would pass as SQL NULL, so the first
+ * parameter is also checked to be a pointer, not an int: the count of an
+ * old-style call left in place ("BEGIN", 0) fails to compile ("_Generic
+ * selector of type int"). */
+#define DB_STMT(...)                                                                                            \
+	((const char *const[]){ __VA_ARGS__ }),                                                                   \
+		(int)(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *)) - 1 +                 \
+			_Generic((DB_SECOND_(__VA_ARGS__, (void *)0, (void *)0)), char *: 0, const char *: 0, void *: 0)
+#define DB_SECOND_(sql, first, ...) first
+/* A result the caller PQclear()s, or NULL with err set. */
+#define DB_QUERY(db, err, ...) db_query_stmt((db), (err), DB_STMT(__VA_ARGS__))
+/* The first row's value of a statement that returns one json/jsonb column,
+ * parsed (a new reference), or NULL when there is no row (err not set) or on
+ * error. */
+#define DB_QUERY_JSON(db, err, ...) db_query_json_stmt((db), (err), DB_STMT(__VA_ARGS__))
+/* Whether the statement succeeded. */
+#define DB_EXEC(db, err, ...) db_exec_stmt((db), (err), DB_STMT(__VA_ARGS__))
+
+/* What the macros call: stmt[0] is the SQL, stmt[1..nparams] its parameters. */
+PGresult *db_query_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams);
+json_t *db_query_json_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams);
+bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams);
+/* Runs sql with nparams parameters from an array (the query builder's way). */
 PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const char *const *params);
-/* Runs sql, which returns one json/jsonb column, and returns the first row's value
- * parsed (a new reference), or NULL when there is no row (err not set) or on error. */
-json_t *db_query_json(db_t *db, err_t *err, const char *sql, int nparams, ...);
-/* Runs a statement and returns true on success. */
-bool db_exec(db_t *db, err_t *err, const char *sql, int nparams, ...);
 
 bool db_begin(db_t *db, err_t *err);
 bool db_commit(db_t *db, err_t *err);

@@ -398,11 +398,10 @@ static bool find_versioned(const epg_layout *L, char *out)
 	return true;
 }
 
-static bool find_on_path(char *out)
+static bool find_on_path(const char *path, char *out)
 {
-	const char *env = getenv("PATH");
 	char list[8192];
-	snprintf(list, sizeof list, "%s", env && *env ? env : "/usr/local/bin:/usr/bin:/bin");
+	snprintf(list, sizeof list, "%s", path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
 	char *save = NULL;
 	for (char *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
 		if (bindir_ok(dir)) {
@@ -414,15 +413,15 @@ static bool find_on_path(char *out)
 }
 
 /* PG_BINDIR, else /usr/lib/postgresql/<version>/bin, else PATH. */
-static bool find_bins(epg_layout *L, err_t *err)
+static bool find_bins(epg_layout *L, const embedded_pg_config *cfg, err_t *err)
 {
-	const char *env = getenv("PG_BINDIR");
+	const char *bindir = cfg->bindir;
 	char dir[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
-	if (env && *env) {
-		if (!bindir_ok(env))
-			return fail(err, "PG_BINDIR=%s holds no executable initdb and pg_ctl", env);
-		snprintf(dir, sizeof dir, "%s", env);
-	} else if (!find_versioned(L, dir) && !find_on_path(dir)) {
+	if (bindir && *bindir) {
+		if (!bindir_ok(bindir))
+			return fail(err, "PG_BINDIR=%s holds no executable initdb and pg_ctl", bindir);
+		snprintf(dir, sizeof dir, "%s", bindir);
+	} else if (!find_versioned(L, dir) && !find_on_path(cfg->path, dir)) {
 		return fail(err, "PostgreSQL server programs (initdb, pg_ctl) not found; install them "
 			    "(apt-get install postgresql), point PG_BINDIR at them, or set DATABASE_URL");
 	}
@@ -664,7 +663,7 @@ static bool start_locked(epg_layout *L, bool *started, err_t *err)
 	return true;
 }
 
-bool embedded_pg_start(const char *dir, char *conninfo, size_t conninfo_size, bool *started, err_t *err)
+bool embedded_pg_start(const embedded_pg_config *cfg, char *conninfo, size_t conninfo_size, bool *started, err_t *err)
 {
 	bool own = false;
 	if (started)
@@ -672,10 +671,10 @@ bool embedded_pg_start(const char *dir, char *conninfo, size_t conninfo_size, bo
 	epg_layout *L = calloc(1, sizeof *L);
 	if (!L)
 		return fail(err, "out of memory");
-	bool ok = layout_init(L, dir, true, err);
+	bool ok = layout_init(L, cfg->dir, true, err);
 	if (ok && !conninfo_format(conninfo, conninfo_size, L->run, EPG_DB))
 		ok = fail(err, "the connection string for %s does not fit its buffer", L->run);
-	ok = ok && prepare_dirs(L, err) && find_bins(L, err);
+	ok = ok && prepare_dirs(L, err) && find_bins(L, cfg, err);
 	int lock = ok ? lock_pg(L) : -1;
 	ok = ok && start_locked(L, &own, err);
 	ok = ok && ensure_database(L, err);
@@ -704,15 +703,15 @@ bool embedded_pg_exists(const char *dir)
 	return found;
 }
 
-void embedded_pg_stop(const char *dir)
+void embedded_pg_stop(const embedded_pg_config *cfg)
 {
 	epg_layout *L = calloc(1, sizeof *L);
 	err_t e;
 	err_clear(&e);
 	char pidfile[PATH_MAX];
-	if (L && layout_init(L, dir, false, &e) && join(pidfile, L->data, "/postmaster.pid") &&
+	if (L && layout_init(L, cfg->dir, false, &e) && join(pidfile, L->data, "/postmaster.pid") &&
 	    access(pidfile, F_OK) == 0) {
-		if (find_bins(L, &e)) {
+		if (find_bins(L, cfg, &e)) {
 			int lock = lock_pg(L);
 			stop_server(L);
 			unlock_pg(lock);

@@ -14,9 +14,9 @@ static bool apply_one(db_t *db, const embedded_file *m, int version, bool *ran, 
 	*ran = false;
 	if (!db_begin(db, err))
 		return false;
-	if (!db_exec(db, err, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0))
+	if (!DB_EXEC(db, err, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")"))
 		goto fail;
-	PGresult *r = db_query(db, err, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, vbuf);
+	PGresult *r = DB_QUERY(db, err, "SELECT 1 FROM schema_migrations WHERE version = $1", vbuf);
 	if (!r)
 		goto fail;
 	int done = PQntuples(r) > 0;
@@ -34,7 +34,7 @@ static bool apply_one(db_t *db, const embedded_file *m, int version, bool *ran, 
 		goto fail;
 	}
 	PQclear(res);
-	if (!db_exec(db, err, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", 2, vbuf, m->name))
+	if (!DB_EXEC(db, err, "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", vbuf, m->name))
 		goto fail;
 	if (!db_commit(db, err))
 		goto fail;
@@ -52,11 +52,10 @@ bool migrate_run(db_t *db, int *applied, err_t *err)
 	/* Creating the ledger races harmlessly between processes only under the lock. */
 	if (!db_begin(db, err))
 		return false;
-	if (!db_exec(db, err, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")", 0) ||
-	    !db_exec(db, err,
+	if (!DB_EXEC(db, err, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")") ||
+	    !DB_EXEC(db, err,
 		     "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
-		     " applied_at timestamptz NOT NULL DEFAULT now())",
-		     0) ||
+		     " applied_at timestamptz NOT NULL DEFAULT now())") ||
 	    !db_commit(db, err)) {
 		db_rollback(db);
 		return false;

@@ -80,13 +80,12 @@ static bool create_key_file(const char *path, char out[129], err_t *err)
 	return ok ? true : err_set(err, ERR_INTERNAL, "secret_key_unwritable", "could not write %s", path);
 }
 
-bool keyring_secret(const char *key_file, char out[129], err_t *err)
+bool keyring_secret(const char *secret, const char *key_file, char out[129], err_t *err)
 {
-	const char *env = getenv("WORKESTRA_SECRET_KEY");
-	if (env && *env) {
-		if (strlen(env) < 16)
+	if (secret && *secret) {
+		if (strlen(secret) < 16)
 			return err_set(err, ERR_INTERNAL, "secret_key_invalid", "WORKESTRA_SECRET_KEY must be at least 16 characters");
-		snprintf(out, 129, "%s", env);
+		snprintf(out, 129, "%s", secret);
 		return true;
 	}
 	if (!read_key_file(key_file, out, err))
@@ -94,10 +93,10 @@ bool keyring_secret(const char *key_file, char out[129], err_t *err)
 	return out[0] ? true : create_key_file(key_file, out, err);
 }
 
-bool keyring_load(const char *key_file, err_t *err)
+bool keyring_load(const char *secret, const char *key_file, err_t *err)
 {
 	char key[129];
-	if (!keyring_secret(key_file, key, err))
+	if (!keyring_secret(secret, key_file, key, err))
 		return false;
 	keyring_set(key);
 	return true;

@@ -7,13 +7,14 @@
 #include "util/err.h"
 #include <stddef.h>
 
-/* The server secret: WORKESTRA_SECRET_KEY when set (at least 16 characters),
- * otherwise the content of key_file, created (64 random hex characters, mode
- * 0600, exclusively, so concurrent starters agree) when absent. out holds 129. */
-bool keyring_secret(const char *key_file, char out[129], err_t *err);
+/* The server secret: secret when given (WORKESTRA_SECRET_KEY, at least 16
+ * characters), otherwise the content of key_file, created (64 random hex
+ * characters, mode 0600, exclusively, so concurrent starters agree) when
+ * absent. out holds 129. */
+bool keyring_secret(const char *secret, const char *key_file, char out[129], err_t *err);
 /* Loads the keyring's key from keyring_secret. Call once at start-up, before
  * any thread uses the keyring. */
-bool keyring_load(const char *key_file, err_t *err);
+bool keyring_load(const char *secret, const char *key_file, err_t *err);
 /* Sets the key directly (tests). */
 void keyring_set(const char *secret_key);
 bool keyring_ready(void);

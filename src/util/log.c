@@ -10,19 +10,9 @@
 static log_level min_level = LOG_INFO;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void log_init(void)
+void log_set_level(log_level level)
 {
-	const char *l = getenv("LOG_LEVEL");
-	if (!l)
-		return;
-	if (!strcmp(l, "debug"))
-		min_level = LOG_DEBUG;
-	else if (!strcmp(l, "warn"))
-		min_level = LOG_WARN;
-	else if (!strcmp(l, "error"))
-		min_level = LOG_ERROR;
-	else
-		min_level = LOG_INFO;
+	min_level = level;
 }
 
 int log_enabled(log_level lvl)

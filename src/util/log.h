@@ -5,8 +5,9 @@
 
 typedef enum { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 
-/* Reads LOG_LEVEL (debug|info|warn|error); default info. */
-void log_init(void);
+/* Messages below level are dropped (default info). Set once at start, before
+ * any thread logs (app/config reads LOG_LEVEL). */
+void log_set_level(log_level level);
 int log_enabled(log_level lvl);
 /* Writes {"ts","level","msg", ...fields}; steals the reference to fields (may be NULL). */
 void log_json(log_level lvl, const char *msg, json_t *fields);

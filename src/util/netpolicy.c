@@ -3,7 +3,6 @@
 #include <curl/curl.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,19 +10,14 @@
 #include <strings.h>
 
 static bool allow_private_flag;
-static pthread_once_t allow_once = PTHREAD_ONCE_INIT;
 
-/* Only an explicit yes opens the door: a typo such as "off" must not. */
-static void read_allow_private(void)
+void netpolicy_set_allow_private(bool allow)
 {
-	const char *v = getenv("WEBHOOK_ALLOW_PRIVATE");
-	allow_private_flag = v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-				   !strcasecmp(v, "on"));
+	allow_private_flag = allow;
 }
 
 bool netpolicy_allow_private(void)
 {
-	pthread_once(&allow_once, read_allow_private);
 	return allow_private_flag;
 }
 

@@ -25,9 +25,12 @@ typedef enum {
 
 net_class netpolicy_classify(const struct sockaddr *sa);
 const char *netpolicy_class_name(net_class c);
-/* WEBHOOK_ALLOW_PRIVATE (read once; 1, true, yes or on): loopback, private
- * and link-local addresses become reachable, for tests and local development.
- * The only reading of that variable. */
+/* Whether loopback, private and link-local addresses are reachable (and http
+ * to them), for tests and local development: WEBHOOK_ALLOW_PRIVATE, which
+ * app/config reads and sets once at start, before any thread exists. The
+ * process-wide policy of the core's URL checks; transports and delivery are
+ * handed the value in their own configuration. Default false. */
+void netpolicy_set_allow_private(bool allow);
 bool netpolicy_allow_private(void);
 /* Whether an outbound request may connect to sa; metadata and reserved addresses never. */
 bool netpolicy_address_allowed(const struct sockaddr *sa, bool allow_private);

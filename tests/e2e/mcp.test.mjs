@@ -1,6 +1,8 @@
-// End-to-end: the official MCP TypeScript SDK client against `workestra-time
-// mcp` (stdio) and `serve` (/mcp, Streamable HTTP). Needs DATABASE_URL (a
-// throwaway cluster: scripts/test-pg.sh) and WT_BIN.
+// End-to-end: the official MCP TypeScript SDK clients against `workestra-time
+// mcp` (stdio) and `serve` (/mcp, Streamable HTTP): v1 (@modelcontextprotocol/sdk)
+// in the session era (initialize, 2025-11-25), v2 (@modelcontextprotocol/client)
+// pinned to the stateless era (2026-07-28). Needs DATABASE_URL (a throwaway
+// cluster: scripts/test-pg.sh) and WT_BIN.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -9,6 +11,8 @@ import { createServer } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
+import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/stdio';
 
 const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
 const SECRET = 'e2e-confirmation-secret-key';
@@ -99,6 +103,11 @@ for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
     const m = await connect(kind, member.token);
     const boss = await connect(kind, manager.token);
     try {
+      // The session era: initialize answered 2025-11-25 and, over HTTP, a session.
+      if (kind === 'http') {
+        assert.match(m.transport.sessionId ?? '', /^[0-9a-f]{64}$/);
+        assert.equal(m.transport.protocolVersion, '2025-11-25');
+      }
       const { tools } = await m.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
       for (const t of tools) assert.equal(typeof t.annotations.readOnlyHint, 'boolean');
@@ -179,5 +188,44 @@ for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
       await m.close();
       await boss.close();
     }
+  });
+}
+
+// The stateless era with the v2 client pinned to 2026-07-28: server/discover
+// at connect, then every request carries its version and capabilities in
+// _meta, with no initialize and no Mcp-Session-Id.
+for (const kind of ['stdio', 'http']) {
+  test(`${kind}: v2 client, 2026-07-28 (stateless)`, async () => {
+    const sessionIds = [];
+    const seen = (init) => { const h = new Headers(init?.headers); if (h.has('mcp-session-id')) sessionIds.push(h.get('mcp-session-id')); };
+    const client = new ClientV2({ name: 'workestra-e2e-v2', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const transport = kind === 'stdio'
+      ? new StdioV2({ command: BIN, args: ['mcp'], env: { ...env, WORKESTRA_TOKEN: member.token }, stderr: 'ignore' })
+      : new HttpV2(new URL(`${base}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${member.token}` } },
+        fetch: async (url, init) => { seen(init); const r = await fetch(url, init); if (r.headers.has('mcp-session-id')) sessionIds.push('answer'); return r; },
+      });
+    await client.connect(transport);
+    try {
+      const discovered = client.getDiscoverResult();
+      assert.ok(discovered, 'connected through server/discover');
+      assert.equal(discovered.supportedVersions[0], '2026-07-28');
+      assert.ok(discovered.capabilities.tools);
+      assert.equal(client.getServerVersion().name, 'workestra-time');
+      assert.match(client.getInstructions() ?? '', /Workestra/);
+
+      const { tools } = await client.listTools();
+      assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS);
+      const week = await client.callTool({ name: 'get_my_timesheet', arguments: { period_start: '2026-03-18' } });
+      assert.ok(!week.isError, week.content[0]?.text);
+      assert.equal(week.structuredContent.by_day.length, 7);
+      const timer = await client.callTool({ name: 'get_active_timer', arguments: {} });
+      assert.ok(!timer.isError, timer.content[0]?.text);
+      assert.equal(typeof timer.structuredContent.running, 'boolean');
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(sessionIds, [], 'no session in the stateless era');
   });
 }

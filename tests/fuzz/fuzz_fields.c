@@ -17,7 +17,7 @@ enum { MAX_INPUT = 16 * 1024 };
 static db_t *db;
 static actor_t actor;
 
-/* entries.c's lookups: "SELECT project, subject FROM <table> WHERE workspace_id = $1 AND id = $2". */
+/* core/refs.c's lookups: "SELECT project, label FROM <table> WHERE workspace_id = $1 AND id = $2". */
 static PGresult *records(const char *sql, int nparams, const char *const *params)
 {
 	if (nparams != 2 || !params[1] || strncmp(sql, "SELECT ", 7) || strncmp(params[1], "rec_", 4))

@@ -1,6 +1,8 @@
 /* libFuzzer harness: an MCP session as the stdio transport drives it, one
  * JSON-RPC message per input line through mcp/jsonrpc.c and the server's
- * dispatch (mcp/server.c), after an initialize the harness sends itself.
+ * dispatch (mcp/server.c), after an initialize the harness sends itself;
+ * messages of the stateless era (2026-07-28 in _meta) go through its
+ * dispatch instead, as on stdio.
  * Tools, prompts and completions run for real against the fake store (the
  * database is "down"), as an admin of a pro workspace.
  * Not reached: results that need rows from a database. */
@@ -60,7 +62,11 @@ static void handle(mcp_call *call, mcp_session *s, const char *text, size_t len)
 	jsonrpc_msg m;
 	jsonrpc_parse(text, len, &m);
 	if (m.kind != JSONRPC_INVALID) {
-		json_t *r = mcp_handle(call, s, &m);
+		/* As stdio does: a message whose _meta names 2026-07-28 is stateless. */
+		int status = 0;
+		json_t *r = mcp_is_stateless(&m, NULL) ? mcp_handle_stateless(call, &m, NULL, &status) : mcp_handle(call, s, &m);
+		if (status && status != 200 && status != 202 && status != 400 && status != 404)
+			abort();
 		check_response(&m, r);
 		json_decref(r);
 	}

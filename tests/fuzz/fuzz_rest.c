@@ -1,13 +1,13 @@
-/* libFuzzer harness: a request through the REST application (rest/api.c:
- * routing, authentication, the JSON body, then the handler's query
- * parameters and body checks in rest/ and core/) against the fake store, as
- * the admin FAKE_TOKEN authenticates. The input is
+/* libFuzzer harness: a request through the front router (app/router.c) and
+ * the REST door (rest/api.c: routing, authentication, the JSON body, then
+ * the handler's query parameters and body checks in rest/ and core/) against
+ * the fake store, as the admin FAKE_TOKEN authenticates. The input is
  *   METHOD PATH[?NAME=VALUE&...]\n AUTHORIZATION\n BODY
  * with the path and query as the HTTP server hands them over (decoded).
  * Every answer must be a status and, for JSON, a body that parses.
  * Not reached: the HTTP parser (src/http), and handlers past their first
  * database query. */
-#include "rest/api.h"
+#include "app/router.h"
 #include "support/fake_store.h"
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +15,8 @@
 
 enum { MAX_INPUT = 16 * 1024, MAX_ARGS = 32 };
 
-static api_config cfg;
+static app_config config;
+static router_config cfg;
 static http_app app;
 static void *state;
 
@@ -23,11 +24,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	char *no_env[] = { NULL };
+	err_t err = { 0 };
+	if (!app_config_load(&config, no_env, &err)) /* the defaults */
+		abort();
+	config.jwt_secret = "fuzz-jwt-secret";
+	cfg.config = &config;
 	cfg.database_url = "";
-	cfg.jwt_secret = "fuzz-jwt-secret";
 	cfg.migrated = true; /* no migration run against the fake store */
 	confirm_key_from_secret(&cfg.confirm, "fuzz-confirm-secret");
-	app = api_app(&cfg);
+	app = router_app(&cfg);
 	state = app.state_new(app.app);
 	return 0;
 }

@@ -185,6 +185,82 @@ Test(audit, time_entry_created)
 	harness_workspace_free(&w);
 }
 
+/* The JSON number text after "key": in text, copied into out. */
+static void aud_number_text(const char *text, const char *key, char *out, size_t n)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, "\"%s\":", key);
+	const char *p = strstr(text, needle);
+	cr_assert(p, "no %s in %s", needle, text);
+	p += strlen(needle);
+	size_t len = strcspn(p, ",}]");
+	cr_assert(len > 0 && len < n);
+	memcpy(out, p, len);
+	out[len] = '\0';
+}
+
+/* What REST answers for key of path, as JSON text. */
+static void aud_rest_number(const char *tok, const char *path, const char *key, char *out, size_t n)
+{
+	harness_response r = harness_request("GET", path, tok, NULL, NULL);
+	cr_assert_eq(r.status, 200, "GET %s: %s", path, r.body);
+	aud_number_text(r.body, key, out, n);
+	harness_response_free(&r);
+}
+
+/* The first column of the first row, as text. */
+static void aud_sql_text(char *out, size_t n, const char *sql, const char *p1, const char *p2)
+{
+	PGresult *r = harness_sql(sql, 2, p1, p2);
+	cr_assert_eq(PQntuples(r), 1, "%s with %s, %s", sql, p1, p2);
+	snprintf(out, n, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
+/* Awkward seconds (43199 s is 11.9997 h, 2 s is 0.0006 h): REST, the webhook
+ * payload and the audit row carry the same decimal, not a double's noise
+ * (11.999700000000001, 0.00059999999999999995). */
+Test(audit, hours_read_the_same_in_rest_payloads_and_audit_rows)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	static const struct {
+		const char *hours, *want;
+	} cases[] = { { "11.99972", "11.9997" }, { "0.0006", "0.0006" } };
+	char sheet[64] = "";
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *e = aud_new_entry(&w, "2026-05-05", cases[i].hours, true);
+		const char *id = aud_str(e, "id");
+		snprintf(sheet, sizeof sheet, "%s", aud_str(e, "timesheet_id"));
+		char path[128], rest[32], payload[32], audit[32];
+		snprintf(path, sizeof path, "/api/v1/time-entries/%s", id);
+		aud_rest_number(w.member_tok, path, "hours", rest, sizeof rest);
+		aud_sql_text(payload, sizeof payload,
+			     "SELECT (payload->'data'->'hours')::text FROM time_webhook_events WHERE event = $1"
+			     " AND payload->'data'->>'id' = $2",
+			     "time_entry.created", id);
+		aud_sql_text(audit, sizeof audit,
+			     "SELECT (changes->'hours')::text FROM audit_log WHERE action = $1 AND entity_id = $2",
+			     "time_entry.created", id);
+		cr_assert_str_eq(rest, cases[i].want, "REST hours");
+		cr_assert_str_eq(payload, rest, "the webhook payload's hours");
+		cr_assert_str_eq(audit, rest, "the audit row's hours");
+		json_decref(e);
+	}
+	/* 43201 s in the week: the timesheet's total reads 12.0003 in each. */
+	json_decref(aud_data(200, w.member_tok, "POST", NULL, "/api/v1/timesheets/%s/submit", sheet));
+	char path[128], rest[32], payload[32];
+	snprintf(path, sizeof path, "/api/v1/timesheets/%s", sheet);
+	aud_rest_number(w.member_tok, path, "total_hours", rest, sizeof rest);
+	aud_sql_text(payload, sizeof payload,
+		     "SELECT (payload->'data'->'total_hours')::text FROM time_webhook_events WHERE event = $1"
+		     " AND payload->'data'->>'id' = $2",
+		     "timesheet.submitted", sheet);
+	cr_assert_str_eq(rest, "12.0003");
+	cr_assert_str_eq(payload, rest, "the timesheet payload's total_hours");
+	harness_workspace_free(&w);
+}
+
 Test(audit, time_entry_updated_records_the_diff)
 {
 	harness_ws w;

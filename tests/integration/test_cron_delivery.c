@@ -79,7 +79,14 @@ static void cd_over_budget(harness_ws *w, const char *day)
 	PQclear(harness_sql("UPDATE projects SET time_budget_hours = 1, name = 'Café <Launch>' WHERE id = $1", 1, prj));
 	char body[256];
 	snprintf(body, sizeof body, "{\"entity_type\":\"project\",\"entity_id\":\"%s\",\"log_date\":\"%s\",\"hours\":2}", prj, day);
-	json_decref(cd_call(201, w->member_tok, "POST", "/api/v1/time-entries", body, NULL));
+	json_t *e = cd_call(201, w->member_tok, "POST", "/api/v1/time-entries", body, NULL);
+	/* Approved: a project's actuals are its approved hours. */
+	char path[160];
+	snprintf(path, sizeof path, "/api/v1/timesheets/%s/submit", json_string_value(json_object_get(e, "timesheet_id")));
+	json_decref(cd_call(200, w->member_tok, "POST", path, NULL, NULL));
+	snprintf(path, sizeof path, "/api/v1/timesheets/%s/approve", json_string_value(json_object_get(e, "timesheet_id")));
+	json_decref(cd_call(200, w->manager_tok, "POST", path, NULL, NULL));
+	json_decref(e);
 }
 
 static char *cd_admin_email(const harness_ws *w)

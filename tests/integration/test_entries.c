@@ -432,6 +432,69 @@ Test(entries, create_refusals)
 	cr_assert_eq(written, 0, "no refused request wrote an entry");
 }
 
+/* An entry names the record it is logged against, or a project: with neither,
+ * a create, a timer start, a PATCH that drops both and the AI tool's preview
+ * are refused as validation_failed naming 'entity_id', and nothing is written. */
+Test(entries, an_entry_names_a_record_or_a_project)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	static const char *const creates[] = {
+		"{\"entity_type\":\"deal\",\"hours\":1,\"log_date\":\"2026-03-02\"}",
+		"{\"entity_type\":\"task\",\"hours\":1,\"log_date\":\"2026-03-02\"}",
+		"{\"entity_type\":\"project\",\"hours\":1,\"log_date\":\"2026-03-02\"}",
+		"{\"entity_type\":\"ticket\",\"entity_id\":null,\"project_id\":null,\"hours\":1,\"log_date\":\"2026-03-02\"}",
+		"{\"entity_type\":\"task\",\"entity_id\":\"\",\"hours\":1,\"log_date\":\"2026-03-02\"}",
+	};
+	static const char *const starts[] = { "{\"entity_type\":\"task\"}", "{\"entity_type\":\"project\"}",
+					       "{\"entity_type\":\"deal\",\"description\":\"pre-sales\"}" };
+	char report[8192] = "";
+	for (size_t i = 0; i < sizeof creates / sizeof creates[0]; i++) {
+		harness_response r = harness_request("POST", TE_PATH, w.member_tok, creates[i], NULL);
+		te_check_error(&r, 422, "validation_failed", "'entity_id'", creates[i], report, sizeof report);
+	}
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		harness_response r = harness_request("POST", "/api/v1/time/timer/start", w.member_tok, starts[i], NULL);
+		te_check_error(&r, 422, "validation_failed", "'entity_id'", starts[i], report, sizeof report);
+	}
+	cr_assert(!report[0], "entries attached to nothing that were not refused:%s", report);
+	cr_assert_eq(te_live_entries(&w), 0);
+
+	/* A project alone is enough, for either kind. */
+	char *id = te_create_id(w.member_tok, "task", harness_demo_id(&w, "tasks", 0), "1", "2026-03-02", NULL);
+	json_t *e = te_create(w.member_tok, "{\"entity_type\":\"deal\",\"project_id\":\"%s\",\"hours\":1,\"log_date\":\"2026-03-02\"}",
+			      harness_demo_id(&w, "projects", 0));
+	cr_assert_str_eq(te_str(e, "project_id"), harness_demo_id(&w, "projects", 0));
+	cr_assert(json_is_null(json_object_get(e, "entity_id")));
+	json_decref(e);
+
+	/* A PATCH that would leave it attached to nothing. */
+	static const char *const patches[] = { "{\"entity_id\":null}", "{\"entity_type\":\"deal\"}",
+					       "{\"entity_id\":null,\"project_id\":null}" };
+	for (size_t i = 0; i < sizeof patches / sizeof patches[0]; i++) {
+		harness_response r = te_one("PATCH", id, w.member_tok, patches[i]);
+		te_check_error(&r, 422, "validation_failed", "'entity_id'", patches[i], report, sizeof report);
+	}
+	cr_assert(!report[0], "PATCHes that were not refused:%s", report);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_entries WHERE id = $1 AND entity_id IS NOT NULL"
+				      " AND project_id IS NOT NULL",
+				      1, id),
+		     1);
+
+	/* The AI tools check the same rule before they propose anything. */
+	harness_response r = harness_request("POST", "/api/ai/tools/log_time_entry", w.member_tok,
+					     "{\"entity_type\":\"task\",\"hours\":1,\"log_date\":\"2026-03-02\"}", NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "validation_failed: 'entity_id'"), "%s", r.body);
+	harness_response_free(&r);
+	r = harness_request("POST", "/api/ai/tools/start_timer", w.member_tok, "{\"entity_type\":\"deal\"}", NULL);
+	cr_assert(strstr(r.body, "validation_failed: 'entity_id'"), "%s", r.body);
+	harness_response_free(&r);
+	cr_assert_eq(te_live_entries(&w), 2);
+	free(id);
+	harness_workspace_free(&w);
+}
+
 Test(entries, only_managers_log_time_for_someone_else)
 {
 	harness_ws w;

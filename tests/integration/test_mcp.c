@@ -342,6 +342,80 @@ Test(mcp_http, session_lifecycle_and_transport_rules)
 	harness_workspace_free(&w);
 }
 
+/* 2026-07-28: no initialize, no session row; the version and capabilities
+ * travel in _meta, the headers must agree with the body, and a second serve
+ * answers the same requests as the first. */
+#define MCP_T_META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"%s\"," \
+		   "\"io.modelcontextprotocol/clientCapabilities\":{}}"
+
+static harness_response mcp_t_stateless(const char *base, const char *token, const char *method, const char *name,
+					const char *version, const char *header_version, const char *params)
+{
+	char body[1000], mh[100], nh[100], vh[100];
+	snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"%s\",\"params\":{%s%s" MCP_T_META "}}", method,
+		 params ? params : "", params ? "," : "", version);
+	snprintf(mh, sizeof mh, "Mcp-Method: %s", method);
+	snprintf(nh, sizeof nh, "Mcp-Name: %s", name ? name : "");
+	snprintf(vh, sizeof vh, "MCP-Protocol-Version: %s", header_version);
+	const char *hdrs[] = { MCP_T_HEADERS[0], vh, mh, name ? nh : NULL, NULL };
+	return harness_request_at(base, "POST", "/mcp", token, body, hdrs);
+}
+
+Test(mcp_http, stateless_era_needs_no_session)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	long sessions = harness_sql_long("SELECT count(*) FROM mcp_sessions", 0);
+	char other[64];
+	const char *env[] = { NULL };
+	int pid = harness_spawn_serve(env, "build/serve-mcp-stateless.log", other);
+	cr_assert(pid > 0);
+	const char *bases[] = { harness_base(), other };
+	for (int i = 0; i < 2; i++) {
+		harness_response r = mcp_t_stateless(bases[i], w.member_tok, "server/discover", NULL, "2026-07-28",
+						     "2026-07-28", NULL);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		cr_assert_null(harness_header(&r, "mcp-session-id"));
+		json_t *res = json_object_get(r.json, "result");
+		cr_assert_str_eq(json_string_value(json_array_get(json_object_get(res, "supportedVersions"), 0)), "2026-07-28");
+		cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete");
+		harness_response_free(&r);
+
+		r = mcp_t_stateless(bases[i], w.member_tok, "tools/call", "get_active_timer", "2026-07-28", "2026-07-28",
+				    "\"name\":\"get_active_timer\",\"arguments\":{}");
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		res = json_object_get(r.json, "result");
+		cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete");
+		cr_assert(json_is_false(json_object_get(json_object_get(res, "structuredContent"), "running")), "%s", r.body);
+		harness_response_free(&r);
+	}
+	cr_assert_eq(harness_stop_serve(pid), 0);
+
+	/* Refusals carry the request's id. */
+	harness_response r = mcp_t_stateless(harness_base(), w.member_tok, "tools/list", NULL, "2099-01-01", "2099-01-01", NULL);
+	cr_assert_eq(r.status, 400);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32022);
+	cr_assert_eq(json_integer_value(json_object_get(r.json, "id")), 9);
+	harness_response_free(&r);
+	r = mcp_t_stateless(harness_base(), w.member_tok, "tools/list", NULL, "2026-07-28", "2025-11-25", NULL);
+	cr_assert_eq(r.status, 400);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32020);
+	harness_response_free(&r);
+	r = mcp_t_stateless(harness_base(), w.member_tok, "tools/call", "stop_timer", "2026-07-28", "2026-07-28",
+			    "\"name\":\"get_active_timer\"");
+	cr_assert_eq(r.status, 400, "Mcp-Name must agree with params.name");
+	harness_response_free(&r);
+	r = mcp_t_stateless(harness_base(), w.member_tok, "ping", NULL, "2026-07-28", "2026-07-28", NULL);
+	cr_assert_eq(r.status, 404);
+	harness_response_free(&r);
+	/* Without credentials, still 401. */
+	r = mcp_t_stateless(harness_base(), NULL, "server/discover", NULL, "2026-07-28", "2026-07-28", NULL);
+	cr_assert_eq(r.status, 401);
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM mcp_sessions", 0), sessions, "no session row");
+	harness_workspace_free(&w);
+}
+
 Test(mcp_http, progress_arrives_as_sse_before_the_result)
 {
 	harness_ws w;

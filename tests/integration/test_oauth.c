@@ -308,3 +308,44 @@ Test(oauth, a_key_the_issuer_adds_later_is_picked_up_on_its_first_token)
 	EVP_PKEY_free(next);
 	oa_stop(&e);
 }
+
+/* The 2026-07-28 era (stateless: no initialize, no session) goes through the
+ * same bearer check and carries the same challenge. */
+static harness_response oa_stateless(const oa_env *e, const char *token)
+{
+	static const char body[] = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+				   "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+				   "\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
+	const char *hdrs[] = { OA_HEADERS[0], "MCP-Protocol-Version: 2026-07-28", "Mcp-Method: tools/list", NULL };
+	return harness_request_at(e->base, "POST", "/mcp", token, body, hdrs);
+}
+
+Test(oauth, the_stateless_era_takes_the_same_tokens_and_challenge)
+{
+	oa_env e = { 0 };
+	oa_start(&e, "30", "");
+	char *c = oa_claims(e.issuer, e.aud, e.w.member, 300);
+	char *tok = oa_jwt(e.ec, "ES256", "ec-1", c);
+	harness_response r = oa_stateless(&e, tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_null(harness_header(&r, "mcp-session-id"));
+	json_t *res = json_object_get(r.json, "result");
+	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete", "%s", r.body);
+	cr_assert_eq(json_array_size(json_object_get(res, "tools")), 11, "%s", r.body);
+	harness_response_free(&r);
+	free(tok);
+
+	char wrong_aud[1024];
+	snprintf(wrong_aud, sizeof wrong_aud, "{\"iss\":\"%s\",\"aud\":\"other\",\"sub\":\"%s\",\"exp\":%ld}", e.issuer,
+		 e.w.member, (long)time(NULL) + 60);
+	tok = oa_jwt(e.rsa, "RS256", "rsa-1", wrong_aud);
+	r = oa_stateless(&e, tok);
+	cr_assert_eq(r.status, 401, "%s", r.body);
+	char *h = harness_header(&r, "www-authenticate");
+	cr_assert(h && strstr(h, "resource_metadata=\"") && strstr(h, "error=\"invalid_token\""), "%s", h ? h : "(none)");
+	free(h);
+	harness_response_free(&r);
+	free(tok);
+	free(c);
+	oa_stop(&e);
+}

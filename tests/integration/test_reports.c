@@ -466,8 +466,9 @@ Test(reports, project_rollup_budget_estimate_and_approved_actuals)
 	cr_assert_str_eq(rp_str(r, "currency"), "USD");
 	cr_assert_str_eq(rp_str(r, "name"), "Acme onboarding");
 	rp_expect_seconds(r, "estimate", 40 * 3600, "project"); /* 4 + 24 + 12 */
-	rp_expect_seconds(r, "actual", 23400, "project");
-	rp_expect_seconds(r, "delta", 23400 - 40 * 3600, "project");
+	rp_expect_seconds(r, "actual", 10800, "project: actuals are the approved hours");
+	rp_expect_seconds(r, "logged", 23400, "project");
+	rp_expect_seconds(r, "delta", 10800 - 40 * 3600, "project");
 	json_t *recent = json_object_get(r, "recent_entries");
 	cr_assert_eq(json_array_size(recent), 4);
 	cr_assert_str_eq(rp_str(json_array_get(recent, 0), "id"), last, "latest first");
@@ -583,6 +584,56 @@ Test(reports, contact_rollup_counts_every_linked_record)
 	r = rp_rollup(w.manager_tok, "contact", harness_demo_id(&w, "contacts", 3));
 	rp_expect_tally(r, 0, 0, 0, "Soylent");
 	cr_assert_eq(json_array_size(json_object_get(r, "by_entity_type")), 0);
+	json_decref(r);
+	harness_workspace_free(&w);
+}
+
+/* A ticket's hours reach its customer's total only when the ticket's own
+ * rollup says rolls_up_to_customer: not a ticket without a project, not one on
+ * the customer's own non-billable project, but one of theirs on a billable
+ * project, whoever's project that is. */
+Test(reports, contact_total_takes_tickets_by_the_ticket_rule)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	const char *initech = harness_demo_id(&w, "contacts", 2), *internal = harness_demo_id(&w, "projects", 2);
+	const char *globex_prj = harness_demo_id(&w, "projects", 1);
+	const char *no_project = harness_demo_id(&w, "tickets", 2); /* Initech's, no project */
+	const char *unbilled = harness_demo_id(&w, "tickets", 3), *billed = harness_demo_id(&w, "tickets", 1);
+	PQclear(harness_sql("UPDATE projects SET contact_id = $1 WHERE id = $2", 2, initech, internal));
+	PQclear(harness_sql("UPDATE tickets SET contact_id = $1, project_id = $2 WHERE id = $3", 3, initech, internal, unbilled));
+	PQclear(harness_sql("UPDATE tickets SET contact_id = $1, project_id = $2 WHERE id = $3", 3, initech, globex_prj, billed));
+	json_decref(rp_entry(w.member_tok, "ticket", no_project, "2", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "ticket", unbilled, "0.75", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "ticket", billed, "1.5", "2026-03-02", NULL));
+	json_decref(rp_entry(w.member_tok, "deal", harness_demo_id(&w, "deals", 1), "3", "2026-03-03", NULL));
+	json_decref(rp_entry(w.member_tok, "project", internal, "1", "2026-03-04", NULL));
+
+	/* What the tickets' own rollups say rolls up to Initech. */
+	const char *tickets[] = { no_project, unbilled, billed };
+	long rolled = 0;
+	for (size_t i = 0; i < 3; i++) {
+		json_t *t = rp_rollup(w.manager_tok, "ticket", tickets[i]);
+		cr_assert_str_eq(rp_str(t, "contact_id"), initech);
+		cr_assert(json_is_true(json_object_get(t, "rolls_up_to_customer")) == (i == 2), "ticket %zu", i);
+		if (json_is_true(json_object_get(t, "rolls_up_to_customer")))
+			rolled += rp_int(t, "customer_billable_seconds");
+		json_decref(t);
+	}
+	cr_assert_eq(rolled, 5400);
+
+	json_t *r = rp_rollup(w.manager_tok, "contact", initech);
+	rp_expect_tally(r, 5400 + 10800 + 3600, 5400 + 10800 + 3600, 3, "Initech: no ticket that does not roll up");
+	json_t *by_type = json_object_get(r, "by_entity_type");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "ticket"), rolled, rolled, 1, "Initech's tickets");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "deal"), 10800, 10800, 1, "deal");
+	rp_expect_tally(rp_must_find(by_type, "entity_type", "project"), 3600, 3600, 1, "project");
+	cr_assert_eq(json_array_size(by_type), 3);
+	cr_assert_eq(json_array_size(json_object_get(r, "recent_entries")), 3);
+	json_decref(r);
+	/* Globex's project carries the ticket, but the ticket is Initech's. */
+	r = rp_rollup(w.manager_tok, "contact", harness_demo_id(&w, "contacts", 1));
+	rp_expect_tally(r, 0, 0, 0, "Globex");
 	json_decref(r);
 	harness_workspace_free(&w);
 }
@@ -707,16 +758,22 @@ Test(reports, estimate_vs_actual_per_project)
 	json_t *p = rp_must_find(projects, "project_id", acme);
 	cr_assert_str_eq(rp_str(p, "name"), "Acme onboarding");
 	rp_expect_seconds(p, "estimate", 40 * 3600, "Acme");
-	rp_expect_seconds(p, "actual", 7 * 3600, "Acme");
+	rp_expect_seconds(p, "actual", 6 * 3600, "Acme: actuals are the approved hours");
+	rp_expect_seconds(p, "logged", 7 * 3600, "Acme");
 	rp_expect_seconds(p, "approved", 6 * 3600, "Acme");
-	rp_expect_seconds(p, "delta", -33 * 3600, "Acme");
+	rp_expect_seconds(p, "delta", -34 * 3600, "Acme");
+	rp_expect_seconds(p, "time_budget", 120 * 3600, "Acme");
+	cr_assert_float_eq(rp_num(p, "budget_used_ratio"), 0.05, 1e-9);
 	p = rp_must_find(projects, "project_id", globex);
 	rp_expect_seconds(p, "estimate", 128 * 3600, "Globex");
-	rp_expect_seconds(p, "actual", 20 * 3600, "Globex");
+	rp_expect_seconds(p, "actual", 0, "Globex: nothing approved");
+	rp_expect_seconds(p, "logged", 20 * 3600, "Globex");
 	rp_expect_seconds(p, "approved", 0, "Globex");
+	rp_expect_seconds(p, "delta", -128 * 3600, "Globex");
 	p = rp_must_find(projects, "project_id", internal);
 	rp_expect_seconds(p, "estimate", 27000, "internal"); /* 1.5 + 6 */
 	rp_expect_seconds(p, "actual", 0, "internal");
+	rp_expect_seconds(p, "logged", 0, "internal");
 	rp_expect_seconds(p, "delta", -27000, "internal");
 	json_decref(d);
 

@@ -410,6 +410,36 @@ Test(saved_reports, monday_sends_daily_and_weekly_with_csv_once)
 	harness_workspace_free(&w);
 }
 
+/* Names that a spreadsheet would run as formulas reach the CSV attachment
+ * neutralised: prefixed with a single quote. */
+Test(saved_reports, csv_cells_never_start_a_formula)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	const char *prj = harness_demo_id(&w, "projects", 0);
+	PQclear(harness_sql("UPDATE projects SET name = '=HYPERLINK(\"http://evil.example\",\"Acme\")' WHERE id = $1", 1, prj));
+	PQclear(harness_sql("UPDATE users SET name = '@SUM(1+1)' WHERE id = $1", 1, w.member));
+	PQclear(harness_sql("UPDATE users SET name = '-2+3' WHERE id = $1", 1, w.member2));
+	sv_entry(&w, w.member_tok, "2026-06-08", "2");
+	sv_entry(&w, w.member2_tok, "2026-06-08", "1");
+	char to[160];
+	sv_addr(to, &w, "formulas");
+	free(sv_view(&w, w.admin_tok, "Formulas", "last_day", "daily", to));
+	json_decref(sv_run("2026-06-09T06:20:00Z"));
+	PGresult *r = harness_sql("SELECT attachment FROM email_outbox WHERE workspace_id = $1 AND to_address = $2", 2, w.ws, to);
+	cr_assert_eq(PQntuples(r), 1);
+	const char *csv = PQgetvalue(r, 0, 0);
+	char want[256];
+	snprintf(want, sizeof want, "project,%s,\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Acme\"\")\",3.0000,", prj);
+	cr_assert(strstr(csv, want), "%s lacks %s", csv, want);
+	snprintf(want, sizeof want, "user,%s,'@SUM(1+1),2.0000,", w.member);
+	cr_assert(strstr(csv, want), "%s lacks %s", csv, want);
+	snprintf(want, sizeof want, "user,%s,'-2+3,1.0000,", w.member2);
+	cr_assert(strstr(csv, want), "%s lacks %s", csv, want);
+	PQclear(r);
+	harness_workspace_free(&w);
+}
+
 Test(saved_reports, the_first_sends_daily_and_monthly)
 {
 	sv_smtp_on();

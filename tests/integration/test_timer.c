@@ -245,6 +245,37 @@ Test(timer, stop_answers_the_entry_and_a_second_stop_is_refused)
 	harness_workspace_free(&w);
 }
 
+/* Both ends are whole seconds when written, so the duration is their exact
+ * difference: an hour and a half is 5400 s, not 5399 because the start kept a
+ * fraction the stop did not. */
+Test(timer, starts_and_stops_are_whole_seconds)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char body[512];
+	tmr_task_body(&w, "whole seconds", body, sizeof body);
+	json_t *e = tmr_data(201, w.member_tok, "POST", body, TMR_START);
+	const char *id = tmr_str(e, "id");
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_entries WHERE id = $1"
+				      " AND started_at = date_trunc('second', started_at)",
+				      1, id),
+		     1, "the start is written as a whole second");
+	/* 90 minutes ago, keeping whatever fraction the start has. */
+	PQclear(harness_sql("UPDATE time_entries SET started_at = started_at - interval '90 minutes' WHERE id = $1", 1, id));
+	json_t *s = tmr_data(200, w.member_tok, "POST", NULL, TMR_STOP);
+	tmr_assert_stopped(s);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_entries WHERE id = $1"
+				      " AND started_at = date_trunc('second', started_at) AND ended_at = date_trunc('second', ended_at)"
+				      " AND duration_seconds = extract(epoch FROM ended_at - started_at)",
+				      1, id),
+		     1, "both ends whole seconds, the duration their difference");
+	long secs = (long)json_integer_value(json_object_get(s, "duration_seconds"));
+	cr_assert(secs >= 5400 && secs <= 5460, "90 minutes and the test's own seconds: %ld", secs);
+	json_decref(s);
+	json_decref(e);
+	harness_workspace_free(&w);
+}
+
 Test(timer, stop_with_nothing_running_is_409)
 {
 	harness_ws w;

@@ -571,6 +571,74 @@ Test(timesheets, admin_may_approve_and_unknown_ids_are_404)
 	harness_workspace_free(&w);
 }
 
+/* Approvers may not approve or reject their own timesheet (403 forbidden,
+ * naming the setting) unless an admin turns on allow_self_approval. */
+Test(timesheets, approvers_do_not_approve_their_own_timesheets_unless_allowed)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char mine[64], admins[64], later[64], last[64];
+	tsh_entry_sheet(&w, w.manager_tok, "2026-04-29", mine);
+	tsh_entry_sheet(&w, w.admin_tok, "2026-04-29", admins);
+	json_decref(tsh_data(200, w.manager_tok, "POST", NULL, "/api/v1/timesheets/%s/submit", mine));
+	json_decref(tsh_data(200, w.admin_tok, "POST", NULL, "/api/v1/timesheets/%s/submit", admins));
+	json_t *s = tsh_data(200, w.member_tok, "GET", NULL, "/api/v1/time/settings");
+	cr_assert(json_is_false(json_object_get(s, "allow_self_approval")), "off by default");
+	json_decref(s);
+
+	json_t *env = tsh_refused(403, "forbidden", w.manager_tok, "POST", NULL, "/api/v1/timesheets/%s/approve", mine);
+	cr_assert(strstr(tsh_err_message(env), "your own timesheet") && strstr(tsh_err_message(env), "allow_self_approval"),
+		  "%s", tsh_err_message(env));
+	json_decref(env);
+	TSH_REFUSED(403, "forbidden", w.manager_tok, "POST", TSH_REASON, "/api/v1/timesheets/%s/reject", mine);
+	TSH_REFUSED(403, "forbidden", w.admin_tok, "POST", NULL, "/api/v1/timesheets/%s/approve", admins);
+	TSH_REFUSED(403, "forbidden", w.admin_tok, "POST", TSH_REASON, "/api/v1/timesheets/%s/reject", admins);
+	/* The AI tool's preview runs the same check. */
+	char body[160];
+	snprintf(body, sizeof body, "{\"timesheet_id\":\"%s\"}", mine);
+	harness_response r = harness_request("POST", "/api/ai/tools/approve_timesheet", w.manager_tok, body, NULL);
+	cr_assert(strstr(r.body, "forbidden: you cannot approve your own timesheet"), "%s", r.body);
+	harness_response_free(&r);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM timesheets WHERE id IN ($1, $2) AND status = 'submitted'", 2, mine,
+				      admins),
+		     2, "refused: still submitted");
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE entity_id IN ($1, $2)"
+				      " AND action IN ('timesheet.approved', 'timesheet.rejected')",
+				      2, mine, admins),
+		     0);
+
+	/* Someone else may: the admin the manager's, the manager the admin's. */
+	json_t *t = tsh_data(200, w.admin_tok, "POST", NULL, "/api/v1/timesheets/%s/approve", mine);
+	cr_assert_str_eq(tsh_str(t, "approved_by"), w.admin);
+	json_decref(t);
+	json_decref(tsh_data(200, w.manager_tok, "POST", TSH_REASON, "/api/v1/timesheets/%s/reject", admins));
+
+	/* The setting: admins only, a boolean, audited. */
+	TSH_REFUSED(403, "forbidden", w.manager_tok, "PATCH", "{\"allow_self_approval\":true}", "/api/v1/time/settings");
+	env = tsh_refused(422, "validation_failed", w.admin_tok, "PATCH", "{\"allow_self_approval\":\"yes\"}",
+			  "/api/v1/time/settings");
+	cr_assert(strstr(tsh_err_message(env), "allow_self_approval"), "%s", tsh_err_message(env));
+	json_decref(env);
+	s = tsh_data(200, w.admin_tok, "PATCH", "{\"allow_self_approval\":true}", "/api/v1/time/settings");
+	cr_assert(json_is_true(json_object_get(s, "allow_self_approval")));
+	json_decref(s);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM audit_log WHERE workspace_id = $1 AND action = 'time_settings.updated'"
+				      " AND changes->'allow_self_approval'->>'to' = 'true'",
+				      1, w.ws),
+		     1);
+
+	/* Allowed: approving and rejecting one's own. */
+	tsh_entry_sheet(&w, w.manager_tok, "2026-05-06", later);
+	json_decref(tsh_data(200, w.manager_tok, "POST", NULL, "/api/v1/timesheets/%s/submit", later));
+	t = tsh_data(200, w.manager_tok, "POST", NULL, "/api/v1/timesheets/%s/approve", later);
+	cr_assert_str_eq(tsh_str(t, "approved_by"), w.manager);
+	json_decref(t);
+	tsh_entry_sheet(&w, w.admin_tok, "2026-05-13", last);
+	json_decref(tsh_data(200, w.admin_tok, "POST", NULL, "/api/v1/timesheets/%s/submit", last));
+	json_decref(tsh_data(200, w.admin_tok, "POST", TSH_REASON, "/api/v1/timesheets/%s/reject", last));
+	harness_workspace_free(&w);
+}
+
 /* Asserts every write to entries of a locked period answers 409 timesheet_locked. */
 static void tsh_expect_locked(const harness_ws *w, const char *tok, const char *entry, const char *outside_entry)
 {

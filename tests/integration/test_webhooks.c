@@ -755,6 +755,59 @@ Test(webhooks, full_retry_schedule_on_an_injected_clock, .timeout = 90)
 	cr_assert_eq(harness_stop_serve(pid), 0);
 }
 
+/* A workspace that falls below Pro with Projects or Finance keeps its
+ * subscriptions, but nothing is sent: the deliveries wait, pending and with
+ * no attempt counted, and go out once the workspace is upgraded again. */
+Test(webhooks, deliveries_are_held_below_pro_and_sent_after_upgrade, .timeout = 60)
+{
+	own_database("held");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/held", "200");
+	char *u = receiver_url(rx, "/held");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+
+	/* Downgraded to free: the API refuses to manage webhooks, and the drain sends nothing. */
+	PQclear(sql("UPDATE workspaces SET plan = 'free' WHERE id = $1", 1, w.ws, NULL));
+	cr_assert_str_eq(error_of("GET", "/api/v1/time/webhooks", w.admin_tok, NULL, 402), "plan_required");
+	free(log_entry(&w));
+	cr_assert_eq(drain_at(now_s()), 0);
+	/* Pro again, but with neither Projects nor Finance: still held. */
+	PQclear(sql("UPDATE workspaces SET plan = 'pro', modules = '{people}' WHERE id = $1", 1, w.ws, NULL));
+	free(log_entry(&w));
+	cr_assert_eq(drain_at(now_s() + 120), 0, "held deliveries are not retried either");
+	cr_assert_eq(receiver_count(rx, "/held"), 0);
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "pending"), 2, "held, not failed");
+	cr_assert_eq(sql_long("SELECT sum(attempts) FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL), 0,
+		     "no attempt counted");
+	cr_assert_eq(sql_long(ATTEMPTS_SQL, wid, NULL), 0);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d"
+			      " ON d.id = a.delivery_id WHERE d.webhook_id = $1",
+			      wid, NULL),
+		     0);
+
+	/* Upgraded: both go out, first attempt each. */
+	PQclear(sql("UPDATE workspaces SET modules = '{people,finance}' WHERE id = $1", 1, w.ws, NULL));
+	cr_assert_eq(drain_at(now_s() + 180), 2);
+	cr_assert(receiver_wait(rx, "/held", 2, 5000));
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), 2);
+	cr_assert_eq(sql_long("SELECT max(attempts) FROM time_webhook_deliveries WHERE webhook_id = $1", wid, NULL), 1);
+	receiver_request rq;
+	cr_assert(receiver_get(rx, "/held", 0, &rq));
+	check_signed(&rq, json_string_value(json_object_get(wh, "secret")), "time_entry.created");
+	receiver_request_free(&rq);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
 Test(webhooks, two_concurrent_drains_never_duplicate, .timeout = 90)
 {
 	own_database("conc");

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "ai/tools.h"
 #include "core/confirm.h"
+#include "core/ctx.h"
 #include "mcp/http.h"
 #include "mcp/prompts.h"
 #include "mcp/server.h"
@@ -147,8 +148,163 @@ Test(mcp_server, versions_levels_and_lifecycle)
 	mcp_session_clear(&s);
 }
 
-/* Criterion runs each test in its own process, so setenv stays local. */
-Test(confirm, key_from_env_or_generated_file)
+/* The stateless era (2026-07-28): one message at a time, no session. */
+static json_t *stateless(mcp_call *call, const char *text, const mcp_headers *h, int *status)
+{
+	jsonrpc_msg m;
+	jsonrpc_parse(text, strlen(text), &m);
+	cr_assert(mcp_is_stateless(&m, h ? h->protocol_version : NULL), "%s", text);
+	json_t *r = mcp_handle_stateless(call, &m, h, status);
+	jsonrpc_msg_free(&m);
+	return r;
+}
+
+static json_int_t error_code(json_t *r)
+{
+	return json_integer_value(json_object_get(json_object_get(r, "error"), "code"));
+}
+
+#define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"%s\",\"io.modelcontextprotocol/clientCapabilities\":%s}"
+
+/* A fixture-like round trip: asks the user's name, then greets. */
+static json_t *ask_name(mcp_input_call *c)
+{
+	json_t *r = json_object_get(c->input_responses, "who");
+	if (!r || !c->state)
+		return mcp_input_required(
+			c,
+			json_pack("{s:{s:s, s:{s:s, s:{s:s, s:{s:{s:s}}}}}}", "who", "method", "elicitation/create",
+				  "params", "message", "Name?", "requestedSchema", "type", "object", "properties", "name",
+				  "type", "string"),
+			json_pack("{s:s}", "round", "1"));
+	return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text", "greeted");
+}
+
+Test(mcp_server, stateless_era_rules)
+{
+	cr_assert(mcp_input_register("tool", "unit_ask_name", ask_name));
+	actor_t actor = { .user_id = "u1" };
+	core_ctx core = { NULL, &actor };
+	confirm_key key;
+	confirm_key_from_secret(&key, "unit secret");
+	mcp_call call = { .core = &core, .confirm = &key };
+	char text[2000];
+	int status;
+
+	/* Session-era messages stay in the session era. */
+	jsonrpc_msg m;
+	const char *init = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-11-25\"}}";
+	jsonrpc_parse(init, strlen(init), &m);
+	cr_assert_not(mcp_is_stateless(&m, NULL));
+	cr_assert_not(mcp_is_stateless(&m, "2025-06-18"));
+	cr_assert(mcp_is_stateless(&m, "2026-07-28"));
+	jsonrpc_msg_free(&m);
+
+	/* server/discover: versions (newest first), capabilities, identity, cache hints. */
+	snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{" META "}}",
+		 "2026-07-28", "{}");
+	json_t *r = stateless(&call, text, NULL, &status);
+	json_t *res = json_object_get(r, "result");
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(json_string_value(json_array_get(json_object_get(res, "supportedVersions"), 0)), "2026-07-28");
+	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete");
+	cr_assert(json_is_integer(json_object_get(res, "ttlMs")));
+	cr_assert(json_object_get(json_object_get(res, "capabilities"), "tools"));
+	cr_assert(json_object_get(json_object_get(res, "_meta"), "io.modelcontextprotocol/serverInfo"));
+	json_decref(r);
+
+	/* _meta without capabilities: 400 invalid params, with the request's id. */
+	r = stateless(&call,
+		      "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+		      "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\"}}}",
+		      NULL, &status);
+	cr_assert_eq(status, 400);
+	cr_assert_eq(error_code(r), JSONRPC_INVALID_PARAMS);
+	cr_assert_eq(json_integer_value(json_object_get(r, "id")), 7);
+	json_decref(r);
+
+	/* An unknown version: the supported ones and the requested one. */
+	snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{" META "}}",
+		 "2099-01-01", "{}");
+	r = stateless(&call, text, NULL, &status);
+	cr_assert_eq(status, 400);
+	cr_assert_eq(error_code(r), MCP_UNSUPPORTED_VERSION);
+	json_t *data = json_object_get(json_object_get(r, "error"), "data");
+	cr_assert_str_eq(json_string_value(json_object_get(data, "requested")), "2099-01-01");
+	cr_assert_eq(json_array_size(json_object_get(data, "supported")), 4);
+	json_decref(r);
+
+	/* HTTP headers must agree with the body. */
+	snprintf(text, sizeof text,
+		 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\"," META "}}",
+		 "2026-07-28", "{\"elicitation\":{}}");
+	mcp_headers ok = { "2026-07-28", "tools/call", " unit_ask_name " };
+	mcp_headers no_method = { "2026-07-28", NULL, "unit_ask_name" };
+	mcp_headers other_name = { "2026-07-28", "tools/call", "get_active_timer" };
+	mcp_headers other_version = { "2025-11-25", "tools/call", "unit_ask_name" };
+	const mcp_headers *bad[] = { &no_method, &other_name, &other_version };
+	for (size_t i = 0; i < 3; i++) {
+		r = stateless(&call, text, bad[i], &status);
+		cr_assert_eq(status, 400);
+		cr_assert_eq(error_code(r), MCP_HEADER_MISMATCH, "case %zu", i);
+		json_decref(r);
+	}
+
+	/* input_required, then the retry with the answer and the signed state. */
+	r = stateless(&call, text, &ok, &status);
+	res = json_object_get(r, "result");
+	cr_assert_eq(status, 200);
+	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "input_required");
+	cr_assert(json_object_get(json_object_get(res, "inputRequests"), "who"));
+	const char *state = json_string_value(json_object_get(res, "requestState"));
+	cr_assert(state);
+	char retry[3000], tampered[3000];
+	const char *fmt = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\","
+			  "\"inputResponses\":{\"who\":{\"action\":\"accept\",\"content\":{\"name\":\"A\"}}},"
+			  "\"requestState\":\"%s%s\"," META "}}";
+	snprintf(retry, sizeof retry, fmt, state, "", "2026-07-28", "{\"elicitation\":{}}");
+	snprintf(tampered, sizeof tampered, fmt, state, "x", "2026-07-28", "{\"elicitation\":{}}");
+	json_decref(r);
+	r = stateless(&call, retry, NULL, &status);
+	res = json_object_get(r, "result");
+	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete");
+	cr_assert(json_object_get(res, "content"));
+	json_decref(r);
+	r = stateless(&call, tampered, NULL, &status);
+	cr_assert_eq(error_code(r), JSONRPC_INVALID_PARAMS, "an altered requestState is refused");
+	json_decref(r);
+	/* Another caller cannot replay it. */
+	snprintf(actor.user_id, sizeof actor.user_id, "u2");
+	r = stateless(&call, retry, NULL, &status);
+	cr_assert_eq(error_code(r), JSONRPC_INVALID_PARAMS, "requestState is bound to its caller");
+	json_decref(r);
+	snprintf(actor.user_id, sizeof actor.user_id, "u1");
+
+	/* Without the elicitation capability: MissingRequiredClientCapability, 400. */
+	snprintf(text, sizeof text,
+		 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\"," META "}}",
+		 "2026-07-28", "{}");
+	r = stateless(&call, text, NULL, &status);
+	cr_assert_eq(status, 400);
+	cr_assert_eq(error_code(r), MCP_MISSING_CAPABILITY);
+	cr_assert(json_object_get(json_object_get(json_object_get(json_object_get(r, "error"), "data"),
+						  "requiredCapabilities"),
+				  "elicitation"));
+	json_decref(r);
+
+	/* The session era's methods are gone: 404, method not found. */
+	const char *gone[] = { "initialize", "ping", "logging/setLevel", "resources/subscribe", "subscriptions/listen" };
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(text, sizeof text, "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"%s\",\"params\":{" META "}}", gone[i],
+			 "2026-07-28", "{}");
+		r = stateless(&call, text, NULL, &status);
+		cr_assert_eq(status, 404, "%s", gone[i]);
+		cr_assert_eq(error_code(r), JSONRPC_METHOD_NOT_FOUND);
+		json_decref(r);
+	}
+}
+
+Test(confirm, key_from_secret_or_generated_file)
 {
 	char dir[] = "/tmp/wt-confirm-XXXXXX";
 	cr_assert(mkdtemp(dir));
@@ -156,15 +312,12 @@ Test(confirm, key_from_env_or_generated_file)
 	snprintf(path, sizeof path, "%s/sub/secret_key", dir);
 	confirm_key a, b, c;
 	err_t err = { 0 };
-	unsetenv("WORKESTRA_SECRET_KEY");
-	cr_assert(confirm_key_load(&a, path, &err), "%s", err.message);
-	cr_assert(confirm_key_load(&b, path, &err));
+	cr_assert(confirm_key_load(&a, NULL, path, &err), "%s", err.message);
+	cr_assert(confirm_key_load(&b, NULL, path, &err));
 	cr_assert(!memcmp(a.key, b.key, sizeof a.key), "the generated secret is reused");
-	setenv("WORKESTRA_SECRET_KEY", "a-configured-secret-value", 1);
-	cr_assert(confirm_key_load(&c, path, &err));
+	cr_assert(confirm_key_load(&c, "a-configured-secret-value", path, &err));
 	cr_assert(memcmp(a.key, c.key, sizeof a.key));
-	setenv("WORKESTRA_SECRET_KEY", "short", 1);
-	cr_assert_not(confirm_key_load(&c, path, &err));
+	cr_assert_not(confirm_key_load(&c, "short", path, &err));
 	char cmd[200];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);

@@ -194,18 +194,14 @@ Test(netpolicy, what_each_class_may_reach)
 	cr_assert_eq(netpolicy_classify((struct sockaddr *)&other), NET_RESERVED);
 }
 
-/* Criterion runs each test in its own process: the variable is read once per
- * process, so this one sees its own value. */
-Test(netpolicy, allow_private_needs_an_explicit_yes)
+/* WEBHOOK_ALLOW_PRIVATE itself is read by app/config (test_config.c). */
+Test(netpolicy, allow_private_is_off_until_set)
 {
-	setenv("WEBHOOK_ALLOW_PRIVATE", "off", 1);
 	cr_assert_not(netpolicy_allow_private());
-}
-
-Test(netpolicy, allow_private_accepts_yes)
-{
-	setenv("WEBHOOK_ALLOW_PRIVATE", "Yes", 1);
+	netpolicy_set_allow_private(true);
 	cr_assert(netpolicy_allow_private());
+	netpolicy_set_allow_private(false);
+	cr_assert_not(netpolicy_allow_private());
 }
 
 Test(netpolicy, urls_without_allow_private)

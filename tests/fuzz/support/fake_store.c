@@ -1,6 +1,5 @@
 #include "fake_store.h"
 #include "util/crypto.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,32 +123,14 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 	return NULL;
 }
 
-static void collect(const char **params, int nparams, va_list ap)
+PGresult *db_query_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	if (nparams > FAKE_MAX_PARAMS)
-		abort();
-	for (int i = 0; i < nparams; i++)
-		params[i] = va_arg(ap, const char *);
+	return db_queryv(db, err, stmt[0], nparams, stmt + 1);
 }
 
-PGresult *db_query(db_t *db, err_t *err, const char *sql, int nparams, ...)
+json_t *db_query_json_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	const char *params[FAKE_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect(params, nparams, ap);
-	va_end(ap);
-	return db_queryv(db, err, sql, nparams, params);
-}
-
-json_t *db_query_json(db_t *db, err_t *err, const char *sql, int nparams, ...)
-{
-	const char *params[FAKE_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect(params, nparams, ap);
-	va_end(ap);
-	PGresult *r = db_queryv(db, err, sql, nparams, params);
+	PGresult *r = db_queryv(db, err, stmt[0], nparams, stmt + 1);
 	if (!r)
 		return NULL;
 	json_t *out = NULL;
@@ -159,26 +140,21 @@ json_t *db_query_json(db_t *db, err_t *err, const char *sql, int nparams, ...)
 	return out;
 }
 
-bool db_exec(db_t *db, err_t *err, const char *sql, int nparams, ...)
+bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 {
-	const char *params[FAKE_MAX_PARAMS];
-	va_list ap;
-	va_start(ap, nparams);
-	collect(params, nparams, ap);
-	va_end(ap);
-	PGresult *r = db_queryv(db, err, sql, nparams, params);
+	PGresult *r = db_queryv(db, err, stmt[0], nparams, stmt + 1);
 	PQclear(r);
 	return r != NULL;
 }
 
 bool db_begin(db_t *db, err_t *err)
 {
-	return db_exec(db, err, "BEGIN", 0);
+	return DB_EXEC(db, err, "BEGIN");
 }
 
 bool db_commit(db_t *db, err_t *err)
 {
-	return db_exec(db, err, "COMMIT", 0);
+	return DB_EXEC(db, err, "COMMIT");
 }
 
 void db_rollback(db_t *db)

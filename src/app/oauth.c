@@ -1,22 +1,21 @@
-#include "rest/oauth_api.h"
+#include "app/oauth.h"
 #include "core/auth.h"
-#include "delivery/oauth_keys.h"
 #include "util/jwks.h"
 #include <stdio.h>
 #include <string.h>
 
 #define PRM_PATH "/.well-known/oauth-protected-resource"
 
-static bool oauth_on(const api_config *cfg)
+static bool oauth_on(const app_oauth *cfg)
 {
-	return cfg->oauth && cfg->oauth_keys;
+	return cfg && cfg->config && cfg->keys;
 }
 
 /* RFC 9728 §3.1: the well-known part goes between the host and the
  * resource's path (https://h/mcp → https://h/.well-known/oauth-protected-resource/mcp). */
-static const char *metadata_url(const api_config *cfg, arena_t *a)
+static const char *metadata_url(const app_oauth *cfg, arena_t *a)
 {
-	const char *res = cfg->oauth->resource;
+	const char *res = cfg->config->resource;
 	const char *host = strstr(res, "://");
 	const char *path = host ? strchr(host + 3, '/') : NULL;
 	if (!path || !strcmp(path, "/"))
@@ -24,7 +23,7 @@ static const char *metadata_url(const api_config *cfg, arena_t *a)
 	return arena_sprintf(a, "%.*s" PRM_PATH "%s", (int)(path - res), res, path);
 }
 
-bool oauth_api_metadata(const api_config *cfg, const http_request *req, http_response *resp)
+bool app_oauth_metadata(const app_oauth *cfg, const http_request *req, http_response *resp)
 {
 	if (strcmp(req->path, PRM_PATH) && strcmp(req->path, PRM_PATH "/mcp"))
 		return false;
@@ -41,28 +40,28 @@ bool oauth_api_metadata(const api_config *cfg, const http_request *req, http_res
 	http_response_header(req->arena, resp, "access-control-allow-origin", "*");
 	http_response_header(req->arena, resp, "cache-control", "max-age=3600");
 	http_response_json(req->arena, resp, 200,
-			   json_pack("{s:s, s:[s], s:[s], s:[s, s], s:s}", "resource", cfg->oauth->resource,
-				     "authorization_servers", cfg->oauth->issuer, "bearer_methods_supported", "header",
+			   json_pack("{s:s, s:[s], s:[s], s:[s, s], s:s}", "resource", cfg->config->resource,
+				     "authorization_servers", cfg->config->issuer, "bearer_methods_supported", "header",
 				     "resource_signing_alg_values_supported", "RS256", "ES256", "resource_name",
 				     "Workestra Time"));
 	return true;
 }
 
-const char *oauth_api_challenge(const api_config *cfg, arena_t *a)
+const char *app_oauth_challenge(const app_oauth *cfg, arena_t *a)
 {
 	return oauth_on(cfg) ? arena_sprintf(a, "resource_metadata=\"%s\"", metadata_url(cfg, a)) : NULL;
 }
 
-bool oauth_api_bearer(const void *ctx, db_t *db, const char *cred, actor_t *actor, err_t *err)
+bool app_oauth_bearer(const void *ctx, db_t *db, const char *cred, actor_t *actor, err_t *err)
 {
-	const api_config *cfg = ctx;
+	const app_oauth *cfg = ctx;
 	char alg[16], kid[8];
 	bool session_jwt = cfg->jwt_secret && *cfg->jwt_secret && jwks_peek(cred, alg, sizeof alg, kid, sizeof kid) &&
 			   !strcmp(alg, "HS256");
 	if (!oauth_on(cfg) || session_jwt || !jwks_peek(cred, alg, sizeof alg, kid, sizeof kid))
 		return auth_bearer(db, cred, cfg->jwt_secret, actor, err);
 	char sub[128];
-	if (!oauth_verify(cfg->oauth_keys, cred, sub, sizeof sub, err))
+	if (!oauth_verify(cfg->keys, cred, sub, sizeof sub, err))
 		return false;
 	/* sub is the Workestra user id: the authorization server maps its accounts to ours. */
 	if (!auth_load_user(db, sub, actor, err)) {

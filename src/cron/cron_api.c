@@ -4,7 +4,7 @@
  * cron endpoint answers 404, as if it did not exist. */
 #include "cron/cron.h"
 #include "cron/deliver_time_webhooks.h"
-#include "rest/cron_api.h"
+#include "cron/cron_api.h"
 #include "util/crypto.h"
 #include <string.h>
 #include <strings.h>
@@ -28,19 +28,18 @@ static int error(json_t **body, int status, const char *code, const char *messag
 	return status;
 }
 
-int cron_api_handle(const api_config *cfg, db_t *db, const http_request *req, json_t **body)
+static int answer(const cron_api_env *env, const http_request *req, json_t **body)
 {
-	if (!cfg->cron_secret)
+	if (!env->secret)
 		return error(body, 404, "not_found", "no such endpoint");
 	if (strcmp(req->method, "POST") && strcmp(req->method, "GET"))
 		return error(body, 405, "method_not_allowed", "use POST or GET");
-	if (!authorized(cfg->cron_secret, req->authorization))
+	if (!authorized(env->secret, req->authorization))
 		return error(body, 401, "unauthorized", "send Authorization: Bearer <CRON_SECRET>");
 	const char *name = req->path + strlen(CRON_API_PREFIX);
 	err_t err = { 0 };
-	cron_env env = { .conninfo = cfg->database_url, .smtp = cfg->smtp };
-	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(cfg->database_url, 0, &err)
-							  : cron_run(db, &env, name, NULL, &err);
+	json_t *run = !strcmp(name, CRON_DELIVER_WEBHOOKS) ? cron_deliver_time_webhooks(env->cron, 0, &err)
+							  : cron_run(env->db, env->cron, name, NULL, &err);
 	if (!run) {
 		int status = err.kind == ERR_NOT_FOUND ? 404 : err.kind == ERR_UNAVAILABLE ? 503 : 500;
 		return error(body, status, err.code, err.message);
@@ -51,4 +50,13 @@ int cron_api_handle(const api_config *cfg, db_t *db, const http_request *req, js
 		   : json_pack("{s:o, s:{s:s, s:s}}", "data", run, "error", "code", "job_failed", "message",
 			       "the job failed; see data.errors");
 	return ok ? 200 : 500;
+}
+
+void cron_api_handle(const cron_api_env *env, const http_request *req, http_response *resp)
+{
+	json_t *body = NULL;
+	int status = answer(env, req, &body);
+	if (status == 401)
+		http_response_header(req->arena, resp, "www-authenticate", "Bearer realm=\"workestra-cron\"");
+	http_response_json(req->arena, resp, status, body);
 }
