@@ -11,8 +11,13 @@
 static const struct {
 	const char *name;
 	int (*run)(app_env *e, int argc, char **argv);
+	bool (*prepare)(app_config *config, err_t *err); /* before the database is opened; NULL: nothing */
 } COMMANDS[] = {
-	{ "serve", app_serve }, { "mcp", app_mcp }, { "migrate", app_migrate }, { "admin", app_admin }, { "cron", app_cron },
+	{ "serve", app_serve, NULL },
+	{ "mcp", app_mcp, app_mcp_prepare },
+	{ "migrate", app_migrate, NULL },
+	{ "admin", app_admin, NULL },
+	{ "cron", app_cron, NULL },
 };
 
 int main(int argc, char **argv)
@@ -37,8 +42,10 @@ int main(int argc, char **argv)
 #endif
 	/* Before any thread exists: libcurl's global state is not thread-safe to set up. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	app_env e;
-	int rc = app_env_open(&e, &config, &err) ? COMMANDS[i].run(&e, argc - 2, argv + 2) : app_fail(&err);
+	app_env e = { 0 };
+	int rc = (!COMMANDS[i].prepare || COMMANDS[i].prepare(&config, &err)) && app_env_open(&e, &config, &err)
+			 ? COMMANDS[i].run(&e, argc - 2, argv + 2)
+			 : app_fail(&err);
 	app_env_close(&e);
 	curl_global_cleanup();
 	return rc;

@@ -1,9 +1,9 @@
-/* The ten time tools of the spec. Read tools answer from the core; write tools
- * never mutate: each previews its change as a dry run of the very core
- * function the confirmation runs (every check and write made, then rolled
- * back: core/tx.h), so a preview refuses exactly what the REST call would
- * refuse; then it describes the effect and returns a confirmation
- * (core/confirm.h). */
+/* The ten time tools of the spec, and find_work_items (the records they log
+ * on). Read tools answer from the core; write tools never mutate: each
+ * previews its change as a dry run of the very core function the
+ * confirmation runs (every check and write made, then rolled back:
+ * core/tx.h), so a preview refuses exactly what the REST call would refuse;
+ * then it describes the effect and returns a confirmation (core/confirm.h). */
 #include "ai/tools.h"
 #include "core/entries.h"
 #include "core/invoicing.h"
@@ -13,6 +13,7 @@
 #include "core/timer.h"
 #include "core/timesheets.h"
 #include "core/week.h"
+#include "core/work_items.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,18 @@ static json_t *get_utilization(const ai_env *env, json_t *args, err_t *err)
 		.to = arg(args, "to"),
 	};
 	return reports_utilization(env->core, &q, err);
+}
+
+static json_t *find_work_items(const ai_env *env, json_t *args, err_t *err)
+{
+	work_items_query q = {
+		.query = arg(args, "query"),
+		.types = json_object_get(args, "types"),
+		.limit = (long)json_integer_value(json_object_get(args, "limit")),
+	};
+	if (json_object_get(args, "limit") && q.limit == 0)
+		q.limit = -1; /* an explicit 0 is out of range, not "the default" */
+	return work_items_find(env->core, &q, err);
 }
 
 /* "task \"Design review\"", for summaries. */
@@ -256,6 +269,7 @@ ai_tool_fn ai_time_tool(const char *name)
 		const char *name;
 		ai_tool_fn fn;
 	} table[] = {
+		{ "find_work_items", find_work_items },
 		{ "get_active_timer", get_active_timer },
 		{ "get_my_timesheet", get_my_timesheet },
 		{ "get_utilization", get_utilization },

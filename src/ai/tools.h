@@ -62,7 +62,7 @@ json_t *ai_tools_openai(void);
  * CallToolResult (new reference); NULL with 404 not_found for an unknown tool. */
 json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *err);
 
-/* The handlers of the ten time tools (src/ai/time_tools.c). */
+/* The handlers of the ten time tools and find_work_items (src/ai/time_tools.c). */
 ai_tool_fn ai_time_tool(const char *name);
 
 #endif

@@ -3,6 +3,7 @@
  * wiring of serve (router, dispatcher, scheduler, HTTP server), all from the
  * configuration read once at start. Each prints JSON. */
 #include "app/commands.h"
+#include "app/oauth.h"
 #include "app/router.h"
 #include "core/admin.h"
 #include "core/auth.h"
@@ -12,6 +13,7 @@
 #include "cron/deliver_time_webhooks.h"
 #include "cron/scheduler.h"
 #include "delivery/dispatcher.h"
+#include "delivery/oauth_keys.h"
 #include "delivery/smtp.h"
 #include "http/server.h"
 #include "mcp/stdio.h"
@@ -21,9 +23,12 @@
 #include "util/dates.h"
 #include "util/keyring.h"
 #include "util/log.h"
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The value after --name in argv, or NULL. */
 static const char *opt(int argc, char **argv, const char *name)
@@ -126,11 +131,17 @@ int app_serve(app_env *e, int argc, char **argv)
 	/* GET /metrics has no auth: keep it to a private interface or behind a firewall. */
 	if (config->metrics)
 		log_msg(LOG_INFO, "metrics served at GET /metrics without auth: keep it off public networks");
-	router_config cfg = { .config = config, .database_url = e->conninfo, .migrated = migrated };
+	static router_config cfg;
+	cfg = (router_config){ .config = config, .database_url = e->conninfo, .migrated = migrated };
 	if (!confirm_key_load(&cfg.confirm, config->secret_key, config->secret_key_file, &err))
 		return app_fail(&err);
 	if (!keyring_load(config->secret_key, config->secret_key_file, &err))
 		return app_fail(&err);
+	/* /mcp as an OAuth 2.1 resource server when OAUTH_ISSUER is set. */
+	const oauth_config *oauth = config->oauth.issuer ? &config->oauth : NULL;
+	cfg.oauth = (app_oauth){ oauth, oauth_keys_new(oauth), config->jwt_secret };
+	if (oauth)
+		log_msg(LOG_INFO, "oauth: /mcp takes access tokens of %s for %s", oauth->issuer, oauth->audience);
 	http_app app = router_app(&cfg);
 	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
 	 * (or to another process); otherwise this process delivers too, safely
@@ -161,6 +172,7 @@ int app_serve(app_env *e, int argc, char **argv)
 	int rc = http_serve(&hc, &app);
 	cron_scheduler_stop(sched);
 	dispatcher_stop(dispatcher);
+	oauth_keys_free(cfg.oauth.keys);
 	return rc;
 }
 
@@ -220,7 +232,110 @@ int app_cron(app_env *e, int argc, char **argv)
 	return rc ? rc : ok ? 0 : 1;
 }
 
-/* MCP over stdio for the user of WORKESTRA_TOKEN: stdout carries protocol only. */
+/* Whether folder/var looks like a data folder of ours: the embedded cluster,
+ * the generated secret or make run's demo ids are in it. */
+static bool data_dir_at(const char *folder, char out[PATH_MAX])
+{
+	static const char *const marks[] = { "pg", "secret_key", "demo.json" };
+	char path[PATH_MAX + 32];
+	struct stat st;
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
+		snprintf(path, sizeof path, "%s/var/%s", folder, marks[i]);
+		if (stat(path, &st) == 0) {
+			snprintf(out, PATH_MAX, "%s/var", folder);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* `mcp` is started by IDEs, from whatever folder they like: it must reach the
+ * installation's data, never take the current folder's var/, and never create
+ * a cluster (an empty one only fails later with "invalid or revoked API
+ * token", and the IDE shows "connection closed"). The data folder is
+ * WORKESTRA_DATA_DIR, else the var/ beside the executable or beside its
+ * folder (a checkout's build/workestra-time finds the checkout's var/; an
+ * install in /opt/wt/bin finds /opt/wt/var). Without DATABASE_URL that folder
+ * must hold a cluster already. The configuration's data folder becomes what
+ * was found, so the database and the confirmation key (unless
+ * WORKESTRA_SECRET_KEY_FILE names one) come from the same place. */
+bool app_mcp_prepare(app_config *config, err_t *err)
+{
+	static char found[PATH_MAX];
+	char exe[PATH_MAX] = "", looked[2 * PATH_MAX + 16] = "";
+	bool have_url = config->database_url != NULL;
+	bool have_key = config->secret_key || config->secret_key_file_given;
+	found[0] = '\0';
+	if (config->data_dir_given) {
+		snprintf(found, sizeof found, "%s", config->data_dir);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash && slash != exe) {
+			*slash = '\0'; /* the executable's folder */
+			snprintf(looked, sizeof looked, "%s/var", exe);
+			if (!data_dir_at(exe, found) && (slash = strrchr(exe, '/')) && slash != exe) {
+				*slash = '\0'; /* and its parent */
+				size_t len = strlen(looked);
+				snprintf(looked + len, sizeof looked - len, " and %s/var", exe);
+				data_dir_at(exe, found);
+			}
+		}
+		if (found[0]) {
+			config->data_dir = found;
+			if (!config->secret_key_file_given &&
+			    (size_t)snprintf(config->secret_key_file, sizeof config->secret_key_file, "%s/secret_key", found) >=
+				    sizeof config->secret_key_file)
+				return err_set(err, ERR_VALIDATION, "invalid_config", "the data folder %s has too long a path", found);
+		}
+	}
+	if (!have_url && !found[0])
+		return err_set(err, ERR_UNAVAILABLE, "no_database",
+			       "workestra-time mcp found no database: set DATABASE_URL, or WORKESTRA_DATA_DIR to the data "
+			       "folder of the installation (where serve keeps pg/ and secret_key); looked in %s",
+			       looked[0] ? looked : "nothing (the executable's path is unknown)");
+	if (!have_url && !embedded_pg_exists(found))
+		return err_set(err, ERR_UNAVAILABLE, "no_database",
+			       "workestra-time mcp found no PostgreSQL cluster in %s and never creates one: run "
+			       "workestra-time serve (or make run) with that data folder first, or set DATABASE_URL, or "
+			       "WORKESTRA_DATA_DIR to the right folder",
+			       found);
+	if (have_url && !found[0] && !have_key)
+		return err_set(err, ERR_UNAVAILABLE, "no_secret_key",
+			       "workestra-time mcp found no data folder holding the confirmation key: set "
+			       "WORKESTRA_SECRET_KEY (the same as serve's) or WORKESTRA_DATA_DIR; looked in %s",
+			       looked[0] ? looked : "nothing");
+	return true;
+}
+
+enum { MCP_TOKEN_MAX = 8192 };
+
+/* WORKESTRA_TOKEN_FILE: the token's first line, for clients that cannot take
+ * it from the environment or a prompt (Claude Desktop). Like ssh keys, the
+ * file must be readable by its owner only. */
+static bool mcp_token_from_file(const char *path, char out[MCP_TOKEN_MAX], err_t *err)
+{
+	if (!path)
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+			       "set WORKESTRA_TOKEN to a personal API token, or WORKESTRA_TOKEN_FILE to a file holding one");
+	FILE *f = fopen(path, "re");
+	struct stat st;
+	if (!f)
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s cannot be read", path);
+	if (fstat(fileno(f), &st) || (st.st_mode & 077)) {
+		fclose(f);
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+			       "WORKESTRA_TOKEN_FILE %s is readable by others: chmod 600 it (and make a new token)", path);
+	}
+	bool got = fgets(out, MCP_TOKEN_MAX, f) != NULL;
+	fclose(f);
+	out[got ? strcspn(out, "\r\n") : 0] = '\0';
+	return out[0] ? true : err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s is empty", path);
+}
+
+/* MCP over stdio for the user of WORKESTRA_TOKEN (or WORKESTRA_TOKEN_FILE):
+ * stdout carries protocol only. */
 int app_mcp(app_env *e, int argc, char **argv)
 {
 	(void)argc;
@@ -229,12 +344,14 @@ int app_mcp(app_env *e, int argc, char **argv)
 	err_t err = { 0 };
 	confirm_key key;
 	actor_t actor = { .source = "api" };
-	if (!config->token) {
-		fputs("error: unauthorized: set WORKESTRA_TOKEN to a personal API token\n", stderr);
-		return 1;
-	}
+	char from_file[MCP_TOKEN_MAX];
+	const char *token = config->token;
+	if (!token && !mcp_token_from_file(config->token_file, from_file, &err))
+		return app_fail(&err);
+	if (!token)
+		token = from_file;
 	if (!migrate(e->db, &err) || !confirm_key_load(&key, config->secret_key, config->secret_key_file, &err) ||
-	    !auth_bearer(e->db, config->token, config->jwt_secret, &actor, &err))
+	    !auth_bearer(e->db, token, config->jwt_secret, &actor, &err))
 		return app_fail(&err);
 	core_ctx core = { e->db, &actor };
 	return mcp_stdio_run(&core, &key, stdin, stdout);

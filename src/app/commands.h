@@ -29,6 +29,10 @@ int app_print_json(json_t *v);
 
 int app_serve(app_env *e, int argc, char **argv);
 int app_mcp(app_env *e, int argc, char **argv);
+/* Before mcp opens the database: finds the installation's data folder (and
+ * sets config's data_dir and default key file to it) and refuses, with err,
+ * when there is no database to reach; never creates a cluster. */
+bool app_mcp_prepare(app_config *config, err_t *err);
 int app_migrate(app_env *e, int argc, char **argv);
 int app_cron(app_env *e, int argc, char **argv);
 int app_admin(app_env *e, int argc, char **argv);

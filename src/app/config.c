@@ -105,12 +105,56 @@ static bool smtp_of(char *const *env, app_config *cfg, err_t *err)
 	       copy("SMTP_PASSWORD", password ? password : "", cfg->smtp.password, sizeof cfg->smtp.password, true, err);
 }
 
+/* An http(s):// URL; plain http:// only when allow_http (the issuer and its
+ * key set: WEBHOOK_ALLOW_PRIVATE, for tests). */
+static bool url(const char *name, const char *v, bool allow_http, err_t *err)
+{
+	bool https = !strncasecmp(v, "https://", 8), http = !strncasecmp(v, "http://", 7);
+	size_t scheme = https ? 8 : http ? 7 : 0;
+	if ((https || (http && allow_http)) && v[scheme] && v[scheme] != '/' && !strpbrk(v, " \t\r\n"))
+		return true;
+	return invalid(err, name, v,
+		       allow_http ? "an http:// or https:// URL" : "an https:// URL (http:// only with WEBHOOK_ALLOW_PRIVATE, for tests)");
+}
+
+static bool oauth_of(char *const *env, app_config *cfg, err_t *err)
+{
+	oauth_config *o = &cfg->oauth;
+	memset(o, 0, sizeof *o);
+	const char *issuer = lookup(env, "OAUTH_ISSUER");
+	if (!issuer)
+		return true;
+	o->issuer = issuer;
+	o->allow_private = cfg->allow_private;
+	if (!url("OAUTH_ISSUER", issuer, cfg->allow_private, err))
+		return false;
+	if ((size_t)snprintf(cfg->oauth_resource, sizeof cfg->oauth_resource, "http://%s:%d/mcp", cfg->host, cfg->port) >=
+	    sizeof cfg->oauth_resource)
+		return invalid(err, "HOST", cfg->host, "shorter");
+	const char *v;
+	o->resource = (v = lookup(env, "OAUTH_RESOURCE")) ? v : cfg->oauth_resource;
+	if (v && !url("OAUTH_RESOURCE", v, true, err))
+		return false;
+	o->audience = (v = lookup(env, "OAUTH_AUDIENCE")) ? v : o->resource;
+	o->jwks_url = lookup(env, "OAUTH_JWKS_URL");
+	if (o->jwks_url && !url("OAUTH_JWKS_URL", o->jwks_url, cfg->allow_private, err))
+		return false;
+	int refresh, ttl;
+	if (!number(env, "OAUTH_JWKS_REFRESH_SECONDS", 30, 0, 86400, &refresh, err) ||
+	    !number(env, "OAUTH_JWKS_TTL_SECONDS", 3600, 1, 604800, &ttl, err))
+		return false;
+	o->refresh_seconds = refresh;
+	o->ttl_seconds = ttl;
+	return true;
+}
+
 bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 {
 	memset(cfg, 0, sizeof *cfg);
 	const char *v;
 	cfg->database_url = lookup(env, "DATABASE_URL");
 	cfg->data_dir = (v = lookup(env, "WORKESTRA_DATA_DIR")) ? v : "var";
+	cfg->data_dir_given = v != NULL;
 	cfg->pg_bindir = lookup(env, "PG_BINDIR");
 	cfg->path = lookup(env, "PATH");
 
@@ -118,6 +162,7 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 	if (cfg->secret_key && strlen(cfg->secret_key) < 16)
 		return err_set(err, ERR_CODE_INVALID_CONFIG, "WORKESTRA_SECRET_KEY must be at least 16 characters");
 	if ((v = lookup(env, "WORKESTRA_SECRET_KEY_FILE"))) {
+		cfg->secret_key_file_given = true;
 		if (!copy("WORKESTRA_SECRET_KEY_FILE", v, cfg->secret_key_file, sizeof cfg->secret_key_file, false, err))
 			return false;
 	} else if ((size_t)snprintf(cfg->secret_key_file, sizeof cfg->secret_key_file, "%s/secret_key", cfg->data_dir) >=
@@ -126,6 +171,7 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 	}
 	cfg->jwt_secret = lookup(env, "WORKESTRA_JWT_SECRET");
 	cfg->token = lookup(env, "WORKESTRA_TOKEN");
+	cfg->token_file = lookup(env, "WORKESTRA_TOKEN_FILE");
 	cfg->cron_secret = lookup(env, "CRON_SECRET");
 
 	cfg->host = (v = lookup(env, "HOST")) ? v : "127.0.0.1";
@@ -143,7 +189,7 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 	       flag(env, "WEBHOOK_DISPATCHER", true, &cfg->webhook_dispatcher, err) &&
 	       flag(env, "SCHEDULER", true, &cfg->scheduler, err) && flag(env, "METRICS", false, &cfg->metrics, err) &&
 	       flag(env, "WEBHOOK_ALLOW_PRIVATE", false, &cfg->allow_private, err) && smtp_of(env, cfg, err) &&
-	       log_level_of(env, &cfg->log_level, err);
+	       log_level_of(env, &cfg->log_level, err) && oauth_of(env, cfg, err);
 }
 
 bool app_config_from_environment(app_config *cfg, err_t *err)

@@ -4,6 +4,7 @@
  * environment. */
 #ifndef APP_CONFIG_H
 #define APP_CONFIG_H
+#include "delivery/oauth_keys.h"
 #include "delivery/smtp.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -12,15 +13,18 @@
 typedef struct {
 	/* the database */
 	const char *database_url; /* DATABASE_URL; NULL: the embedded cluster */
-	const char *data_dir;     /* WORKESTRA_DATA_DIR, default var */
+	const char *data_dir;     /* WORKESTRA_DATA_DIR, default var (mcp: found, see app_mcp_prepare) */
+	bool data_dir_given;      /* WORKESTRA_DATA_DIR is set */
 	const char *pg_bindir;    /* PG_BINDIR; NULL: /usr/lib/postgresql/<version>/bin, then PATH */
 	const char *path;         /* PATH, where the PostgreSQL programs are looked for last */
 
 	/* secrets and credentials */
 	const char *secret_key;     /* WORKESTRA_SECRET_KEY (16 characters or more); NULL: the key file */
 	char secret_key_file[1024]; /* WORKESTRA_SECRET_KEY_FILE, default <data_dir>/secret_key */
+	bool secret_key_file_given; /* WORKESTRA_SECRET_KEY_FILE is set */
 	const char *jwt_secret;     /* WORKESTRA_JWT_SECRET; NULL: session JWTs are refused */
 	const char *token;          /* WORKESTRA_TOKEN: the API token `mcp` acts with */
+	const char *token_file;     /* WORKESTRA_TOKEN_FILE: a file (owner-only) holding it, when WORKESTRA_TOKEN is unset */
 	const char *cron_secret;    /* CRON_SECRET; NULL: every /api/cron endpoint answers 404 */
 
 	/* serve */
@@ -38,6 +42,17 @@ typedef struct {
 	bool allow_private;         /* WEBHOOK_ALLOW_PRIVATE, default off (tests and local development) */
 	const char *mcp_allowed_hosts; /* MCP_ALLOWED_HOSTS, comma-separated; NULL: the localhost names only */
 	const char *test_mcp_token;    /* WT_TEST_MCP_TOKEN, read by test builds only (make test-conformance) */
+
+	/* /mcp as an OAuth 2.1 resource server: oauth.issuer NULL (OAUTH_ISSUER
+	 * unset) leaves it off and the other OAUTH_* variables unread.
+	 * OAUTH_ISSUER: an https:// URL (http:// only with WEBHOOK_ALLOW_PRIVATE);
+	 * OAUTH_RESOURCE: this server's /mcp URL, an http(s):// URL, default
+	 * http://HOST:PORT/mcp; OAUTH_AUDIENCE, default the resource;
+	 * OAUTH_JWKS_URL: like OAUTH_ISSUER, default discovered from the issuer;
+	 * OAUTH_JWKS_REFRESH_SECONDS 0 to 86400, default 30;
+	 * OAUTH_JWKS_TTL_SECONDS 1 to 604800, default 3600. */
+	oauth_config oauth;       /* resource points into oauth_resource when defaulted */
+	char oauth_resource[512]; /* the default resource (a copy of cfg moves it: pass cfg by pointer) */
 
 	/* mail */
 	bool smtp_on;     /* SMTP_URL is set; otherwise email stays in the outbox */

@@ -1,9 +1,11 @@
 /* The front router: the application the HTTP server runs on its workers.
  * Each worker has its own database connection; a request goes by path to
  * its door: /healthz, /readyz and /metrics are answered here, /api/cron/NAME
- * by the cron door, /mcp by MCP's Streamable HTTP, anything under /api/v1/
- * and /api/ai/ by REST. */
+ * by the cron door, /mcp by MCP's Streamable HTTP (taking OAuth access
+ * tokens when configured), /.well-known/oauth-protected-resource(/mcp) by
+ * app/oauth, anything under /api/v1/ and /api/ai/ by REST. */
 #include "app/router.h"
+#include "app/oauth.h"
 #include "cron/cron_api.h"
 #include "delivery/send_now.h"
 #include "mcp/http.h"
@@ -43,7 +45,7 @@ static void *worker_new(void *app)
 	w->db = db_open(w->cfg->database_url);
 	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config };
 	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
-				 config->test_mcp_token };
+				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL };
 	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };
 	w->cron_api = (cron_api_env){ w->db, config->cron_secret, &w->cron };
 	return w;
@@ -54,6 +56,15 @@ static void worker_free(void *state)
 	router_worker *w = state;
 	db_close(w->db);
 	free(w);
+}
+
+/* What /mcp runs with for req: the 401 challenge names the resource metadata
+ * when OAuth is on. */
+static mcp_http_env mcp_env(const router_worker *w, const http_request *req)
+{
+	mcp_http_env env = w->mcp;
+	env.challenge = app_oauth_challenge(&w->cfg->oauth, req->arena);
+	return env;
 }
 
 static void respond_health(router_worker *w, const http_request *req, http_response *resp, bool ready)
@@ -131,7 +142,10 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		cron_api_handle(&w->cron_api, req, resp);
 	} else if (!strcmp(req->path, "/mcp")) {
 		resp->route = "/mcp";
-		mcp_http_handle(&w->mcp, req, resp);
+		mcp_http_env env = mcp_env(w, req);
+		mcp_http_handle(&env, req, resp);
+	} else if (app_oauth_metadata(&w->cfg->oauth, req, resp)) {
+		/* answered */
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		rest_api_handle(&w->rest, req, resp);
 	else {
@@ -151,8 +165,10 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 		http_response_error(req->arena, resp, &err);
 		return false;
 	}
-	if (!strcmp(req->path, "/mcp"))
-		return mcp_http_admit(&w->mcp, req, resp);
+	if (!strcmp(req->path, "/mcp")) {
+		mcp_http_env env = mcp_env(w, req);
+		return mcp_http_admit(&env, req, resp);
+	}
 	if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		return rest_api_admit(&w->rest, req, resp);
 	/* Nothing else takes a body (health, cron triggers): answer without it. */

@@ -2,6 +2,7 @@
 #ifndef APP_ROUTER_H
 #define APP_ROUTER_H
 #include "app/config.h"
+#include "app/oauth.h"
 #include "core/confirm.h"
 #include "http/workers.h"
 #include <stdbool.h>
@@ -11,6 +12,7 @@ typedef struct {
 	const char *database_url; /* the connection string in use: DATABASE_URL's or the embedded cluster's */
 	bool migrated;            /* false: the first request that reaches the database migrates */
 	confirm_key confirm;      /* signs AI confirmation tokens */
+	app_oauth oauth;          /* /mcp's OAuth access tokens (oauth.config NULL: off) */
 } router_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

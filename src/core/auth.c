@@ -30,6 +30,11 @@ static bool load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
 	return true;
 }
 
+bool auth_load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err)
+{
+	return load_user(db, user_id, actor, err);
+}
+
 static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *err)
 {
 	const char *dot = strchr(cred, '.');

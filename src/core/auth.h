@@ -10,6 +10,10 @@
  * ERR_UNAUTHORIZED (or ERR_UNAVAILABLE). jwt_secret may be NULL. */
 bool auth_bearer(db_t *db, const char *credential, const char *jwt_secret, actor_t *actor, err_t *err);
 
+/* Fills actor from user_id (a credential verified elsewhere, e.g. an OAuth
+ * access token whose sub is the user id); ERR_UNAUTHORIZED when no such user. */
+bool auth_load_user(db_t *db, const char *user_id, actor_t *actor, err_t *err);
+
 /* Creates a token for user_id; returns the full token text (malloc'd, shown once)
  * and fills token_id (64 bytes). NULL with err set on failure. */
 char *auth_token_create(db_t *db, const char *user_id, const char *name, char token_id[64], err_t *err);

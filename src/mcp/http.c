@@ -101,7 +101,10 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 	if (!auth && env->test_token && *env->test_token)
 		auth = arena_sprintf(req->arena, "Bearer %s", env->test_token);
 #endif
-	if (auth && !strncasecmp(auth, "Bearer ", 7) && auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err)) {
+	bool ok = auth && !strncasecmp(auth, "Bearer ", 7) &&
+		  (env->bearer ? env->bearer(env->bearer_ctx, env->db, auth + 7, actor, &err)
+			       : auth_bearer(env->db, auth + 7, env->jwt_secret, actor, &err));
+	if (ok) {
 		resp->log_user = arena_strdup(req->arena, actor->user_id);
 		return true;
 	}
@@ -110,7 +113,9 @@ static bool authenticate(const mcp_http_env *env, const http_request *req, http_
 		return false;
 	}
 	http_response_header(req->arena, resp, "www-authenticate",
-			     auth ? "Bearer realm=\"workestra\", error=\"invalid_token\"" : "Bearer realm=\"workestra\"");
+			     arena_sprintf(req->arena, "Bearer realm=\"workestra\"%s%s%s",
+					   auth ? ", error=\"invalid_token\"" : "", env->challenge ? ", " : "",
+					   env->challenge ? env->challenge : ""));
 	fail(req, resp, 401, -32001, auth ? "Unauthorized: invalid or revoked bearer token" : "Unauthorized: send Authorization: Bearer <token>");
 	return false;
 }

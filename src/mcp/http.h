@@ -7,6 +7,7 @@
  * it names one, a supported MCP-Protocol-Version. */
 #ifndef MCP_HTTP_H
 #define MCP_HTTP_H
+#include "core/actor.h"
 #include "core/confirm.h"
 #include "http/message.h"
 #include "store/db.h"
@@ -17,6 +18,12 @@ typedef struct {
 	const confirm_key *confirm;
 	const char *allowed_hosts; /* MCP_ALLOWED_HOSTS, beside the localhost names (NULL: none) */
 	const char *test_token;    /* test builds: the token a request without credentials acts with */
+	/* Checks a bearer credential (OAuth access tokens as well as ours);
+	 * NULL: auth_bearer with jwt_secret. Gets bearer_ctx. */
+	bool (*bearer)(const void *ctx, db_t *db, const char *credential, actor_t *actor, err_t *err);
+	const void *bearer_ctx;
+	/* More auth-params for a 401's WWW-Authenticate (resource_metadata="…"); NULL: none. */
+	const char *challenge;
 } mcp_http_env;
 
 /* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus extra, a

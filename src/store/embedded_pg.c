@@ -690,6 +690,19 @@ bool embedded_pg_start(const embedded_pg_config *cfg, char *conninfo, size_t con
 	return ok;
 }
 
+bool embedded_pg_exists(const char *dir)
+{
+	epg_layout *L = calloc(1, sizeof *L);
+	err_t e;
+	err_clear(&e);
+	char version[PATH_MAX];
+	struct stat st;
+	bool found = L && layout_init(L, dir, false, &e) && join(version, L->data, "/PG_VERSION") &&
+		     stat(version, &st) == 0 && S_ISREG(st.st_mode);
+	free(L);
+	return found;
+}
+
 void embedded_pg_stop(const embedded_pg_config *cfg)
 {
 	epg_layout *L = calloc(1, sizeof *L);

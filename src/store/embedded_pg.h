@@ -22,6 +22,9 @@ typedef struct {
  * has since died is adopted: *started is true then too.
  * false + err on failure with a message a user can act on. */
 bool embedded_pg_start(const embedded_pg_config *cfg, char *conninfo, size_t conninfo_size, bool *started, err_t *err);
+/* Whether dir already holds a cluster (initialized, running or not); looks
+ * only, creating nothing. For commands that must never make a new, empty one. */
+bool embedded_pg_exists(const char *dir);
 /* Stops the cluster under cfg->dir (pg_ctl stop -m fast); safe to call when not running. */
 void embedded_pg_stop(const embedded_pg_config *cfg);
 

@@ -17,7 +17,7 @@ import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/st
 const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
 const SECRET = 'e2e-confirmation-secret-key';
 const env = { ...process.env, WORKESTRA_SECRET_KEY: SECRET };
-const TOOLS = ['approve_timesheet', 'convert_time_to_invoice_lines', 'get_active_timer', 'get_my_timesheet',
+const TOOLS = ['approve_timesheet', 'convert_time_to_invoice_lines', 'find_work_items', 'get_active_timer', 'get_my_timesheet',
   'get_utilization', 'log_time_entry', 'reject_timesheet', 'start_timer', 'stop_timer', 'submit_timesheet'];
 
 const cli = (...args) => JSON.parse(execFileSync(BIN, args, { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
@@ -99,7 +99,7 @@ function forge(claims) {
 }
 
 for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
-  test(`${kind}: ten tools, read answers, confirmations`, async () => {
+  test(`${kind}: eleven tools, read answers, confirmations`, async () => {
     const m = await connect(kind, member.token);
     const boss = await connect(kind, manager.token);
     try {
@@ -121,9 +121,15 @@ for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
       const inv = await call(m, 'convert_time_to_invoice_lines', { invoice_id: demo.invoices[0].id, from: '2026-02-01', to: '2026-02-28' });
       assert.equal(inv.isError, true);
 
+      // "Log 2 hours on the Acme kickoff task": the record is found by words, not typed as an id.
+      const found = (await call(m, 'find_work_items', { query: 'acme kickoff', types: ['task'] })).structuredContent;
+      assert.equal(found.items[0].id, demo.tasks[0].id);
+      assert.equal(found.items[0].type, 'task');
+      assert.equal(found.items[0].project.name, 'Acme onboarding');
+
       // log_time_entry: nothing until confirmed; then once; replay, tamper refused.
       const before = (await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, member.token)).json.pagination.total;
-      const log = await prepared(m, 'log_time_entry', { entity_type: 'task', entity_id: demo.tasks[0].id, hours: 2, log_date: day });
+      const log = await prepared(m, 'log_time_entry', { entity_type: found.items[0].type, entity_id: found.items[0].id, hours: 2, log_date: day });
       assert.equal((await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, member.token)).json.pagination.total, before);
       const tampered = log.confirmation_token.replace(/\.(.)/, (s, c) => '.' + (c === 'A' ? 'B' : 'A'));
       assert.equal((await confirm(member.token, tampered)).json.error.code, 'invalid_confirmation');
@@ -173,6 +179,9 @@ for (const [kind, day] of [['stdio', '2026-03-04'], ['http', '2026-03-11']]) {
       const done = await m.complete({ ref: { type: 'ref/prompt', name: 'log_my_day' }, argument: { name: 'project', value: 'a' } });
       assert.ok(done.completion.values.every((v) => v.toLowerCase().startsWith('a')));
       assert.ok(done.completion.values.length >= 1);
+      // Task titles complete through the find_work_items search: words of the project count too.
+      const tasks = await m.complete({ ref: { type: 'ref/prompt', name: 'log_my_day' }, argument: { name: 'task', value: 'acme' } });
+      assert.ok(tasks.completion.values.includes('Kickoff workshop'), JSON.stringify(tasks.completion));
       await m.setLoggingLevel('debug');
       await m.ping();
     } finally {

@@ -49,14 +49,14 @@ static harness_response mcp_t_confirm(const char *token, const char *confirmatio
 	return harness_request("POST", "/api/v1/ai/confirm", token, body, NULL);
 }
 
-Test(ai_tools, lists_the_ten_tools_in_both_shapes)
+Test(ai_tools, lists_the_eleven_tools_in_both_shapes)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
 	harness_response r = harness_request("GET", "/api/ai/tools", w.member_tok, NULL, NULL);
 	cr_assert_eq(r.status, 200);
 	json_t *tools = harness_data(&r);
-	cr_assert_eq(json_array_size(tools), 10);
+	cr_assert_eq(json_array_size(tools), 11);
 	size_t i;
 	json_t *t;
 	json_array_foreach(tools, i, t) {
@@ -293,7 +293,7 @@ Test(mcp_http, session_lifecycle_and_transport_rules)
 	cr_assert_eq(r.status, 202);
 	harness_response_free(&r);
 	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
-	cr_assert_eq(json_array_size(json_object_get(json_object_get(r.json, "result"), "tools")), 10, "%s", r.body);
+	cr_assert_eq(json_array_size(json_object_get(json_object_get(r.json, "result"), "tools")), 11, "%s", r.body);
 	harness_response_free(&r);
 	r = mcp_t_post(w.member2_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}");
 	cr_assert_eq(r.status, 404, "another user's session does not exist for them");

@@ -17,6 +17,7 @@ typedef struct {
 	char path[256];
 	char steps[MAX_STEPS][32];
 	int nsteps, used;
+	char *content; /* receiver_content: a 200 with this JSON body */
 } script_t;
 
 struct receiver {
@@ -61,6 +62,19 @@ static void respond(int fd, int status)
 			 status, blen, status >= 300 && status < 400 ? "Location: http://127.0.0.1:1/elsewhere\r\n" : "", body);
 	ssize_t w = write(fd, resp, (size_t)n);
 	(void)w;
+}
+
+static void respond_content(int fd, const char *body)
+{
+	char head[160];
+	size_t blen = strlen(body);
+	int n = snprintf(head, sizeof head,
+			 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+			 blen);
+	if (write(fd, head, (size_t)n) == n) {
+		ssize_t w = write(fd, body, blen);
+		(void)w;
+	}
 }
 
 /* Reads one request: header block and Content-Length bytes of body. */
@@ -119,8 +133,12 @@ static void *handle_conn(void *arg)
 		char path[256] = "";
 		sscanf(head, "%*s %255s", path);
 		char step[32];
+		char *content = NULL;
 		pthread_mutex_lock(&rx->lock);
 		next_step(rx, path, step);
+		for (int i = 0; i < rx->nscripts; i++)
+			if (!strcmp(rx->scripts[i].path, path) && rx->scripts[i].content)
+				content = strdup(rx->scripts[i].content);
 		if (rx->nrequests < MAX_REQUESTS) {
 			receiver_request *r = &rx->requests[rx->nrequests++];
 			snprintf(r->path, sizeof r->path, "%s", path);
@@ -145,8 +163,11 @@ static void *handle_conn(void *arg)
 				break;
 			usleep(50 * 1000);
 		}
-		if (strcmp(step, "drop"))
+		if (content)
+			respond_content(ca->fd, content);
+		else if (strcmp(step, "drop"))
 			respond(ca->fd, status);
+		free(content);
 	}
 	free(head);
 	free(body);
@@ -231,6 +252,8 @@ void receiver_stop(receiver_t *rx)
 		free(rx->requests[i].headers);
 		free(rx->requests[i].body);
 	}
+	for (int i = 0; i < rx->nscripts; i++)
+		free(rx->scripts[i].content);
 	pthread_mutex_destroy(&rx->lock);
 	pthread_cond_destroy(&rx->changed);
 	free(rx);
@@ -258,6 +281,7 @@ void receiver_script(receiver_t *rx, const char *path, const char *steps)
 	if (!s && rx->nscripts < MAX_PATHS)
 		s = &rx->scripts[rx->nscripts++];
 	if (s) {
+		free(s->content);
 		memset(s, 0, sizeof *s);
 		snprintf(s->path, sizeof s->path, "%s", path);
 		char copy[512];
@@ -345,4 +369,14 @@ char *receiver_header(const receiver_request *r, const char *name)
 		line = eol ? eol + 2 : line + len;
 	}
 	return NULL;
+}
+
+void receiver_content(receiver_t *rx, const char *path, const char *json_body)
+{
+	receiver_script(rx, path, "200");
+	pthread_mutex_lock(&rx->lock);
+	for (int i = 0; i < rx->nscripts; i++)
+		if (!strcmp(rx->scripts[i].path, path))
+			rx->scripts[i].content = strdup(json_body);
+	pthread_mutex_unlock(&rx->lock);
 }

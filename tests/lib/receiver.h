@@ -25,6 +25,8 @@ int receiver_port(const receiver_t *rx);
 char *receiver_url(const receiver_t *rx, const char *path);
 /* Sets the script of path (comma-separated steps, see above). */
 void receiver_script(receiver_t *rx, const char *path, const char *steps);
+/* Answers every request on path with 200 and this JSON body (replacing any script). */
+void receiver_content(receiver_t *rx, const char *path, const char *json_body);
 /* Requests received on path so far (counted when their body has arrived). */
 int receiver_count(receiver_t *rx, const char *path);
 /* Waits until path has at least n requests; false after timeout_ms. */

@@ -33,6 +33,10 @@ Test(config, defaults)
 	cr_assert_null(c.jwt_secret);
 	cr_assert_null(c.cron_secret);
 	cr_assert_null(c.token);
+	cr_assert_null(c.token_file);
+	cr_assert_not(c.data_dir_given);
+	cr_assert_not(c.secret_key_file_given);
+	cr_assert_null(c.oauth.issuer, "OAuth is off without OAUTH_ISSUER");
 	cr_assert_str_eq(c.host, "127.0.0.1");
 	cr_assert_eq(c.port, 8080);
 	cr_assert_eq(c.workers, 4);
@@ -170,4 +174,76 @@ Test(config, secrets_are_checked_but_never_echoed)
 	cr_assert_null(strstr(err.message, "hunter2"));
 	cr_assert_not(load(&c, &err, (char *[]){ "WORKESTRA_SECRET_KEY=hunter2", NULL }));
 	cr_assert_null(strstr(err.message, "hunter2"));
+}
+
+Test(config, token_file_and_what_was_given)
+{
+	char *env[] = { "WORKESTRA_TOKEN_FILE=/home/me/.wt-token", "WORKESTRA_DATA_DIR=/srv/wt",
+			"WORKESTRA_SECRET_KEY_FILE=/etc/wt/key", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_str_eq(c.token_file, "/home/me/.wt-token");
+	cr_assert_null(c.token);
+	cr_assert(c.data_dir_given);
+	cr_assert(c.secret_key_file_given);
+}
+
+Test(config, oauth_defaults_follow_host_and_port)
+{
+	char *env[] = { "OAUTH_ISSUER=https://id.example.com/realms/wt", "HOST=0.0.0.0", "PORT=9090", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_str_eq(c.oauth.issuer, "https://id.example.com/realms/wt");
+	cr_assert_str_eq(c.oauth.resource, "http://0.0.0.0:9090/mcp");
+	cr_assert_str_eq(c.oauth.audience, "http://0.0.0.0:9090/mcp", "the audience defaults to the resource");
+	cr_assert_null(c.oauth.jwks_url);
+	cr_assert_eq(c.oauth.refresh_seconds, 30);
+	cr_assert_eq(c.oauth.ttl_seconds, 3600);
+	cr_assert_not(c.oauth.allow_private);
+}
+
+Test(config, oauth_values_are_read)
+{
+	char *env[] = { "OAUTH_ISSUER=http://127.0.0.1:7000", "WEBHOOK_ALLOW_PRIVATE=on",
+			"OAUTH_RESOURCE=https://time.example.com/mcp", "OAUTH_AUDIENCE=wt-api",
+			"OAUTH_JWKS_URL=http://127.0.0.1:7000/keys", "OAUTH_JWKS_REFRESH_SECONDS=0",
+			"OAUTH_JWKS_TTL_SECONDS=60", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_str_eq(c.oauth.resource, "https://time.example.com/mcp");
+	cr_assert_str_eq(c.oauth.audience, "wt-api");
+	cr_assert_str_eq(c.oauth.jwks_url, "http://127.0.0.1:7000/keys");
+	cr_assert_eq(c.oauth.refresh_seconds, 0);
+	cr_assert_eq(c.oauth.ttl_seconds, 60);
+	cr_assert(c.oauth.allow_private);
+}
+
+Test(config, oauth_variables_are_unread_without_an_issuer)
+{
+	char *env[] = { "OAUTH_JWKS_TTL_SECONDS=never", "OAUTH_RESOURCE=nonsense", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_null(c.oauth.issuer);
+	cr_assert_null(c.oauth.resource);
+}
+
+Test(config, oauth_bad_values_are_refused)
+{
+	refused((char *[]){ "OAUTH_ISSUER=http://id.example.com", NULL }, "OAUTH_ISSUER must be an https:// URL");
+	refused((char *[]){ "OAUTH_ISSUER=id.example.com", NULL }, "OAUTH_ISSUER must be");
+	refused((char *[]){ "OAUTH_ISSUER=https://", NULL }, "OAUTH_ISSUER must be");
+	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_URL=http://id.example.com/k", NULL },
+		"OAUTH_JWKS_URL must be an https:// URL");
+	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_RESOURCE=/mcp", NULL },
+		"OAUTH_RESOURCE must be an http:// or https:// URL");
+	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_REFRESH_SECONDS=-1", NULL },
+		"OAUTH_JWKS_REFRESH_SECONDS must be a whole number from 0 to 86400");
+	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_TTL_SECONDS=0", NULL },
+		"OAUTH_JWKS_TTL_SECONDS must be a whole number from 1 to 604800");
+	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_TTL_SECONDS=1h", NULL },
+		"OAUTH_JWKS_TTL_SECONDS must be");
 }

@@ -13,25 +13,25 @@
 #include "mcp/prompts.h"
 #include "mcp/server.h"
 
-Test(mcp_tools, the_ten_tools_load_with_handlers_and_schemas)
+Test(mcp_tools, the_eleven_tools_load_with_handlers_and_schemas)
 {
-	static const char *const names[] = { "approve_timesheet", "convert_time_to_invoice_lines", "get_active_timer",
+	static const char *const names[] = { "approve_timesheet", "convert_time_to_invoice_lines", "find_work_items", "get_active_timer",
 					     "get_my_timesheet", "get_utilization", "log_time_entry", "reject_timesheet",
 					     "start_timer", "stop_timer", "submit_timesheet" };
-	cr_assert_eq(ai_tools_count(), 10);
-	for (size_t i = 0; i < 10; i++) {
+	cr_assert_eq(ai_tools_count(), 11);
+	for (size_t i = 0; i < 11; i++) {
 		json_t *t = ai_tools_definition(i);
 		cr_assert_str_eq(json_string_value(json_object_get(t, "name")), names[i]);
 		cr_assert(ai_time_tool(names[i]));
 		cr_assert(json_is_string(json_object_get(t, "title")) && json_is_string(json_object_get(t, "description")));
 		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "inputSchema"), "type")), "object");
 		cr_assert_str_eq(json_string_value(json_object_get(json_object_get(t, "outputSchema"), "type")), "object");
-		bool read = !strncmp(names[i], "get_", 4);
+		bool read = !strncmp(names[i], "get_", 4) || !strcmp(names[i], "find_work_items");
 		cr_assert_eq(json_is_true(json_object_get(json_object_get(t, "annotations"), "readOnlyHint")), read, "%s",
 			     names[i]);
 	}
 	json_t *fns = ai_tools_openai();
-	cr_assert_eq(json_array_size(fns), 10);
+	cr_assert_eq(json_array_size(fns), 11);
 	json_decref(fns);
 }
 
@@ -117,7 +117,7 @@ Test(mcp_server, versions_levels_and_lifecycle)
 	json_decref(r);
 	jsonrpc_msg_free(&i);
 
-	/* Pages of 4: 4 + 4 + 2 tools, then the cursor runs out. */
+	/* Pages of 4: 4 + 4 + 3 tools, then the cursor runs out. */
 	call.page_size = 4;
 	size_t seen = 0;
 	char cursor[64] = "";
@@ -136,7 +136,7 @@ Test(mcp_server, versions_levels_and_lifecycle)
 		json_decref(r);
 		jsonrpc_msg_free(&p);
 	}
-	cr_assert_eq(seen, 10);
+	cr_assert_eq(seen, 11);
 	const char *bad = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\",\"params\":{\"cursor\":\"!!\"}}";
 	jsonrpc_msg b;
 	jsonrpc_parse(bad, strlen(bad), &b);

@@ -1,0 +1,220 @@
+#include "delivery/oauth_keys.h"
+#include "delivery/curl_policy.h"
+#include "util/jwks.h"
+#include "util/log.h"
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { MAX_DOC = 256 * 1024, LEEWAY_SECONDS = 30 };
+
+struct oauth_keys {
+	const oauth_config *cfg;
+	pthread_mutex_t lock;
+	jwks_t *set;           /* NULL until the first fetch succeeds */
+	char jwks_uri[1024];   /* configured or discovered */
+	time_t fetched_at;     /* last successful fetch */
+	time_t refreshed_at;   /* last fetch for an unknown kid (successful or not) */
+	long fetches;
+};
+
+typedef struct {
+	char *data;
+	size_t len;
+	bool too_big;
+} sink;
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	sink *s = arg;
+	size_t n = size * nmemb;
+	if (s->len + n > MAX_DOC) {
+		s->too_big = true;
+		return 0;
+	}
+	char *grown = realloc(s->data, s->len + n + 1);
+	if (!grown)
+		return 0;
+	s->data = grown;
+	memcpy(s->data + s->len, ptr, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+	return n;
+}
+
+/* GET url as a JSON document (new reference), through the SSRF policy, no
+ * redirects, 5 s at most; NULL with errbuf set. */
+static json_t *fetch_json(const oauth_config *cfg, const char *url, char *errbuf, size_t n)
+{
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(errbuf, n, "could not start libcurl");
+		return NULL;
+	}
+	sink s = { 0 };
+	curl_policy policy = { .allow_private = cfg->allow_private };
+	char curl_err[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, cfg->allow_private ? "https,http" : "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_DOC);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "workestra-time oauth");
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	curl_policy_apply(h, &policy);
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_cleanup(h);
+	json_t *doc = NULL;
+	if (rc != CURLE_OK) {
+		if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
+			snprintf(errbuf, n, "%.200s is larger than %d bytes", url, MAX_DOC);
+		else if (policy.refused[0])
+			snprintf(errbuf, n, "%.200s: address not allowed: %s", url, policy.refused);
+		else
+			snprintf(errbuf, n, "%.200s: %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
+	} else if (!(doc = json_loadb(s.data ? s.data : "", s.len, 0, NULL)) || !json_is_object(doc)) {
+		snprintf(errbuf, n, "%.200s did not answer a JSON object", url);
+		json_decref(doc);
+		doc = NULL;
+	}
+	free(s.data);
+	return doc;
+}
+
+/* The issuer's metadata URLs: RFC 8414 puts the well-known part between the
+ * host and the issuer's path; OpenID Connect appends it. */
+static void metadata_urls(const char *issuer, char rfc8414[1200], char oidc[1200])
+{
+	size_t len = strlen(issuer);
+	while (len && issuer[len - 1] == '/')
+		len--;
+	const char *scheme_end = strstr(issuer, "://");
+	const char *path = scheme_end ? strchr(scheme_end + 3, '/') : NULL;
+	size_t host_len = path && (size_t)(path - issuer) < len ? (size_t)(path - issuer) : len;
+	snprintf(rfc8414, 1200, "%.*s/.well-known/oauth-authorization-server%.*s", (int)host_len, issuer,
+		 (int)(len - host_len), issuer + host_len);
+	snprintf(oidc, 1200, "%.*s/.well-known/openid-configuration", (int)len, issuer);
+}
+
+/* Finds jwks_uri in the issuer's metadata, whose issuer must be ours. */
+static bool discover(oauth_keys *k, char *errbuf, size_t n)
+{
+	char urls[2][1200];
+	metadata_urls(k->cfg->issuer, urls[0], urls[1]);
+	for (int i = 0; i < 2; i++) {
+		json_t *meta = fetch_json(k->cfg, urls[i], errbuf, n);
+		if (!meta)
+			continue;
+		const char *iss = json_string_value(json_object_get(meta, "issuer"));
+		const char *uri = json_string_value(json_object_get(meta, "jwks_uri"));
+		bool ok = iss && !strcmp(iss, k->cfg->issuer) && uri && strlen(uri) < sizeof k->jwks_uri;
+		if (ok)
+			snprintf(k->jwks_uri, sizeof k->jwks_uri, "%s", uri);
+		else
+			snprintf(errbuf, n, "%.200s names another issuer or no jwks_uri", urls[i]);
+		json_decref(meta);
+		if (ok)
+			return true;
+	}
+	return false;
+}
+
+/* Fetches the key set (under the lock). false with errbuf set; the keys held
+ * before stay in use. */
+static bool fetch_keys(oauth_keys *k, char *errbuf, size_t n)
+{
+	k->fetches++;
+	if (!k->jwks_uri[0] && !discover(k, errbuf, n))
+		return false;
+	json_t *doc = fetch_json(k->cfg, k->jwks_uri, errbuf, n);
+	if (!doc)
+		return false;
+	char *text = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	jwks_t *set = text ? jwks_parse(text, strlen(text), errbuf, n) : NULL;
+	free(text);
+	if (!set)
+		return false;
+	if (!jwks_count(set)) {
+		snprintf(errbuf, n, "%.200s holds no RS256 or ES256 signing key", k->jwks_uri);
+		jwks_free(set);
+		return false;
+	}
+	jwks_free(k->set);
+	k->set = set;
+	k->fetched_at = time(NULL);
+	return true;
+}
+
+oauth_keys *oauth_keys_new(const oauth_config *cfg)
+{
+	if (!cfg || !cfg->issuer || !*cfg->issuer)
+		return NULL;
+	oauth_keys *k = calloc(1, sizeof *k);
+	if (!k)
+		abort();
+	k->cfg = cfg;
+	pthread_mutex_init(&k->lock, NULL);
+	if (cfg->jwks_url && *cfg->jwks_url)
+		snprintf(k->jwks_uri, sizeof k->jwks_uri, "%s", cfg->jwks_url);
+	return k;
+}
+
+void oauth_keys_free(oauth_keys *k)
+{
+	if (!k)
+		return;
+	jwks_free(k->set);
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
+long oauth_keys_fetches(oauth_keys *k)
+{
+	pthread_mutex_lock(&k->lock);
+	long n = k->fetches;
+	pthread_mutex_unlock(&k->lock);
+	return n;
+}
+
+bool oauth_verify(oauth_keys *k, const char *token, char *sub, size_t subsz, err_t *err)
+{
+	char errbuf[300] = "";
+	jwks_expect x = { .issuer = k->cfg->issuer,
+			  .audience = k->cfg->audience && *k->cfg->audience ? k->cfg->audience : k->cfg->resource,
+			  .now = time(NULL),
+			  .leeway = LEEWAY_SECONDS };
+	pthread_mutex_lock(&k->lock);
+	bool stale = !k->set || x.now - k->fetched_at >= k->cfg->ttl_seconds;
+	if (stale && !fetch_keys(k, errbuf, sizeof errbuf) && !k->set) {
+		pthread_mutex_unlock(&k->lock);
+		log_msg(LOG_ERROR, "oauth: cannot fetch the issuer's keys: %s", errbuf);
+		return err_set(err, ERR_UNAVAILABLE, "oauth_keys_unavailable",
+			       "the authorization server's keys cannot be fetched; try again shortly");
+	}
+	if (stale && errbuf[0])
+		log_msg(LOG_WARN, "oauth: keeping the keys fetched before: %s", errbuf);
+	jwks_result r = jwks_verify(k->set, token, &x, sub, subsz);
+	/* A key the set does not hold may be a new one: fetch again, not too often. */
+	if (r == JWKS_UNKNOWN_KID && x.now - k->refreshed_at >= k->cfg->refresh_seconds) {
+		k->refreshed_at = x.now;
+		errbuf[0] = '\0';
+		if (fetch_keys(k, errbuf, sizeof errbuf))
+			r = jwks_verify(k->set, token, &x, sub, subsz);
+		else
+			log_msg(LOG_WARN, "oauth: refreshing the issuer's keys failed: %s", errbuf);
+	}
+	pthread_mutex_unlock(&k->lock);
+	if (r != JWKS_OK)
+		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid access token: %s", jwks_result_str(r));
+	return true;
+}
