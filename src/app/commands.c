@@ -287,22 +287,22 @@ bool app_mcp_prepare(app_config *config, err_t *err)
 			if (!config->secret_key_file_given &&
 			    (size_t)snprintf(config->secret_key_file, sizeof config->secret_key_file, "%s/secret_key", found) >=
 				    sizeof config->secret_key_file)
-				return err_set(err, ERR_VALIDATION, "invalid_config", "the data folder %s has too long a path", found);
+				return err_set(err, ERR_CODE_INVALID_CONFIG, "the data folder %s has too long a path", found);
 		}
 	}
 	if (!have_url && !found[0])
-		return err_set(err, ERR_UNAVAILABLE, "no_database",
+		return err_set(err, ERR_CODE_NO_DATABASE,
 			       "workestra-time mcp found no database: set DATABASE_URL, or WORKESTRA_DATA_DIR to the data "
 			       "folder of the installation (where serve keeps pg/ and secret_key); looked in %s",
 			       looked[0] ? looked : "nothing (the executable's path is unknown)");
 	if (!have_url && !embedded_pg_exists(found))
-		return err_set(err, ERR_UNAVAILABLE, "no_database",
+		return err_set(err, ERR_CODE_NO_DATABASE,
 			       "workestra-time mcp found no PostgreSQL cluster in %s and never creates one: run "
 			       "workestra-time serve (or make run) with that data folder first, or set DATABASE_URL, or "
 			       "WORKESTRA_DATA_DIR to the right folder",
 			       found);
 	if (have_url && !found[0] && !have_key)
-		return err_set(err, ERR_UNAVAILABLE, "no_secret_key",
+		return err_set(err, ERR_CODE_NO_SECRET_KEY,
 			       "workestra-time mcp found no data folder holding the confirmation key: set "
 			       "WORKESTRA_SECRET_KEY (the same as serve's) or WORKESTRA_DATA_DIR; looked in %s",
 			       looked[0] ? looked : "nothing");
@@ -317,21 +317,21 @@ enum { MCP_TOKEN_MAX = 8192 };
 static bool mcp_token_from_file(const char *path, char out[MCP_TOKEN_MAX], err_t *err)
 {
 	if (!path)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+		return err_set(err, ERR_CODE_UNAUTHORIZED,
 			       "set WORKESTRA_TOKEN to a personal API token, or WORKESTRA_TOKEN_FILE to a file holding one");
 	FILE *f = fopen(path, "re");
 	struct stat st;
 	if (!f)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s cannot be read", path);
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "WORKESTRA_TOKEN_FILE %s cannot be read", path);
 	if (fstat(fileno(f), &st) || (st.st_mode & 077)) {
 		fclose(f);
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized",
+		return err_set(err, ERR_CODE_UNAUTHORIZED,
 			       "WORKESTRA_TOKEN_FILE %s is readable by others: chmod 600 it (and make a new token)", path);
 	}
 	bool got = fgets(out, MCP_TOKEN_MAX, f) != NULL;
 	fclose(f);
 	out[got ? strcspn(out, "\r\n") : 0] = '\0';
-	return out[0] ? true : err_set(err, ERR_UNAUTHORIZED, "unauthorized", "WORKESTRA_TOKEN_FILE %s is empty", path);
+	return out[0] ? true : err_set(err, ERR_CODE_UNAUTHORIZED, "WORKESTRA_TOKEN_FILE %s is empty", path);
 }
 
 /* MCP over stdio for the user of WORKESTRA_TOKEN (or WORKESTRA_TOKEN_FILE):

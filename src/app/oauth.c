@@ -66,7 +66,7 @@ bool app_oauth_bearer(const void *ctx, db_t *db, const char *cred, actor_t *acto
 	/* sub is the Workestra user id: the authorization server maps its accounts to ours. */
 	if (!auth_load_user(db, sub, actor, err)) {
 		if (err->kind == ERR_UNAUTHORIZED)
-			err_set(err, ERR_UNAUTHORIZED, "unauthorized", "the access token's subject is not a user of this server");
+			err_set(err, ERR_CODE_UNAUTHORIZED, "the access token's subject is not a user of this server");
 		return false;
 	}
 	return true;

@@ -198,7 +198,7 @@ bool oauth_verify(oauth_keys *k, const char *token, char *sub, size_t subsz, err
 	if (stale && !fetch_keys(k, errbuf, sizeof errbuf) && !k->set) {
 		pthread_mutex_unlock(&k->lock);
 		log_msg(LOG_ERROR, "oauth: cannot fetch the issuer's keys: %s", errbuf);
-		return err_set(err, ERR_UNAVAILABLE, "oauth_keys_unavailable",
+		return err_set(err, ERR_CODE_OAUTH_KEYS_UNAVAILABLE,
 			       "the authorization server's keys cannot be fetched; try again shortly");
 	}
 	if (stale && errbuf[0])
@@ -215,6 +215,6 @@ bool oauth_verify(oauth_keys *k, const char *token, char *sub, size_t subsz, err
 	}
 	pthread_mutex_unlock(&k->lock);
 	if (r != JWKS_OK)
-		return err_set(err, ERR_UNAUTHORIZED, "unauthorized", "invalid access token: %s", jwks_result_str(r));
+		return err_set(err, ERR_CODE_UNAUTHORIZED, "invalid access token: %s", jwks_result_str(r));
 	return true;
 }
