@@ -1,6 +1,8 @@
 #include "delivery/curl_policy.h"
 #include "util/netpolicy.h"
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 static curl_socket_t open_checked(void *userdata, curlsocktype purpose, struct curl_sockaddr *address)
@@ -26,4 +28,26 @@ void curl_policy_apply(CURL *h, curl_policy *p)
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_checked);
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, p);
+}
+
+size_t curl_sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	curl_sink *s = arg;
+	size_t n = size * nmemb;
+	if (s->len + n > s->max) {
+		s->too_big = true;
+		return 0;
+	}
+	if (s->len + n + 1 > s->cap) {
+		size_t cap = (s->len + n + 1) * 2;
+		char *grown = realloc(s->data, cap);
+		if (!grown)
+			return 0;
+		s->data = grown;
+		s->cap = cap;
+	}
+	memcpy(s->data + s->len, ptr, n);
+	s->len += n;
+	s->data[s->len] = '\0';
+	return n;
 }

@@ -17,4 +17,17 @@ typedef struct {
 /* Applies p (which must outlive the transfer) to h. */
 void curl_policy_apply(CURL *h, curl_policy *p);
 
+/* A response body kept in memory, NUL-terminated, up to max bytes: past max
+ * the transfer stops and too_big is set (a fetch never holds more than it
+ * allows). Pass curl_sink_write as CURLOPT_WRITEFUNCTION with the sink as
+ * CURLOPT_WRITEDATA; the caller frees data. */
+typedef struct {
+	size_t max;
+	char *data;
+	size_t len, cap;
+	bool too_big;
+} curl_sink;
+
+size_t curl_sink_write(char *ptr, size_t size, size_t nmemb, void *sink);
+
 #endif

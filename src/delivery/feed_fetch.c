@@ -6,34 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-	char *data;
-	size_t len, cap;
-	bool too_big;
-} sink;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	sink *s = arg;
-	size_t n = size * nmemb;
-	if (s->len + n > ICS_MAX_FEED) {
-		s->too_big = true;
-		return 0;
-	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = (s->len + n + 1) * 2;
-		char *grown = realloc(s->data, cap);
-		if (!grown)
-			return 0;
-		s->data = grown;
-		s->cap = cap;
-	}
-	memcpy(s->data + s->len, ptr, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
-}
-
 bool feed_fetch(const char *url, bool allow_private, char **body, size_t *len, char *errbuf, size_t n)
 {
 	*body = NULL;
@@ -43,7 +15,7 @@ bool feed_fetch(const char *url, bool allow_private, char **body, size_t *len, c
 		snprintf(errbuf, n, "could not start libcurl");
 		return false;
 	}
-	sink s = { 0 };
+	curl_sink s = { .max = ICS_MAX_FEED };
 	curl_policy policy = { .allow_private = allow_private };
 	char curl_err[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -58,7 +30,7 @@ bool feed_fetch(const char *url, bool allow_private, char **body, size_t *len, c
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)ICS_MAX_FEED);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "workestra-time calendar import");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	curl_policy_apply(h, &policy); /* every connection, redirects included */

@@ -22,30 +22,6 @@ struct oauth_keys {
 	long fetches;
 };
 
-typedef struct {
-	char *data;
-	size_t len;
-	bool too_big;
-} sink;
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	sink *s = arg;
-	size_t n = size * nmemb;
-	if (s->len + n > MAX_DOC) {
-		s->too_big = true;
-		return 0;
-	}
-	char *grown = realloc(s->data, s->len + n + 1);
-	if (!grown)
-		return 0;
-	s->data = grown;
-	memcpy(s->data + s->len, ptr, n);
-	s->len += n;
-	s->data[s->len] = '\0';
-	return n;
-}
-
 /* GET url as a JSON document (new reference), through the SSRF policy, no
  * redirects, 5 s at most; NULL with errbuf set. */
 static json_t *fetch_json(const oauth_config *cfg, const char *url, char *errbuf, size_t n)
@@ -55,7 +31,7 @@ static json_t *fetch_json(const oauth_config *cfg, const char *url, char *errbuf
 		snprintf(errbuf, n, "could not start libcurl");
 		return NULL;
 	}
-	sink s = { 0 };
+	curl_sink s = { .max = MAX_DOC };
 	curl_policy policy = { .allow_private = cfg->allow_private };
 	char curl_err[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(h, CURLOPT_URL, url);
@@ -67,7 +43,7 @@ static json_t *fetch_json(const oauth_config *cfg, const char *url, char *errbuf
 	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_DOC);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "workestra-time oauth");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	curl_policy_apply(h, &policy);

@@ -164,6 +164,23 @@ static const char *reason_phrase(int status)
 	}
 }
 
+/* Appends n bytes to a growing malloc'd buffer; false when memory runs out. */
+static bool buffer_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t want = (*len + n) * 2 + 256;
+		char *b = realloc(*buf, want);
+		if (!b)
+			return false;
+		*buf = b;
+		*cap = want;
+	}
+	if (n) /* data may be NULL when n is 0 (an empty stream, an empty body) */
+		memcpy(*buf + *len, data, n);
+	*len += n;
+	return true;
+}
+
 /* ------------------------------------------------------------ streaming */
 
 bool http_stream_start(http_response *resp)
@@ -183,20 +200,10 @@ bool http_stream_write(http_response *resp, const char *data, size_t len)
 	if (!st || !st->started)
 		return false;
 	pthread_mutex_lock(&st->lock);
-	if (st->len + len > st->cap) {
-		size_t cap = (st->len + len) * 2 + 256;
-		char *b = realloc(st->buf, cap);
-		if (!b) {
-			pthread_mutex_unlock(&st->lock);
-			return false;
-		}
-		st->buf = b;
-		st->cap = cap;
-	}
-	if (len) /* http_stream_start writes nothing into a buffer not yet allocated */
-		memcpy(st->buf + st->len, data, len);
-	st->len += len;
+	bool ok = buffer_append(&st->buf, &st->len, &st->cap, data, len);
 	pthread_mutex_unlock(&st->lock);
+	if (!ok)
+		return false;
 	server_t *s = st->server;
 	pthread_mutex_lock(&s->lock);
 	if (!st->queued) {
@@ -308,18 +315,7 @@ static bool reserve_in(conn *c, size_t n, size_t limit)
 
 static bool append_out(conn *c, const char *data, size_t n)
 {
-	if (c->out_len + n > c->out_cap) {
-		size_t cap = (c->out_len + n) * 2 + 512;
-		char *b = realloc(c->out, cap);
-		if (!b)
-			return false;
-		c->out = b;
-		c->out_cap = cap;
-	}
-	if (n) /* an empty stream hands over no buffer at all */
-		memcpy(c->out + c->out_len, data, n);
-	c->out_len += n;
-	return true;
+	return buffer_append(&c->out, &c->out_len, &c->out_cap, data, n);
 }
 
 /* Drops the first n bytes of c->in. */

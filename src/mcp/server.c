@@ -374,6 +374,31 @@ static json_t *notification(mcp_session *s, const jsonrpc_msg *m)
 	return NULL;
 }
 
+/* The methods both eras answer alike: tools, prompts, completion, resources. */
+static json_t *common_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
+{
+	const char *method = m->method;
+	if (!strcmp(method, "tools/list"))
+		return tools_list(call, m);
+	if (!strcmp(method, "tools/call"))
+		return tools_call(call, s, m);
+	if (!strcmp(method, "prompts/list"))
+		return jsonrpc_result(m->id, mcp_prompts_list());
+	if (!strcmp(method, "prompts/get"))
+		return prompts_get(call, s, m);
+	if (!strcmp(method, "completion/complete"))
+		return complete(call, m);
+	if (mcp_resources_any()) {
+		if (!strcmp(method, "resources/list"))
+			return jsonrpc_result(m->id, mcp_resources_list());
+		if (!strcmp(method, "resources/templates/list"))
+			return jsonrpc_result(m->id, mcp_resources_templates_list());
+		if (!strcmp(method, "resources/read"))
+			return resources_read(s, m);
+	}
+	return NULL;
+}
+
 json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
 	if (m->kind == JSONRPC_NOTIFICATION)
@@ -387,30 +412,15 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return jsonrpc_result(m->id, NULL);
 	if (!s->protocol_version[0])
 		return jsonrpc_error(m->id, JSONRPC_INVALID_REQUEST, "Invalid Request: send initialize first", NULL);
-	if (!strcmp(method, "tools/list"))
-		return tools_list(call, m);
-	if (!strcmp(method, "tools/call"))
-		return tools_call(call, s, m);
-	if (!strcmp(method, "prompts/list"))
-		return jsonrpc_result(m->id, mcp_prompts_list());
-	if (!strcmp(method, "prompts/get"))
-		return prompts_get(call, s, m);
-	if (!strcmp(method, "completion/complete"))
-		return complete(call, m);
+	json_t *answer = common_dispatch(call, s, m);
+	if (answer)
+		return answer;
 	if (!strcmp(method, "logging/setLevel"))
 		return set_level(s, m);
-	if (mcp_resources_any()) {
-		if (!strcmp(method, "resources/list"))
-			return jsonrpc_result(m->id, mcp_resources_list());
-		if (!strcmp(method, "resources/templates/list"))
-			return jsonrpc_result(m->id, mcp_resources_templates_list());
-		if (!strcmp(method, "resources/read"))
-			return resources_read(s, m);
-		if (!strcmp(method, "resources/subscribe"))
-			return subscribe(s, m, true);
-		if (!strcmp(method, "resources/unsubscribe"))
-			return subscribe(s, m, false);
-	}
+	if (mcp_resources_any() && !strcmp(method, "resources/subscribe"))
+		return subscribe(s, m, true);
+	if (mcp_resources_any() && !strcmp(method, "resources/unsubscribe"))
+		return subscribe(s, m, false);
 	char msg[200];
 	utf8_snprintf(msg, sizeof msg, "Method not found: %.*s", utf8_prefix(method, 150), method);
 	return jsonrpc_error(m->id, JSONRPC_METHOD_NOT_FOUND, msg, NULL);
@@ -635,28 +645,9 @@ static bool cacheable(const char *method)
 
 static json_t *stateless_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
-	const char *method = m->method;
-	if (!strcmp(method, "server/discover"))
+	if (!strcmp(m->method, "server/discover"))
 		return discover(m);
-	if (!strcmp(method, "tools/list"))
-		return tools_list(call, m);
-	if (!strcmp(method, "tools/call"))
-		return tools_call(call, s, m);
-	if (!strcmp(method, "prompts/list"))
-		return jsonrpc_result(m->id, mcp_prompts_list());
-	if (!strcmp(method, "prompts/get"))
-		return prompts_get(call, s, m);
-	if (!strcmp(method, "completion/complete"))
-		return complete(call, m);
-	if (mcp_resources_any()) {
-		if (!strcmp(method, "resources/list"))
-			return jsonrpc_result(m->id, mcp_resources_list());
-		if (!strcmp(method, "resources/templates/list"))
-			return jsonrpc_result(m->id, mcp_resources_templates_list());
-		if (!strcmp(method, "resources/read"))
-			return resources_read(s, m);
-	}
-	return NULL;
+	return common_dispatch(call, s, m);
 }
 
 json_t *mcp_handle_stateless(mcp_call *call, const jsonrpc_msg *m, const mcp_headers *h, int *status)

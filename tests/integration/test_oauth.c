@@ -242,7 +242,10 @@ Test(oauth, rs256_and_es256_tokens_of_the_issuer_get_in_and_api_tokens_still_do)
 	oa_accepted(&e, strdup(e.w.member_tok), "personal API token");
 	cr_assert_eq(receiver_count(e.rx, "/jwks"), 1, "the keys were fetched once and kept");
 	/* The session belongs to the token's subject. */
-	harness_response r = oa_post(&e, oa_jwt(e.rsa, "RS256", "rsa-1", c = oa_claims(e.issuer, e.aud, e.w.member2, 300)));
+	c = oa_claims(e.issuer, e.aud, e.w.member2, 300);
+	char *token = oa_jwt(e.rsa, "RS256", "rsa-1", c);
+	harness_response r = oa_post(&e, token);
+	free(token);
 	free(c);
 	char *sid = harness_header(&r, "mcp-session-id");
 	cr_assert(sid, "%s", r.body);
