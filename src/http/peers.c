@@ -14,7 +14,6 @@ typedef struct peer {
 
 struct peers {
 	int max;
-	int distinct;
 	peer *buckets[BUCKETS];
 };
 
@@ -72,7 +71,6 @@ bool peers_acquire(peers_t *p, const struct sockaddr_storage *addr)
 		if (!*s)
 			return false;
 		memcpy((*s)->key, key, 16);
-		p->distinct++;
 	}
 	if (p->max > 0 && (*s)->conns >= p->max)
 		return false;
@@ -91,11 +89,5 @@ void peers_release(peers_t *p, const struct sockaddr_storage *addr)
 		peer *dead = *s;
 		*s = dead->next;
 		free(dead);
-		p->distinct--;
 	}
-}
-
-int peers_count(const peers_t *p)
-{
-	return p->distinct;
 }

@@ -15,7 +15,5 @@ void peers_free(peers_t *p);
 bool peers_acquire(peers_t *p, const struct sockaddr_storage *addr);
 /* Forgets one connection from addr (acquired before). */
 void peers_release(peers_t *p, const struct sockaddr_storage *addr);
-/* Distinct addresses with at least one connection. */
-int peers_count(const peers_t *p);
 
 #endif

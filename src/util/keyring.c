@@ -21,11 +21,6 @@ void keyring_set(const char *secret_key)
 	loaded = true;
 }
 
-bool keyring_ready(void)
-{
-	return loaded;
-}
-
 /* Reads the key file; "" when it does not exist. */
 static bool read_key_file(const char *path, char out[129], err_t *err)
 {

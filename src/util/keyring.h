@@ -17,7 +17,6 @@ bool keyring_secret(const char *secret, const char *key_file, char out[129], err
 bool keyring_load(const char *secret, const char *key_file, err_t *err);
 /* Sets the key directly (tests). */
 void keyring_set(const char *secret_key);
-bool keyring_ready(void);
 
 /* Seals plain (NUL-terminated) for context; returns a malloc'd
  * "v1.<base64url(nonce | ciphertext | tag)>" or NULL (no key, or OpenSSL failed). */
