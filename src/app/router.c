@@ -70,7 +70,7 @@ static mcp_http_env mcp_env(const router_worker *w, const http_request *req)
 static void respond_health(router_worker *w, const http_request *req, http_response *resp, bool ready)
 {
 	err_t err = { 0 };
-	if (ready && !DB_EXEC(w->db, &err, "SELECT 1")) {
+	if (ready && !db_ping(w->db, &err)) {
 		/* Not ready is a 503 whatever the query's failure was: the error
 		 * envelope (database_unavailable), with the probe's status beside it. */
 		err_t down = { 0 };

@@ -30,9 +30,18 @@ void curl_policy_apply(CURL *h, curl_policy *p)
 	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, p);
 }
 
-size_t curl_sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+/* A response body kept in memory, NUL-terminated, up to max bytes: past max
+ * the transfer stops and too_big is set. */
+typedef struct {
+	size_t max;
+	char *data;
+	size_t len, cap;
+	bool too_big;
+} sink;
+
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	curl_sink *s = arg;
+	sink *s = arg;
 	size_t n = size * nmemb;
 	if (s->len + n > s->max) {
 		s->too_big = true;
@@ -50,4 +59,60 @@ size_t curl_sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	s->len += n;
 	s->data[s->len] = '\0';
 	return n;
+}
+
+curl_get_outcome curl_policy_get(const curl_get_request *rq, char **body, size_t *len, char *detail, size_t n)
+{
+	*body = NULL;
+	*len = 0;
+	CURL *h = curl_easy_init();
+	if (!h) {
+		snprintf(detail, n, "could not start libcurl");
+		return CURL_GET_FAILED;
+	}
+	sink s = { .max = rq->max };
+	curl_policy policy = { .allow_private = rq->allow_private };
+	char curl_err[CURL_ERROR_SIZE] = "";
+	const char *protocols = !rq->allow_private ? "https" : rq->allow_file ? "https,http,file" : "https,http";
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, rq->allow_private ? "https,http" : "https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, rq->follow ? 1L : 0L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, rq->timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, rq->timeout);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq->max);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, rq->user_agent);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	curl_policy_apply(h, &policy); /* every connection, redirects included */
+	CURLcode rc = curl_easy_perform(h);
+	curl_easy_cleanup(h);
+	curl_get_outcome out = CURL_GET_OK;
+	if (rc != CURLE_OK) {
+		if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+			out = CURL_GET_TOO_BIG;
+			snprintf(detail, n, "larger than %zu bytes", rq->max);
+		} else if (policy.refused[0]) {
+			out = CURL_GET_REFUSED;
+			snprintf(detail, n, "%s", policy.refused);
+		} else {
+			out = CURL_GET_FAILED;
+			snprintf(detail, n, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		}
+	} else if (!s.data && !(s.data = calloc(1, 1))) {
+		out = CURL_GET_FAILED;
+		snprintf(detail, n, "out of memory");
+	}
+	if (out != CURL_GET_OK) {
+		free(s.data);
+		return out;
+	}
+	*body = s.data;
+	*len = s.len;
+	return CURL_GET_OK;
 }

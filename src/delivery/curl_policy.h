@@ -17,17 +17,26 @@ typedef struct {
 /* Applies p (which must outlive the transfer) to h. */
 void curl_policy_apply(CURL *h, curl_policy *p);
 
-/* A response body kept in memory, NUL-terminated, up to max bytes: past max
- * the transfer stops and too_big is set (a fetch never holds more than it
- * allows). Pass curl_sink_write as CURLOPT_WRITEFUNCTION with the sink as
- * CURLOPT_WRITEDATA; the caller frees data. */
+/* A GET of one bounded document through the policy: what to fetch and how. */
 typedef struct {
-	size_t max;
-	char *data;
-	size_t len, cap;
-	bool too_big;
-} curl_sink;
+	const char *url;
+	bool allow_private;     /* also http (and, with allow_file, file://) */
+	bool allow_file;        /* file:// when allow_private (local feeds in tests) */
+	bool follow;            /* follow up to 5 redirects (never to file://) */
+	long timeout;           /* seconds, connecting and in all */
+	size_t max;             /* bytes: a longer body fails as CURL_GET_TOO_BIG */
+	const char *user_agent;
+} curl_get_request;
 
-size_t curl_sink_write(char *ptr, size_t size, size_t nmemb, void *sink);
+typedef enum {
+	CURL_GET_OK,
+	CURL_GET_TOO_BIG, /* the body passed rq->max */
+	CURL_GET_REFUSED, /* an address the policy refuses; detail says which */
+	CURL_GET_FAILED,  /* the network or an HTTP error status; detail says what */
+} curl_get_outcome;
+
+/* Fetches rq->url. On CURL_GET_OK, *body (malloc'd, NUL-terminated, the
+ * caller frees it) holds *len bytes; otherwise detail (n bytes) says why. */
+curl_get_outcome curl_policy_get(const curl_get_request *rq, char **body, size_t *len, char *detail, size_t n);
 
 #endif

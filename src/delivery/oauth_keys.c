@@ -26,43 +26,25 @@ struct oauth_keys {
  * redirects, 5 s at most; NULL with errbuf set. */
 static json_t *fetch_json(const oauth_config *cfg, const char *url, char *errbuf, size_t n)
 {
-	CURL *h = curl_easy_init();
-	if (!h) {
-		snprintf(errbuf, n, "could not start libcurl");
+	curl_get_request rq = { .url = url, .allow_private = cfg->allow_private, .timeout = 5, .max = MAX_DOC,
+				.user_agent = "workestra-time oauth" };
+	char *body, detail[256];
+	size_t len;
+	curl_get_outcome out = curl_policy_get(&rq, &body, &len, detail, sizeof detail);
+	if (out != CURL_GET_OK) {
+		if (out == CURL_GET_TOO_BIG)
+			snprintf(errbuf, n, "%.200s is larger than %d bytes", url, MAX_DOC);
+		else
+			snprintf(errbuf, n, out == CURL_GET_REFUSED ? "%.200s: address not allowed: %s" : "%.200s: %s", url, detail);
 		return NULL;
 	}
-	curl_sink s = { .max = MAX_DOC };
-	curl_policy policy = { .allow_private = cfg->allow_private };
-	char curl_err[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, cfg->allow_private ? "https,http" : "https");
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)MAX_DOC);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "workestra-time oauth");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, curl_sink_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_policy_apply(h, &policy);
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_cleanup(h);
-	json_t *doc = NULL;
-	if (rc != CURLE_OK) {
-		if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-			snprintf(errbuf, n, "%.200s is larger than %d bytes", url, MAX_DOC);
-		else if (policy.refused[0])
-			snprintf(errbuf, n, "%.200s: address not allowed: %s", url, policy.refused);
-		else
-			snprintf(errbuf, n, "%.200s: %s", url, curl_err[0] ? curl_err : curl_easy_strerror(rc));
-	} else if (!(doc = json_loadb(s.data ? s.data : "", s.len, 0, NULL)) || !json_is_object(doc)) {
+	json_t *doc = json_loadb(body, len, 0, NULL);
+	free(body);
+	if (!json_is_object(doc)) {
 		snprintf(errbuf, n, "%.200s did not answer a JSON object", url);
 		json_decref(doc);
-		doc = NULL;
+		return NULL;
 	}
-	free(s.data);
 	return doc;
 }
 

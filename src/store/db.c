@@ -163,6 +163,11 @@ bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 	return true;
 }
 
+bool db_ping(db_t *db, err_t *err)
+{
+	return DB_EXEC(db, err, "SELECT 1");
+}
+
 bool db_begin(db_t *db, err_t *err)
 {
 	return DB_EXEC(db, err, "BEGIN");

@@ -53,6 +53,8 @@ bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams);
 /* Runs sql with nparams parameters from an array (the query builder's way). */
 PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const char *const *params);
 
+/* Whether the database answers a trivial statement now (readiness probes). */
+bool db_ping(db_t *db, err_t *err);
 bool db_begin(db_t *db, err_t *err);
 bool db_commit(db_t *db, err_t *err);
 /* Rolls back if a transaction is open; safe to call on a broken connection. */

@@ -147,6 +147,11 @@ bool db_exec_stmt(db_t *db, err_t *err, const char *const *stmt, int nparams)
 	return r != NULL;
 }
 
+bool db_ping(db_t *db, err_t *err)
+{
+	return DB_EXEC(db, err, "SELECT 1");
+}
+
 bool db_begin(db_t *db, err_t *err)
 {
 	return DB_EXEC(db, err, "BEGIN");
