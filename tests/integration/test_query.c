@@ -1,5 +1,5 @@
-/* Query strings with several parameters reach the handlers whole (lws keeps
- * each argument as a separate fragment). */
+/* Query strings with several parameters reach the handlers whole, each
+ * argument decoded on its own (the first transport once lost all but one). */
 #include "harness.h"
 #include <criterion/criterion.h>
 
