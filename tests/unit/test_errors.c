@@ -22,7 +22,7 @@ static bool status_fits(err_kind kind, int status)
 	case ERR_CONFLICT: return status == 409;
 	case ERR_VALIDATION: return status == 422;
 	case ERR_TOO_LARGE: return status == 413 || status == 414 || status == 431;
-	case ERR_UNAVAILABLE: return status == 503;
+	case ERR_UNAVAILABLE: return status == 503 || status == 429 || status == 502 || status == 504;
 	case ERR_INTERNAL: return status == 500;
 	}
 	return false;
