@@ -16,10 +16,11 @@ override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
-            $(BUILD)/obj/gen/prompts.o
+            $(BUILD)/obj/gen/prompts.o $(BUILD)/obj/gen/chat_prompts.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
 TOOLS    := $(sort $(wildcard tools/*.json))
 PROMPTS  := $(sort $(wildcard prompts/*.json))
+CHAT_PROMPTS := $(sort $(wildcard prompts/chat/*.json))
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -55,6 +56,10 @@ $(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
 $(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
+
+$(BUILD)/gen/chat_prompts.c: $(CHAT_PROMPTS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_chat_prompts $(CHAT_PROMPTS) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

@@ -11,5 +11,6 @@ typedef struct {
 extern const embedded_file embedded_migrations[];
 extern const embedded_file embedded_tools[];   /* one per file of tools/ */
 extern const embedded_file embedded_prompts[]; /* one per file of prompts/ */
+extern const embedded_file embedded_chat_prompts[]; /* prompts/chat/: the AI chat's system prompt */
 
 #endif
