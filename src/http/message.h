@@ -58,6 +58,7 @@ bool http_stream_write(http_response *resp, const char *data, size_t len);
  * answers that response whole. NULL when this server cannot stream. */
 struct http_stream *http_stream_detach(http_response *resp);
 http_response *http_stream_response(struct http_stream *st);
+arena_t *http_stream_arena(struct http_stream *st); /* the request's */
 /* Sends len bytes (the first call sends the head: no Content-Length, the
  * connection closes after the answer); false once the client has left. */
 bool http_stream_send(struct http_stream *st, const char *data, size_t len);

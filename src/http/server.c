@@ -245,6 +245,11 @@ http_response *http_stream_response(struct http_stream *st)
 	return &st->job->resp;
 }
 
+arena_t *http_stream_arena(struct http_stream *st)
+{
+	return st->job->arena;
+}
+
 bool http_stream_send(struct http_stream *st, const char *data, size_t len)
 {
 	pthread_mutex_lock(&st->lock);

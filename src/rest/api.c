@@ -56,6 +56,11 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/notifications/{}/read", notifications_api_read },
 	{ "GET", "/api/ai/tools", ai_api_tools_list },
 	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
+	{ "POST", "/api/ai/chat", chat_api_post },
+	{ "GET", "/api/ai/conversations", chat_api_list },
+	{ "GET", "/api/ai/conversations/{}", chat_api_get },
+	{ "DELETE", "/api/ai/conversations/{}", chat_api_delete },
+	{ "POST", "/api/ai/conversations/{}/cards/{}/decline", chat_api_decline },
 	{ "GET", "/api/v1/time/webhooks", webhooks_api_list },
 	{ "POST", "/api/v1/time/webhooks", webhooks_api_create },
 	{ "GET", "/api/v1/time/webhooks/{}", webhooks_api_get },
@@ -146,7 +151,9 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env };
+	rest_call call = {
+		.req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env, .resp = resp
+	};
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;
@@ -168,6 +175,10 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	call.core.actor = &actor;
 	json_t *data = r->handler(&call, &err);
 	json_decref(call.body);
+	if (call.detached) { /* another thread answers */
+		json_decref(data);
+		return;
+	}
 	if (!data) {
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");

@@ -23,6 +23,8 @@ typedef struct {
 	int status;                          /* 200 unless a handler says otherwise */
 	const confirm_key *confirm;          /* signs and checks AI confirmations */
 	const struct rest_env *env;          /* the worker's door environment and what app plugged in */
+	http_response *resp;                 /* the answer (headers a handler adds, a detached stream) */
+	bool detached;                       /* the handler detached the answer: another thread writes it */
 } rest_call;
 
 typedef json_t *(*rest_handler)(rest_call *call, err_t *err);
@@ -83,6 +85,12 @@ json_t *saved_views_api_delete(rest_call *call, err_t *err);
 json_t *ai_api_tools_list(rest_call *call, err_t *err);
 json_t *ai_api_tools_call(rest_call *call, err_t *err);
 json_t *ai_api_confirm(rest_call *call, err_t *err);
+/* chat_api.c */
+json_t *chat_api_post(rest_call *call, err_t *err);
+json_t *chat_api_list(rest_call *call, err_t *err);
+json_t *chat_api_get(rest_call *call, err_t *err);
+json_t *chat_api_delete(rest_call *call, err_t *err);
+json_t *chat_api_decline(rest_call *call, err_t *err);
 json_t *webhooks_api_list(rest_call *call, err_t *err);
 json_t *webhooks_api_get(rest_call *call, err_t *err);
 json_t *webhooks_api_create(rest_call *call, err_t *err);
