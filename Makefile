@@ -90,6 +90,12 @@ $(BUILD)/tests/integration: $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib -o $@ $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
 
+# The scripted OpenAI-compatible server of the chat's tests as a program
+# (the Node wire test and the chat benchmark run it).
+$(BUILD)/tests/model-server: tests/chat/model_server_main.c tests/lib/model_server.c tests/lib/model_server.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib -o $@ tests/chat/model_server_main.c tests/lib/model_server.c $(LDFLAGS) $(LDLIBS)
+
 # Includes point down the layers (util < store < core < delivery < ai <
 # doors < transports < app; the map and its reasons are in the script).
 check-layers:
