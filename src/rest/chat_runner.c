@@ -40,7 +40,7 @@ typedef struct {
 static bool sse(answer *a, const char *event, json_t *data)
 {
 	char *text = jsontext_dump(data);
-	size_t n = strlen(event) + strlen(text) + 16;
+	size_t n = strlen(event) + strlen(text) + 32;
 	char *frame = malloc(n);
 	int len = snprintf(frame, n, "event: %s\ndata: %s\n\n", event, text);
 	bool ok = http_stream_send(a->st, frame, (size_t)len);
