@@ -192,9 +192,14 @@ test: deps
 	$(MAKE) test-unit test-fuzz-corpus test-integration test-chat-wire test-e2e test-conformance
 	$(MAKE) test-san
 
-# Report timings on a year of seeded data (50 users); prints medians.
-bench: $(BIN)
+# Report timings on a year of seeded data (50 users); prints medians. Then
+# the chat loop's own overhead per turn against the scripted model server.
+bench: $(BIN) $(BUILD)/tests/model-server
 	bench/reports.sh
+	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
+
+bench-chat: $(BIN) $(BUILD)/tests/model-server
+	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
 
 # Failure drills against a real serve and PostgreSQL (kill -9 under webhook
 # load, the database stopped, slow clients, pipelining); a few minutes, not
