@@ -247,3 +247,34 @@ Test(config, oauth_bad_values_are_refused)
 	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_TTL_SECONDS=1h", NULL },
 		"OAUTH_JWKS_TTL_SECONDS must be");
 }
+
+Test(config, the_ai_chat_needs_a_base_url_and_a_model)
+{
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, (char *[]){ NULL }));
+	cr_assert_not(c.ai_on);
+	cr_assert_eq(c.ai.connect_timeout_s, 10);
+	cr_assert_eq(c.ai.timeout_s, 120);
+	cr_assert_eq(c.ai.idle_timeout_s, 30);
+	cr_assert_eq(c.ai.max_retries, 2);
+	cr_assert_eq(c.ai_max_chats, 8);
+	cr_assert_eq(c.ai_max_rounds, 8);
+	cr_assert_eq(c.ai_max_context, 200000);
+	cr_assert_eq(c.ai_rate_per_minute, 20);
+	cr_assert(load(&c, &err, (char *[]){ "AI_BASE_URL=http://127.0.0.1:11434/v1", NULL }));
+	cr_assert_not(c.ai_on, "a base URL without a model is not a chat");
+	cr_assert(load(&c, &err,
+		       (char *[]){ "AI_BASE_URL=http://127.0.0.1:11434/v1", "AI_MODEL=llama3.1", "AI_TIMEOUT=30",
+				   "AI_MAX_CHATS=2", NULL }));
+	cr_assert(c.ai_on);
+	cr_assert_str_eq(c.ai.model, "llama3.1");
+	cr_assert_null(c.ai.api_key);
+	cr_assert_eq(c.ai.timeout_s, 30);
+	cr_assert_eq(c.ai_max_chats, 2);
+	refused((char *[]){ "AI_BASE_URL=ftp://models.example", NULL }, "AI_BASE_URL must be an http:// or https:// URL");
+	refused((char *[]){ "AI_TIMEOUT=0", NULL }, "AI_TIMEOUT must be a whole number from 1 to 3600");
+	refused((char *[]){ "AI_MAX_CHATS=0", NULL }, "AI_MAX_CHATS");
+	refused((char *[]){ "AI_MAX_TOOL_ROUNDS=51", NULL }, "AI_MAX_TOOL_ROUNDS");
+	refused((char *[]){ "AI_CHAT_RATE=x", NULL }, "AI_CHAT_RATE");
+}
