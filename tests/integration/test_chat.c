@@ -594,3 +594,53 @@ Test(chat, too_many_messages_a_minute_answer_429_with_retry_after)
 	harness_response_free(&r);
 	chat_stop(&e);
 }
+
+typedef struct {
+	const chat_env *e;
+	const char *body;
+	harness_response r;
+} background_turn;
+
+static void *run_background(void *arg)
+{
+	background_turn *b = arg;
+	b->r = harness_request_at(b->e->base, "POST", "/api/ai/chat", b->e->w.member_tok, b->body, JSON_ACCEPT);
+	return NULL;
+}
+
+Test(chat, turns_past_the_cap_are_busy_and_one_conversation_runs_one_turn_at_a_time)
+{
+	const char *extra[] = { "AI_MAX_CHATS=1", NULL };
+	chat_env e = { 0 };
+	chat_start(&e, extra);
+	push_text(&e, "Hello.");
+	json_t *ev = turn(&e, e.w.member_tok, NULL, "Hi");
+	char conv[64], body[160];
+	snprintf(conv, sizeof conv, "%s", json_string_value(json_object_get(event(ev, "conversation", 0), "id")));
+	json_decref(ev);
+	model_server_push(e.model, "{\"hang_ms\": 20000}");
+	snprintf(body, sizeof body, "{\"message\":\"wait\",\"conversation_id\":\"%s\"}", conv);
+	background_turn b = { &e, body };
+	pthread_t t;
+	pthread_create(&t, NULL, run_background, &b);
+	while (model_server_count(e.model) < 2)
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	harness_response r = harness_request_at(e.base, "POST", "/api/ai/chat", e.w.member_tok, body, NULL);
+	cr_assert_eq(r.status, 409, "the same conversation: %s", r.body);
+	cr_assert_str_eq(harness_error_code(&r), "conflict");
+	harness_response_free(&r);
+	r = harness_request_at(e.base, "POST", "/api/ai/chat", e.w.member2_tok, "{\"message\":\"hello\"}", NULL);
+	cr_assert_eq(r.status, 503, "every chat thread is taken: %s", r.body);
+	cr_assert_str_eq(harness_error_code(&r), "chat_busy");
+	char *ra = harness_header(&r, "retry-after");
+	cr_assert(ra);
+	free(ra);
+	harness_response_free(&r);
+	pthread_join(t, NULL);
+	cr_assert_eq(b.r.status, 504, "%s", b.r.body);
+	harness_response_free(&b.r);
+	/* Its place is free again. */
+	push_text(&e, "Back.");
+	json_decref(turn(&e, e.w.member2_tok, NULL, "hello again"));
+	chat_stop(&e);
+}
