@@ -644,3 +644,40 @@ Test(chat, turns_past_the_cap_are_busy_and_one_conversation_runs_one_turn_at_a_t
 	json_decref(turn(&e, e.w.member2_tok, NULL, "hello again"));
 	chat_stop(&e);
 }
+
+Test(chat, a_long_conversation_drops_its_oldest_turns_and_keeps_the_system_prompt)
+{
+	const char *extra[] = { "AI_MAX_CONTEXT_BYTES=12000", NULL };
+	chat_env e = { 0 };
+	chat_start(&e, extra);
+	char message[3000];
+	char conv[64] = "";
+	for (int i = 0; i < 4; i++) {
+		snprintf(message, sizeof message, "turn-%d ", i);
+		memset(message + strlen(message), 'x', 2500);
+		message[2507] = '\0';
+		push_text(&e, "ok");
+		json_t *ev = turn(&e, e.w.member_tok, conv[0] ? conv : NULL, message);
+		snprintf(conv, sizeof conv, "%s", json_string_value(json_object_get(event(ev, "conversation", 0), "id")));
+		json_decref(ev);
+	}
+	/* The system prompt is ~1.8 KB, each turn ~2.6 KB: the last request
+	 * holds the system prompt and the newest turns only, in order. */
+	json_t *msgs = sent_messages(&e, 3);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(msgs, 0), "role")), "system");
+	const char *first_user = json_string_value(json_object_get(message_of_role(msgs, "user", 0), "content"));
+	cr_assert(strncmp(first_user, "turn-0 ", 7), "the oldest turn was kept");
+	const char *last_user = json_string_value(json_object_get(json_array_get(msgs, json_array_size(msgs) - 1), "content"));
+	cr_assert(!strncmp(last_user, "turn-3 ", 7), "the current turn is last");
+	size_t users = 0;
+	for (int i = 0; message_of_role(msgs, "user", i); i++)
+		users++;
+	cr_assert(users >= 2 && users < 4, "%zu turns sent", users);
+	/* Everything stays stored. */
+	char path[128];
+	snprintf(path, sizeof path, "/api/ai/conversations/%s", conv);
+	harness_response r = harness_request_at(e.base, "GET", path, e.w.member_tok, NULL, NULL);
+	cr_assert_eq(json_array_size(json_object_get(harness_data(&r), "messages")), 8);
+	harness_response_free(&r);
+	chat_stop(&e);
+}
