@@ -62,6 +62,25 @@ json_t *ai_tools_openai(void);
  * CallToolResult (new reference); NULL with 404 not_found for an unknown tool. */
 json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *err);
 
+/* How the person answered a write tool's confirmation where they are (an
+ * MCP elicitation form). */
+typedef enum { AI_ANSWER_ACCEPT, AI_ANSWER_DECLINE, AI_ANSWER_CANCEL } ai_answer;
+
+/* Whether a tool's structuredContent is a confirmation still to be given
+ * (requires_confirmation: true with a confirmation_token). */
+bool ai_tools_pending(json_t *structured);
+
+/* Ends a write tool's call with the person's answer: accept runs the prepared
+ * action as them (confirm_redeem: audit source ai_tool, the claim in the
+ * action's transaction); decline and cancel use the confirmation up with
+ * nothing run (confirm_decline), so the same card cannot be accepted later.
+ * pending (borrowed) carries summary, details and confirmation_token. Returns
+ * the CallToolResult: structuredContent {requires_confirmation: false,
+ * status: confirmed | declined | cancelled, summary, details, action,
+ * result (confirmed only)}, or an isError result when the confirmation or
+ * its action is refused (expired, already used, the record changed). */
+json_t *ai_tools_settle(const ai_env *env, json_t *pending, ai_answer answer);
+
 /* The handlers of the ten time tools and find_work_items (src/ai/time_tools.c). */
 ai_tool_fn ai_time_tool(const char *name);
 

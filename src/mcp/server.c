@@ -1,5 +1,6 @@
 #include "mcp/server.h"
 #include "ai/tools.h"
+#include "mcp/elicit.h"
 #include "mcp/prompts.h"
 #include "mcp/resources.h"
 #include "util/crypto.h"
@@ -77,9 +78,11 @@ static void log_to_client(mcp_call *call, const mcp_session *s, int level, json_
 }
 
 static const char INSTRUCTIONS[] =
-	"Time tracking for the caller's Workestra workspace. Read tools answer at once. Write tools "
-	"(log_time_entry, start_timer, stop_timer, submit/approve/reject_timesheet, convert_time_to_invoice_lines) "
-	"change nothing: they return requires_confirmation with a summary to show the user and a "
+	"Time tracking for the caller's Workestra workspace. Read tools answer at once; find_work_items finds the "
+	"records to log time on by words. Write tools (log_time_entry, start_timer, stop_timer, "
+	"submit/approve/reject_timesheet, convert_time_to_invoice_lines) change something only when the user confirms: "
+	"a client that can show forms (elicitation) asks the user there and the result says confirmed, declined or "
+	"cancelled; otherwise the result is requires_confirmation with a summary and details to show the user and a "
 	"confirmation_token the user's client redeems at POST /api/v1/ai/confirm.";
 
 static json_t *server_info(void)
@@ -221,6 +224,8 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 
 static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, const char *kind, const char *name,
 			 json_t *args);
+static json_t *ask_person(mcp_session *s, const ai_env *env, const char *name, json_t *args, json_t *pending);
+static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, const char *name, json_t *args);
 
 static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
@@ -230,8 +235,9 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return invalid_params(m, "Invalid params: tools/call needs the tool's name");
 	if (args && !json_is_object(args) && !json_is_null(args))
 		return invalid_params(m, "Invalid params: arguments must be an object");
+	args = json_is_object(args) ? args : NULL;
 	if (s->stateless) {
-		json_t *r = run_input(call, s, m, "tool", name, json_is_object(args) ? args : NULL);
+		json_t *r = run_input(call, s, m, "tool", name, args);
 		if (r)
 			return r;
 	}
@@ -243,12 +249,28 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	tool_ctx tc = { call, s, token, false };
 	ai_client client = { tool_log, tool_progress, tool_request, &tc };
 	ai_env env = { call->core, call->confirm, time(NULL), &client };
+	/* The second round of a confirmation asked with input_required. */
+	if (s->stateless && (json_object_get(m->params, "requestState") || json_object_get(m->params, "inputResponses"))) {
+		json_t *answer = resume(s, m, &env, name, args);
+		if (json_object_get(answer, "error"))
+			return answer;
+		json_t *r = json_incref(json_object_get(answer, "result"));
+		json_decref(answer);
+		return jsonrpc_result(m->id, r);
+	}
 	err_t err = { 0 };
-	json_t *result = ai_tools_call(&env, name, json_is_object(args) ? args : NULL, &err);
+	json_t *result = ai_tools_call(&env, name, args, &err);
 	if (!result) {
 		char msg[300];
 		utf8_snprintf(msg, sizeof msg, "Invalid params: unknown tool '%s'", name);
 		return invalid_params(m, msg);
+	}
+	/* A write tool's card goes to the person when their client can show it. */
+	json_t *pending = json_object_get(result, "structuredContent");
+	json_t *asked = ai_tools_pending(pending) ? ask_person(s, &env, name, args, pending) : NULL;
+	if (asked) {
+		json_decref(result);
+		result = asked;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* Progress must increase: a tool that reported its own gets no closing one. */
@@ -602,6 +624,95 @@ static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, c
 	if (!r)
 		return jsonrpc_error(m->id, c.error_code ? c.error_code : JSONRPC_INTERNAL_ERROR, c.error_message, c.error_data);
 	return jsonrpc_result(m->id, r);
+}
+
+/* What a confirmation's requestState is bound to besides the tool and the
+ * user (which sign_state binds): the workspace and the exact arguments, so a
+ * state cannot be replayed on another call. */
+static void args_hash(json_t *args, char out[65])
+{
+	char *text = args ? json_dumps(args, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	crypto_sha256_hex(text ? text : "{}", text ? strlen(text) : 2, out);
+	free(text);
+}
+
+/* Asks the person to confirm pending (a write tool's structuredContent) in
+ * their client: the 2026-07-28 era with an input_required result whose
+ * signed requestState carries the confirmation, the session era with
+ * elicitation/create on the call's stream, then settles with the answer.
+ * Returns the tool's result (new reference), or NULL to answer pending as it
+ * is (the token path): the client cannot answer forms, the transport cannot
+ * ask, or no answer came. */
+static json_t *ask_person(mcp_session *s, const ai_env *env, const char *name, json_t *args, json_t *pending)
+{
+	if (!mcp_elicit_form_supported(s->client_capabilities))
+		return NULL;
+	bool with_mode = strcmp(s->protocol_version, "2025-06-18") && strcmp(s->protocol_version, "2025-03-26");
+	json_t *params = mcp_elicit_card(pending, with_mode);
+	if (s->stateless) {
+		char full[100], hash[65];
+		snprintf(full, sizeof full, "tool:%s", name);
+		args_hash(args, hash);
+		mcp_input_call c = { .name = full, .client_capabilities = s->client_capabilities,
+				     .user_id = env->core->actor->user_id, .key = env->confirm };
+		json_t *state = json_pack("{s:O, s:O, s:O, s:s, s:s}", "tok", json_object_get(pending, "confirmation_token"),
+					  "sum", json_object_get(pending, "summary"), "det",
+					  json_object_get(pending, "details"), "ws", env->core->actor->workspace_id, "args", hash);
+		json_t *r = mcp_input_required(
+			&c, json_pack("{s:{s:s, s:o}}", "confirm", "method", "elicitation/create", "params", params), state);
+		json_decref(c.error_data);
+		return r;
+	}
+	err_t err = { 0 };
+	json_t *answer = env->client->request(env->client->ctx, "elicitation/create", params, &err);
+	ai_answer a;
+	bool ok = answer && mcp_elicit_answer(answer, &a);
+	json_decref(answer);
+	if (!ok) {
+		log_msg(LOG_INFO, "mcp: confirmation of %s not asked in the client (%s); answering with the token",
+			name, answer ? "an answer that is no ElicitResult" : err.message);
+		return NULL;
+	}
+	return ai_tools_settle(env, pending, a);
+}
+
+/* The round that brings the person's answer to a confirmation asked with
+ * input_required. The requestState must verify for this caller, workspace,
+ * tool and arguments, within its lifetime; otherwise nothing runs. Returns a
+ * JSON-RPC response (new reference): an error, or {result} (the id is set by
+ * the caller). */
+static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, const char *name, json_t *args)
+{
+	json_t *rs = json_object_get(m->params, "requestState");
+	if (!json_is_string(rs))
+		return invalid_params(m, "Invalid params: inputResponses without the requestState they answer: call the "
+					 "tool again without either");
+	char full[100], hash[65];
+	snprintf(full, sizeof full, "tool:%s", name);
+	args_hash(args, hash);
+	mcp_input_call c = { .name = full, .client_capabilities = s->client_capabilities,
+			     .user_id = env->core->actor->user_id, .key = env->confirm };
+	json_t *state = verify_state(&c, json_string_value(rs));
+	const char *ws = json_string_value(json_object_get(state, "ws"));
+	const char *bound = json_string_value(json_object_get(state, "args"));
+	if (!ws || !bound || strcmp(ws, env->core->actor->workspace_id) || strcmp(bound, hash) ||
+	    !json_is_string(json_object_get(state, "tok"))) {
+		json_decref(state);
+		return invalid_params(m, "Invalid params: requestState failed verification (altered, expired, or not "
+					 "from this caller's call of this tool with these arguments); nothing was changed");
+	}
+	ai_answer a;
+	if (!mcp_elicit_answer(json_object_get(json_object_get(m->params, "inputResponses"), "confirm"), &a)) {
+		json_decref(state);
+		return invalid_params(m, "Invalid params: inputResponses.confirm must be the person's answer to the "
+					 "confirmation (an ElicitResult with action accept, decline or cancel)");
+	}
+	json_t *pending = json_pack("{s:O, s:O, s:O}", "confirmation_token", json_object_get(state, "tok"), "summary",
+				    json_object_get(state, "sum"), "details", json_object_get(state, "det"));
+	json_decref(state);
+	json_t *r = ai_tools_settle(env, pending, a);
+	json_decref(pending);
+	return json_pack("{s:o}", "result", r);
 }
 
 bool mcp_is_stateless(const jsonrpc_msg *m, const char *header_version)
