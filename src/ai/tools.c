@@ -57,6 +57,7 @@ static void load(void)
 	qsort(tools, ntools, sizeof tools[0], by_name);
 }
 
+#ifdef WT_TEST_BUILD
 bool ai_tools_register(json_t *def, ai_tool_fn fn)
 {
 	if (in_use) {
@@ -74,6 +75,7 @@ bool ai_tools_register_result(json_t *def, ai_tool_fn fn)
 	}
 	return add(def, fn, true);
 }
+#endif
 
 size_t ai_tools_count(void)
 {

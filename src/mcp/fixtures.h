@@ -7,8 +7,15 @@
 #define MCP_FIXTURES_H
 
 #ifdef WT_TEST_BUILD
+#include "mcp/server.h"
+
 /* Registers every fixture; call once at start, before the first request. */
 void mcp_fixtures_register(void);
+
+/* A 2026-07-28 tools/call or prompts/get of a fixture answered over several
+ * rounds (input_required): the JSON-RPC response, or NULL when m calls no
+ * such fixture. */
+json_t *mcp_fixtures_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
 #endif
 
 #endif
