@@ -333,7 +333,10 @@ static json_t *invalid_params(const jsonrpc_msg *m, const char *message)
 	return jsonrpc_error(m->id, JSONRPC_INVALID_PARAMS, message, NULL);
 }
 
-json_t *mcp_fixtures_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
+/* A 2026-07-28 tools/call or prompts/get of a fixture answered over several
+ * rounds (input_required): the JSON-RPC response, or NULL when m calls no
+ * such fixture. */
+static json_t *input_round(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *kind = !strcmp(m->method, "tools/call") ? "tool" : !strcmp(m->method, "prompts/get") ? "prompt" : NULL;
 	const char *name = json_string_value(json_object_get(m->params, "name"));
@@ -564,6 +567,7 @@ static void input_tool(const char *name, const char *description, mcp_input_fn f
 
 void mcp_fixtures_register(void)
 {
+	mcp_test_input_hook = input_round;
 	tool("test_simple_text", "Returns simple text content", NO_ARGS, simple_text);
 	tool("test_image_content", "Returns image content", NO_ARGS, image_content);
 	tool("test_audio_content", "Returns audio content", NO_ARGS, audio_content);

@@ -7,15 +7,9 @@
 #define MCP_FIXTURES_H
 
 #ifdef WT_TEST_BUILD
-#include "mcp/server.h"
-
-/* Registers every fixture; call once at start, before the first request. */
+/* Registers every fixture (and mcp_test_input_hook, for the ones answered
+ * over several rounds); call once at start, before the first request. */
 void mcp_fixtures_register(void);
-
-/* A 2026-07-28 tools/call or prompts/get of a fixture answered over several
- * rounds (input_required): the JSON-RPC response, or NULL when m calls no
- * such fixture. */
-json_t *mcp_fixtures_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
 #endif
 
 #endif

@@ -1,5 +1,4 @@
 #include "mcp/resources.h"
-#include "mcp/time_resources.h"
 #include <pthread.h>
 #include <string.h>
 
@@ -16,21 +15,12 @@ static resource_t table[MAX_RESOURCES];
 static size_t count;
 static bool in_use;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
-
-static void builtins(void)
+/* Registration happens at start, before any request; using the table closes it. */
+static void use(void)
 {
-	mcp_time_resources_register();
 	pthread_mutex_lock(&lock);
 	in_use = true;
 	pthread_mutex_unlock(&lock);
-}
-
-/* Registration happens at start, before any request; the first use adds the
- * built-in resources and closes the table. */
-static void use(void)
-{
-	pthread_once(&builtins_once, builtins);
 }
 
 bool mcp_resources_register(json_t *def, mcp_resource_fn fn)

@@ -1,8 +1,8 @@
 /* MCP resources: a registry of direct resources (fixed URIs) and resource
  * templates (RFC 6570 level 1: "{name}" stands for one path segment), each
- * bound to the function that reads it as the caller. The caller's own time
- * (mcp/time_resources.c) is registered on first use; test builds add the
- * conformance fixtures before that, through the same calls. */
+ * bound to the function that reads it as the caller. main registers the
+ * caller's own time (mcp/time_resources.h) at start, and test builds the
+ * conformance fixtures, through the same calls. */
 #ifndef MCP_RESOURCES_H
 #define MCP_RESOURCES_H
 #include "core/ctx.h"

@@ -1,7 +1,6 @@
 #include "mcp/server.h"
 #include "ai/tools.h"
 #include "mcp/elicit.h"
-#include "mcp/fixtures.h"
 #include "mcp/prompts.h"
 #include "mcp/resources.h"
 #include "util/crypto.h"
@@ -97,6 +96,7 @@ static json_t *server_info(void)
  * conformance fixtures: there the session remembers the URIs and nothing is
  * ever sent. */
 #ifdef WT_TEST_BUILD
+json_t *(*mcp_test_input_hook)(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
 #define SUBSCRIBE_OFFERED 1
 #else
 #define SUBSCRIBE_OFFERED 0
@@ -400,7 +400,7 @@ static json_t *common_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg
 {
 	const char *method = m->method;
 #ifdef WT_TEST_BUILD
-	json_t *fixture = s->stateless ? mcp_fixtures_input(call, s, m) : NULL;
+	json_t *fixture = s->stateless && mcp_test_input_hook ? mcp_test_input_hook(call, s, m) : NULL;
 	if (fixture)
 		return fixture;
 #endif

@@ -97,6 +97,11 @@ typedef struct {
 	char error_message[200];
 	json_t *error_data;          /* owned by the caller after the call */
 } mcp_input_call;
+#ifdef WT_TEST_BUILD
+/* Test builds: answers a 2026-07-28 request before the registries when it
+ * calls a multi-round conformance fixture, else NULL (set by mcp/fixtures.c). */
+extern json_t *(*mcp_test_input_hook)(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
+#endif
 /* The state inside requestState rs (new reference), or NULL when it does not
  * verify, has expired, or was issued for another caller or name than c's. */
 json_t *mcp_input_state(const mcp_input_call *c, const char *rs);

@@ -7,7 +7,7 @@
 #ifndef MCP_TIME_RESOURCES_H
 #define MCP_TIME_RESOURCES_H
 
-/* Adds them to the registry (mcp/resources.h); called on its first use. */
+/* Adds them to the registry (mcp/resources.h); once, at start, before any request. */
 void mcp_time_resources_register(void);
 
 #endif
