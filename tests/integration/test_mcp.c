@@ -275,13 +275,22 @@ static harness_response mcp_t_post(const char *token, const char *session, const
 	return harness_request("POST", "/mcp", token, body, hdrs);
 }
 
+/* initialize in the session era, asking for version. */
+static harness_response mcp_t_init(const char *token, const char *version)
+{
+	char body[300];
+	snprintf(body, sizeof body,
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"%s\","
+		 "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
+		 version);
+	return mcp_t_post(token, NULL, body);
+}
+
 Test(mcp_http, session_lifecycle_and_transport_rules)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	harness_response r = mcp_t_post(w.member_tok, NULL,
-					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-					 "\"2024-01-01\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	harness_response r = mcp_t_init(w.member_tok, "2024-01-01");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "result"), "protocolVersion")), "2025-11-25");
 	char *sid = harness_header(&r, "mcp-session-id");
@@ -420,9 +429,7 @@ Test(mcp_http, progress_arrives_as_sse_before_the_result)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	harness_response r = mcp_t_post(w.member_tok, NULL,
-					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-					 "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	harness_response r = mcp_t_init(w.member_tok, "2025-06-18");
 	char *sid = harness_header(&r, "mcp-session-id");
 	harness_response_free(&r);
 	r = mcp_t_post(w.member_tok, sid,
@@ -445,11 +452,9 @@ Test(mcp_http, the_callers_time_as_resources)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	harness_response r = mcp_t_post(w.member_tok, NULL,
-					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-					 "\"2025-11-25\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
-	json_t *caps = json_object_get(json_object_get(r.json, "result"), "capabilities");
-	cr_assert(json_is_false(json_object_get(json_object_get(caps, "resources"), "subscribe")), "%s", r.body);
+	harness_response r = mcp_t_init(w.member_tok, "2025-11-25");
+	json_t *resources = json_object_get(json_object_get(json_object_get(r.json, "result"), "capabilities"), "resources");
+	cr_assert(json_is_false(json_object_get(resources, "subscribe")), "%s", r.body);
 	char *sid = harness_header(&r, "mcp-session-id");
 	harness_response_free(&r);
 	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/list\"}");
