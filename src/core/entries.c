@@ -1,6 +1,7 @@
 #include "core/entries.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/listing.h"
 #include "core/rates.h"
 #include "core/refs.h"
 #include "core/representation.h"
@@ -12,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* created_at as whole microseconds, exact both ways, for the list's cursor. */
+#define ENTRY_CREATED_US "(extract(epoch FROM e.created_at) * 1000000)::bigint"
+#define US_TO_TIME "::bigint * interval '1 microsecond')"
 
 static const char *const ENTRY_STATUSES[] = { "running", "draft", "submitted", "approved", "rejected", NULL };
 
@@ -116,9 +121,10 @@ json_t *entries_get(core_ctx *c, const char *id, err_t *err)
 	return entries_fetch(c, id, err);
 }
 
-static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
+/* A sync read (with_deleted) also returns soft-deleted entries, as tombstones. */
+static void add_filters(query_t *q, core_ctx *c, const entries_filter *f, bool with_deleted)
 {
-	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
+	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, with_deleted ? "" : " AND e.deleted_at IS NULL");
 	if (!actor_sees_team(c->actor))
 		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
 	if (f->user_id)
@@ -160,17 +166,33 @@ json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_
 		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
 		return NULL;
 	}
-	char limit[24], offset[24];
-	snprintf(limit, sizeof limit, "%ld", page->limit);
-	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
+	listing_t l;
+	if (!listing_begin(c, &l, "e", "dui", f->updated_since, page, err))
+		return NULL;
 	query_t count, q;
+	if (l.sync) {
+		query_init(&q, "SELECT " ENTRY_JSON " || jsonb_build_object('deleted_at', wt_iso(e.deleted_at)),"
+			       " e.change_xid::text, e.id" ENTRY_FROM);
+		add_filters(&q, c, f, true);
+		listing_sync_tail(&q, &l, "e");
+		return listing_run(c, &l, NULL, &q, page, err);
+	}
 	query_init(&count, "SELECT count(*)" ENTRY_FROM);
-	add_filters(&count, c, f);
-	query_init(&q, "SELECT " ENTRY_JSON ENTRY_FROM);
-	add_filters(&q, c, f);
-	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", limit, "::bigint");
-	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	add_filters(&count, c, f, false);
+	query_init(&q, "SELECT " ENTRY_JSON ", e.log_date::text, " ENTRY_CREATED_US "::text, e.id" ENTRY_FROM);
+	add_filters(&q, c, f, false);
+	if (l.nkey) {
+		/* After (log_date, created_at, id) in the list's order: dates and
+		 * times descending, ids ascending. */
+		query_cond(&q, " AND e.log_date <= ", l.key[0], "::date");
+		query_cond(&q, " AND (e.log_date < ", l.key[0], "::date");
+		query_cond(&q, " OR e.created_at < ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " OR (e.created_at = ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " AND e.id > ", l.key[2], "))");
+	}
+	query_sql(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id");
+	listing_limit(&q, &l);
+	return listing_run(c, &l, &count, &q, page, err);
 }
 
 bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,

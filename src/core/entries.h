@@ -24,6 +24,7 @@ typedef struct {
 
 typedef struct {
 	const char *entity_type, *entity_id, *project_id, *user_id, *status, *from, *to; /* NULL: any */
+	const char *updated_since; /* an ISO 8601 instant: a sync read (core/listing.h), tombstones included */
 	int billable; /* -1 any, 0 or 1 */
 } entries_filter;
 

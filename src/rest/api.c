@@ -143,6 +143,20 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 	return true;
 }
 
+/* page/limit/total; lists with keyset cursors add has_more and next_cursor,
+ * and in cursor mode answer those without page and total. */
+static json_t *pagination(const core_page *p)
+{
+	json_t *out = p->cursor_mode ? json_pack("{s:I}", "limit", (json_int_t)p->limit)
+				     : json_pack("{s:I, s:I, s:I}", "page", (json_int_t)p->page, "limit",
+						 (json_int_t)p->limit, "total", (json_int_t)p->total);
+	if (p->keyset) {
+		json_object_set_new(out, "has_more", json_boolean(p->has_more));
+		json_object_set_new(out, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());
+	}
+	return out;
+}
+
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
@@ -176,9 +190,7 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	}
 	json_t *envelope = json_pack("{s:o}", "data", data);
 	if (call.paginated)
-		json_object_set_new(envelope, "pagination",
-				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
-					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+		json_object_set_new(envelope, "pagination", pagination(&call.page));
 	http_response_json(req->arena, resp, call.status, envelope);
 }
 

@@ -12,8 +12,9 @@ json_t *entries_api_list(rest_call *call, err_t *err)
 		.status = rest_query(call, "status"),
 		.from = rest_query(call, "from"),
 		.to = rest_query(call, "to"),
+		.updated_since = rest_query(call, "updated_since"),
 	};
-	if (!rest_query_bool(call, "billable", &f.billable, err) || !rest_paging(call, err))
+	if (!rest_query_bool(call, "billable", &f.billable, err) || !rest_cursor_paging(call, err))
 		return NULL;
 	return entries_list(&call->core, &f, &call->page, err);
 }

@@ -31,6 +31,9 @@ typedef json_t *(*rest_handler)(rest_call *call, err_t *err);
 const char *rest_query(rest_call *call, const char *name);
 /* Reads page and limit into call->page and marks the call paginated. */
 bool rest_paging(rest_call *call, err_t *err);
+/* rest_paging plus starting_after, for the lists with keyset cursors
+ * (core/listing.h); page and starting_after exclude each other. */
+bool rest_cursor_paging(rest_call *call, err_t *err);
 /* A tri-state boolean query parameter: -1 absent, 0, 1; false on bad values. */
 bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err);
 /* The body, which must be a JSON object (an empty body is refused). */
