@@ -16,6 +16,7 @@ typedef struct {
 
 static const route ROUTES[] = {
 	{ "GET", "/api/v1/time-entries", entries_api_list },
+	{ "GET", "/api/v1/time-entries.csv", entries_api_csv },
 	{ "POST", "/api/v1/time-entries", entries_api_create },
 	{ "GET", "/api/v1/time-entries/{}", entries_api_get },
 	{ "PATCH", "/api/v1/time-entries/{}", entries_api_update },
@@ -35,6 +36,7 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/time/rates", rates_api_upsert },
 	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
 	{ "GET", "/api/v1/time/reports/summary", reports_api_summary },
+	{ "GET", "/api/v1/time/reports/summary.csv", reports_api_summary_csv },
 	{ "GET", "/api/v1/time/reports/estimate-vs-actual", reports_api_estimate_vs_actual },
 	{ "GET", "/api/v1/time/reports/utilization", reports_api_utilization },
 	{ "GET", "/api/v1/time/saved-views", saved_views_api_list },
@@ -160,7 +162,7 @@ static json_t *pagination(const core_page *p)
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env, .resp = resp };
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;
@@ -186,6 +188,16 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
 		http_response_error(req->arena, resp, &err);
+		return;
+	}
+	if (call.file_body) {
+		json_decref(data);
+		resp->status = call.status;
+		resp->content_type = call.file_type;
+		resp->body = call.file_body;
+		resp->body_len = call.file_len;
+		http_response_header(req->arena, resp, "content-disposition",
+				     arena_sprintf(req->arena, "attachment; filename=\"%s\"", call.file_name));
 		return;
 	}
 	json_t *envelope = json_pack("{s:o}", "data", data);

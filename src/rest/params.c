@@ -69,3 +69,13 @@ json_t *rest_body_object(rest_call *call, err_t *err)
 	}
 	return call->body;
 }
+
+json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename)
+{
+	call->file_body = arena_strndup(call->arena, body, len);
+	call->file_len = len;
+	call->file_type = "text/csv; charset=utf-8";
+	call->file_name = filename;
+	free(body);
+	return json_true();
+}

@@ -23,6 +23,11 @@ typedef struct {
 	int status;                          /* 200 unless a handler says otherwise */
 	const confirm_key *confirm;          /* signs and checks AI confirmations */
 	const struct rest_env *env;          /* the worker's door environment and what app plugged in */
+	http_response *resp;                 /* for a handler's own headers */
+	/* A handler that answers with a file (CSV) sets these (in the arena)
+	 * and returns json_true(): no envelope then. */
+	const char *file_body, *file_type, *file_name;
+	size_t file_len;
 } rest_call;
 
 typedef json_t *(*rest_handler)(rest_call *call, err_t *err);
@@ -39,9 +44,14 @@ bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err);
 /* The body, which must be a JSON object (an empty body is refused). */
 json_t *rest_body_object(rest_call *call, err_t *err);
 
+/* Answers with body (malloc'd; copied into the arena and freed) as a CSV
+ * download named filename; returns json_true() for the handler to return. */
+json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename);
+
 /* Handlers, grouped by resource. */
 json_t *entries_api_list(rest_call *call, err_t *err);
 json_t *entries_api_get(rest_call *call, err_t *err);
+json_t *entries_api_csv(rest_call *call, err_t *err);
 json_t *entries_api_create(rest_call *call, err_t *err);
 json_t *entries_api_update(rest_call *call, err_t *err);
 json_t *entries_api_delete(rest_call *call, err_t *err);
@@ -61,6 +71,7 @@ json_t *rates_api_upsert(rest_call *call, err_t *err);
 json_t *rates_api_delete(rest_call *call, err_t *err);
 /* reports_api.c */
 json_t *reports_api_summary(rest_call *call, err_t *err);
+json_t *reports_api_summary_csv(rest_call *call, err_t *err);
 json_t *reports_api_rollup(rest_call *call, err_t *err);
 json_t *reports_api_task_rollups(rest_call *call, err_t *err);
 json_t *reports_api_estimate_vs_actual(rest_call *call, err_t *err);
