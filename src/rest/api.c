@@ -66,6 +66,8 @@ static const route ROUTES[] = {
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
 	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "POST", "/api/v1/time/webhooks/{}/deliveries/replay", webhooks_api_replay },
+	{ "POST", "/api/v1/time/webhooks/{}/rotate-secret", webhooks_api_rotate_secret },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */

@@ -105,5 +105,7 @@ json_t *webhooks_api_delete(rest_call *call, err_t *err);
 json_t *webhooks_api_deliveries(rest_call *call, err_t *err);
 json_t *webhooks_api_retry(rest_call *call, err_t *err);
 json_t *webhooks_api_test(rest_call *call, err_t *err);
+json_t *webhooks_api_replay(rest_call *call, err_t *err);
+json_t *webhooks_api_rotate_secret(rest_call *call, err_t *err);
 
 #endif
