@@ -60,7 +60,7 @@ bool listing_begin(core_ctx *c, listing_t *l, const char *prefix, const char *sp
 {
 	memset(l, 0, sizeof *l);
 	double t;
-	if (updated_since && !dates_parse_instant(updated_since, &t))
+	if (updated_since && (strlen(updated_since) > 40 || !dates_parse_instant(updated_since, &t)))
 		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "'updated_since' must be an ISO 8601 instant such as 2026-04-29T10:23:00Z");
 	l->since = updated_since;
