@@ -262,11 +262,39 @@ Test(webhooks_standard, rotation_overlap_signs_with_both_secrets, .timeout = 120
 	char *sig = receiver_header(&rq, "webhook-signature");
 	cr_assert_eq(entries_in(sig), 2, "two v1 entries during the overlap: %s", sig);
 	free(sig);
-	cr_assert(receiver_header(&rq, "X-Workestra-Signature-Previous") != NULL);
+	char *prev = receiver_header(&rq, "X-Workestra-Signature-Previous");
+	cr_assert(prev && !strncmp(prev, "sha256=", 7));
+	free(prev);
 	all_accept(&rq, fresh, false);
 	all_accept(&rq, old, false);
 	all_refuse(&rq, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", false);
 	receiver_request_free(&rq);
+
+	/* Once the overlap is over (its end moved into the past here, instead
+	 * of waiting a day), the old secret signs nothing. */
+	PQclear(harness_sql("UPDATE time_webhooks SET previous_expires_at = now() - interval '1 second' WHERE id = $1", 1,
+			    str(wh, "id")));
+	rq = next_delivery(rx, &w, "/rot", 1);
+	sig = receiver_header(&rq, "webhook-signature");
+	cr_assert_eq(entries_in(sig), 1, "the overlap is over: %s", sig);
+	free(sig);
+	cr_assert_null(receiver_header(&rq, "X-Workestra-Signature-Previous"));
+	all_accept(&rq, fresh, false);
+	all_refuse(&rq, old, false);
+	receiver_request_free(&rq);
+	json_decref(rot);
+	rot = harness_call(200, w.admin_tok, "GET", sub, "%s", "");
+	cr_assert(json_is_null(json_object_get(rot, "previous_secret_expires_at")));
+
+	/* PATCH with a secret replaces it at once and ends an overlap. */
+	json_decref(rot);
+	rot = harness_call(200, w.admin_tok, "POST", path, "{\"overlap_hours\":5}");
+	cr_assert(str(rot, "previous_secret_expires_at"));
+	snprintf(fresh, sizeof fresh, "%s", str(rot, "secret"));
+	json_decref(harness_call(200, w.admin_tok, "PATCH", sub, "{\"secret\":\"%s\"}", fresh));
+	json_decref(rot);
+	rot = harness_call(200, w.admin_tok, "GET", sub, "%s", "");
+	cr_assert(json_is_null(json_object_get(rot, "previous_secret_expires_at")));
 
 	/* overlap_hours 0: the old secret stops at once; one signature again. */
 	json_decref(rot);
@@ -274,7 +302,7 @@ Test(webhooks_standard, rotation_overlap_signs_with_both_secrets, .timeout = 120
 	char third[128];
 	snprintf(third, sizeof third, "%s", str(rot, "secret"));
 	cr_assert(json_is_null(json_object_get(rot, "previous_secret_expires_at")));
-	rq = next_delivery(rx, &w, "/rot", 1);
+	rq = next_delivery(rx, &w, "/rot", 2);
 	sig = receiver_header(&rq, "webhook-signature");
 	cr_assert_eq(entries_in(sig), 1, "%s", sig);
 	free(sig);
