@@ -236,6 +236,50 @@ Test(sync, follows_creates_edits_and_deletes_while_writes_go_on, .timeout = 180)
 	harness_workspace_free(&w);
 }
 
+/* Transactions commit out of order: one that began writing first commits
+ * last. Its row must not be skipped although a later one's row was read
+ * meanwhile: the sync holds back what follows a transaction still running. */
+Test(sync, out_of_order_commits_are_not_skipped)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	char *first = create(&w, "first", "2026-04-29");
+	cr_assert(first);
+	copy_t c = { .rows = json_object(), .versions = json_object() };
+	const char *since = "2000-01-01T00:00:00Z";
+	while (sync_page(&w, &c, since, 10))
+		;
+	cr_assert_eq(c.received, 1);
+	/* A writer of our own takes its transaction id first and holds it. */
+	PGconn *held = PQconnectdb(getenv("DATABASE_URL"));
+	cr_assert_eq(PQstatus(held), CONNECTION_OK);
+	PQclear(PQexec(held, "BEGIN"));
+	const char *params[1] = { first };
+	PGresult *r = PQexecParams(held, "UPDATE time_entries SET description = 'held' WHERE id = $1", 1, NULL, params,
+				   NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK, "%s", PQresultErrorMessage(r));
+	PQclear(r);
+	/* A later transaction commits meanwhile: the sync waits for the held one. */
+	char *later = create(&w, "later", "2026-04-29");
+	cr_assert(later);
+	char cursor[512];
+	snprintf(cursor, sizeof cursor, "%s", c.cursor);
+	cr_assert(!sync_page(&w, &c, since, 10));
+	cr_assert_eq(c.received, 1, "a row committed after a running transaction's came first");
+	cr_assert_str_eq(c.cursor, cursor);
+	PQclear(PQexec(held, "COMMIT"));
+	PQfinish(held);
+	while (sync_page(&w, &c, since, 10))
+		;
+	cr_assert_eq(c.received, 3);
+	cr_assert_str_eq(str(json_object_get(c.rows, first), "description"), "held");
+	cr_assert(json_object_get(c.rows, later));
+	same_as_server(&w, &c);
+	free(first), free(later);
+	json_decref(c.rows), json_decref(c.versions);
+	harness_workspace_free(&w);
+}
+
 /* A member's sync holds the member's entries only, tombstones included. */
 Test(sync, members_follow_their_own_entries)
 {
