@@ -67,6 +67,9 @@ bool listing_begin(core_ctx *c, listing_t *l, const char *prefix, const char *sp
 	l->sync = updated_since != NULL;
 	if (page->starting_after && !take_cursor(l, prefix, spec, page->starting_after, err))
 		return false;
+	if (l->sync && page->page > 1)
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
+			       "'page' does not apply to a sync (updated_since); follow next_cursor with starting_after");
 	snprintf(l->kind, sizeof l->kind, "%c%c", prefix[0], l->sync ? 's' : 'l');
 	l->nkeycols = l->sync ? 2 : (int)strlen(spec);
 	page->keyset = true;
@@ -111,11 +114,6 @@ void listing_limit(query_t *q, const listing_t *l)
 	query_cond(q, " OFFSET ", l->offset, "::bigint");
 }
 
-static void set_cursor(const listing_t *l, const char *const *fields, int n, core_page *page)
-{
-	cursor_encode(l->kind, fields, n, page->next_cursor);
-}
-
 json_t *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err)
 {
 	PGresult *r;
@@ -142,13 +140,13 @@ json_t *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, co
 	if (n > 0 && (page->has_more || l->sync)) {
 		for (int k = 0; k < l->nkeycols && k < CURSOR_FIELDS; k++)
 			key[k] = PQgetvalue(r, n - 1, k + 1);
-		set_cursor(l, key, l->nkeycols, page);
+		cursor_encode(l->kind, key, l->nkeycols, page->next_cursor);
 	} else if (l->sync) {
 		/* Nothing new: a sync resumes where it was, or, on its first
 		 * read, behind every transaction that had ended. */
 		key[0] = l->nkey ? l->key[0] : l->xmin;
 		key[1] = l->nkey ? l->key[1] : "";
-		set_cursor(l, key, 2, page);
+		cursor_encode(l->kind, key, 2, page->next_cursor);
 	}
 	PQclear(r);
 	return arr;

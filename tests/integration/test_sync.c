@@ -380,6 +380,8 @@ Test(sync, bad_cursors_and_parameters_are_refused)
 	snprintf(path, sizeof path, "/api/v1/time-entries?page=2&starting_after=%s", list_cursor);
 	cr_assert_str_eq(error_code(w.admin_tok, path, 422), "validation_failed");
 	cr_assert_str_eq(error_code(w.admin_tok, "/api/v1/time-entries?updated_since=yesterday", 422), "validation_failed");
+	cr_assert_str_eq(error_code(w.admin_tok, "/api/v1/time-entries?updated_since=2000-01-01T00:00:00Z&page=2", 422),
+			 "validation_failed");
 	cr_assert_str_eq(error_code(w.admin_tok, "/api/v1/timesheets?updated_since=2026-13-01T00:00:00Z", 422),
 			 "validation_failed");
 	/* A sync cursor goes on without updated_since. */
