@@ -4,7 +4,8 @@
  * that is not ours: the official `standardwebhooks` npm package
  * (tests/webhook-verify/verify.mjs, committed lockfile) and, since PyPI is
  * out of reach here, the Python standard-library check of the example
- * receiver (examples/webhook_receiver.py), which the README shows users. */
+ * receiver (examples/webhook_receiver.py), which the README shows users;
+ * the Node example receiver's checks run too. */
 #include "harness.h"
 #include "receiver.h"
 #include <criterion/criterion.h>
@@ -64,36 +65,57 @@ static bool npm_verifies(const receiver_request *rq, const char *secret, bool ra
 	return rc == 0;
 }
 
-/* The example receiver's stdlib checks (python3): which = "standard" or "workestra". */
-static bool python_verifies(const receiver_request *rq, const char *secret, const char *which)
+/* The captured request into WH_* variables and its body into a file
+ * (path, 64 bytes), for the example receivers' checks. */
+static void expose(const receiver_request *rq, const char *secret, const char *tag, char path[64])
 {
-	char path[64];
-	snprintf(path, sizeof path, "/tmp/swh-body-%d", (int)getpid());
+	snprintf(path, 64, "/tmp/swh-%s-%d", tag, (int)getpid());
 	FILE *f = fopen(path, "wb");
 	cr_assert(f);
 	fwrite(rq->body, 1, rq->body_len, f);
 	fclose(f);
-	static const char script[] =
-		"import os, sys; sys.path.insert(0, 'examples'); import webhook_receiver as w\n"
-		"raw = open(sys.argv[1], 'rb').read(); e = os.environ\n"
-		"ok = w.verify_standard(raw, e['WH_ID'], e['WH_STD_TS'], e['WH_STD_SIG'], e['WH_SECRET'])"
-		" if sys.argv[2] == 'standard' else"
-		" w.verify(raw, e['WH_TS'], [e['WH_SIG'], e.get('WH_PREV', '')], e['WH_SECRET'])\n"
-		"sys.exit(0 if ok else 1)\n";
 	char *id = receiver_header(rq, "webhook-id"), *std_ts = receiver_header(rq, "webhook-timestamp"),
 	     *std_sig = receiver_header(rq, "webhook-signature"), *ts = receiver_header(rq, "X-Workestra-Timestamp"),
 	     *sig = receiver_header(rq, "X-Workestra-Signature"), *prev = receiver_header(rq, "X-Workestra-Signature-Previous");
 	cr_assert(id && std_ts && std_sig && ts && sig);
 	setenv("WH_ID", id, 1), setenv("WH_STD_TS", std_ts, 1), setenv("WH_STD_SIG", std_sig, 1);
 	setenv("WH_TS", ts, 1), setenv("WH_SIG", sig, 1), setenv("WH_SECRET", secret, 1);
-	if (prev)
-		setenv("WH_PREV", prev, 1);
-	else
-		unsetenv("WH_PREV");
+	setenv("WH_PREV", prev ? prev : "", 1);
+	free(id), free(std_ts), free(std_sig), free(ts), free(sig), free(prev);
+}
+
+/* The Python example receiver's stdlib checks: which = "standard" or "workestra". */
+static bool python_verifies(const receiver_request *rq, const char *secret, const char *which)
+{
+	static const char script[] =
+		"import os, sys; sys.path.insert(0, 'examples'); import webhook_receiver as w\n"
+		"raw = open(sys.argv[1], 'rb').read(); e = os.environ\n"
+		"ok = w.verify_standard(raw, e['WH_ID'], e['WH_STD_TS'], e['WH_STD_SIG'], e['WH_SECRET'])"
+		" if sys.argv[2] == 'standard' else"
+		" w.verify(raw, e['WH_TS'], [e['WH_SIG'], e['WH_PREV']], e['WH_SECRET'])\n"
+		"sys.exit(0 if ok else 1)\n";
+	char path[64];
+	expose(rq, secret, "py", path);
 	const char *const argv[] = { "python3", "-c", script, path, which, NULL };
 	int rc = run(argv);
 	unlink(path);
-	free(id), free(std_ts), free(std_sig), free(ts), free(sig), free(prev);
+	return rc == 0;
+}
+
+/* The Node example receiver's checks (examples/webhook-receiver.js), both
+ * signatures at once. */
+static bool node_example_verifies(const receiver_request *rq, const char *secret)
+{
+	static const char script[] =
+		"const { verify, verifyStandard } = require('./examples/webhook-receiver.js');"
+		"const raw = require('fs').readFileSync(process.argv[1]), e = process.env;"
+		"process.exit(verifyStandard(raw, e.WH_ID, e.WH_STD_TS, e.WH_STD_SIG, e.WH_SECRET)"
+		" && verify(raw, e.WH_TS, [e.WH_SIG, e.WH_PREV], e.WH_SECRET) ? 0 : 1);";
+	char path[64];
+	expose(rq, secret, "js", path);
+	const char *const argv[] = { "node", "-e", script, path, NULL };
+	int rc = run(argv);
+	unlink(path);
 	return rc == 0;
 }
 
@@ -103,6 +125,7 @@ static void all_accept(const receiver_request *rq, const char *secret, bool raw)
 	cr_assert(npm_verifies(rq, secret, raw), "standardwebhooks refuses the signature for %s", secret);
 	cr_assert(python_verifies(rq, secret, "standard"), "the Python standard check refuses %s", secret);
 	cr_assert(python_verifies(rq, secret, "workestra"), "X-Workestra-Signature does not verify with %s", secret);
+	cr_assert(node_example_verifies(rq, secret), "the Node example receiver refuses %s", secret);
 }
 
 static void all_refuse(const receiver_request *rq, const char *secret, bool raw)
@@ -110,6 +133,7 @@ static void all_refuse(const receiver_request *rq, const char *secret, bool raw)
 	cr_assert(!npm_verifies(rq, secret, raw), "standardwebhooks accepts a wrong secret %s", secret);
 	cr_assert(!python_verifies(rq, secret, "standard"));
 	cr_assert(!python_verifies(rq, secret, "workestra"));
+	cr_assert(!node_example_verifies(rq, secret));
 }
 
 /* ---- the API ---- */
@@ -204,12 +228,14 @@ Test(webhooks_standard, given_and_legacy_secrets, .timeout = 90)
 	cr_assert(npm_verifies(&rq, plain, true), "raw-format secret refused");
 	cr_assert(python_verifies(&rq, plain, "standard"));
 	cr_assert(python_verifies(&rq, plain, "workestra"));
+	cr_assert(node_example_verifies(&rq, plain));
 	receiver_request_free(&rq);
 	cr_assert(receiver_wait(rx, "/legacy", 1, 10000));
 	cr_assert(receiver_get(rx, "/legacy", 0, &rq));
 	cr_assert(npm_verifies(&rq, legacy_std, false), "the legacy secret's bytes do not key the signature");
 	cr_assert(python_verifies(&rq, legacy, "standard"));
 	cr_assert(python_verifies(&rq, legacy, "workestra")); /* the text keys the old header, unchanged */
+	cr_assert(node_example_verifies(&rq, legacy));
 	receiver_request_free(&rq);
 	/* A whsec_ secret that is not base64 of a usable key is refused. */
 	harness_response r = harness_request("POST", "/api/v1/time/webhooks", w.admin_tok,
