@@ -26,7 +26,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san bench fmt clean
 
 all: $(BIN)
 
@@ -95,7 +95,16 @@ test-unit: check-layers $(BUILD)/tests/unit
 
 # Integration tests run a real `serve` against a private PostgreSQL cluster
 # that scripts/test-pg.sh starts under $(BUILD) and stops afterwards.
-test-integration: $(BIN) $(BUILD)/tests/integration
+# The webhook tests check Standard Webhooks signatures with the official
+# npm library (`standardwebhooks`, committed lockfile); its own test runs first.
+tests/webhook-verify/node_modules: tests/webhook-verify/package-lock.json
+	cd tests/webhook-verify && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-webhook-verify: tests/webhook-verify/node_modules
+	cd tests/webhook-verify && node --test
+
+test-integration: $(BIN) $(BUILD)/tests/integration test-webhook-verify
 	scripts/test-pg.sh $(BUILD)/pg -- env WT_BIN=$(BIN) $(BUILD)/tests/integration --jobs 1
 
 # MCP end to end with the official TypeScript SDK client (Node 20+), installed

@@ -37,6 +37,7 @@ typedef struct {
 	int body_timeout_s;         /* HTTP_BODY_TIMEOUT, seconds, default 10 */
 	int idle_timeout_s;         /* HTTP_IDLE_TIMEOUT, seconds, default 30 */
 	bool webhook_dispatcher;    /* WEBHOOK_DISPATCHER, default on */
+	int webhook_secret_overlap_hours; /* WEBHOOK_SECRET_OVERLAP_HOURS (0-720), default 24 */
 	bool scheduler;             /* SCHEDULER, default on */
 	bool metrics;               /* METRICS, default off: GET /metrics has no auth */
 	bool allow_private;         /* WEBHOOK_ALLOW_PRIVATE, default off (tests and local development) */

@@ -1,17 +1,23 @@
 #include "core/entries.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/listing.h"
 #include "core/rates.h"
 #include "core/refs.h"
 #include "core/representation.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
 #include "store/query.h"
+#include "util/csv.h"
 #include "util/dates.h"
 #include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* created_at as whole microseconds, exact both ways, for the list's cursor. */
+#define ENTRY_CREATED_US "(extract(epoch FROM e.created_at) * 1000000)::bigint"
+#define US_TO_TIME "::bigint * interval '1 microsecond')"
 
 static const char *const ENTRY_STATUSES[] = { "running", "draft", "submitted", "approved", "rejected", NULL };
 
@@ -116,9 +122,10 @@ json_t *entries_get(core_ctx *c, const char *id, err_t *err)
 	return entries_fetch(c, id, err);
 }
 
-static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
+/* A sync read (with_deleted) also returns soft-deleted entries, as tombstones. */
+static void add_filters(query_t *q, core_ctx *c, const entries_filter *f, bool with_deleted)
 {
-	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
+	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, with_deleted ? "" : " AND e.deleted_at IS NULL");
 	if (!actor_sees_team(c->actor))
 		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
 	if (f->user_id)
@@ -141,36 +148,107 @@ static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
 		query_cond(q, " AND NOT " ENTRY_RUNNING " AND t.status = ", f->status, "");
 }
 
-json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+static bool check_filter(core_ctx *c, const entries_filter *f, err_t *err)
 {
 	long d;
-	if (f->entity_type && !refs_loggable(f->entity_type)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is not a known entity type");
+	if (f->entity_type && !refs_loggable(f->entity_type))
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is not a known entity type");
+	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES))
+		return err_set(err, ERR_CODE_VALIDATION_FAILED,
+			       "'status' must be running, draft, submitted, approved or rejected");
+	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d)))
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' and 'to' must be dates YYYY-MM-DD");
+	if (f->user_id && !actor_may_access_user(c->actor, f->user_id))
+		return err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
+	return true;
+}
+
+json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+{
+	if (!check_filter(c, f, err))
 		return NULL;
-	}
-	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be running, draft, submitted, approved or rejected");
+	listing_t l;
+	if (!listing_begin(c, &l, "e", "dui", f->updated_since, page, err))
 		return NULL;
-	}
-	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d))) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' and 'to' must be dates YYYY-MM-DD");
-		return NULL;
-	}
-	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
-		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
-		return NULL;
-	}
-	char limit[24], offset[24];
-	snprintf(limit, sizeof limit, "%ld", page->limit);
-	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	query_t count, q;
+	if (l.sync) {
+		query_init(&q, "SELECT " ENTRY_JSON " || jsonb_build_object('deleted_at', wt_iso(e.deleted_at)),"
+			       " e.change_xid::text, e.id" ENTRY_FROM);
+		add_filters(&q, c, f, true);
+		listing_sync_tail(&q, &l, "e");
+		return listing_run(c, &l, NULL, &q, page, err);
+	}
 	query_init(&count, "SELECT count(*)" ENTRY_FROM);
-	add_filters(&count, c, f);
-	query_init(&q, "SELECT " ENTRY_JSON ENTRY_FROM);
-	add_filters(&q, c, f);
-	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", limit, "::bigint");
-	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	add_filters(&count, c, f, false);
+	query_init(&q, "SELECT " ENTRY_JSON ", e.log_date::text, " ENTRY_CREATED_US "::text, e.id" ENTRY_FROM);
+	add_filters(&q, c, f, false);
+	if (l.nkey) {
+		/* After (log_date, created_at, id) in the list's order: dates and
+		 * times descending, ids ascending. */
+		query_cond(&q, " AND e.log_date <= ", l.key[0], "::date");
+		query_cond(&q, " AND (e.log_date < ", l.key[0], "::date");
+		query_cond(&q, " OR e.created_at < ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " OR (e.created_at = ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " AND e.id > ", l.key[2], "))");
+	}
+	query_sql(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id");
+	listing_limit(&q, &l);
+	return listing_run(c, &l, &count, &q, page, err);
+}
+
+/* The CSV columns, in order, and the SQL that selects them as text. */
+static const char CSV_HEADER[] = "id,user_id,log_date,entity_type,entity_id,project_id,description,hours,"
+				 "duration_seconds,billable,status,hourly_rate,currency,invoiced,source,started_at,"
+				 "ended_at,created_at,updated_at\r\n";
+#define CSV_COLUMNS                                                                                              \
+	"SELECT e.id, e.user_id, e.log_date::text, e.entity_type, e.entity_id, e.project_id, e.description,"     \
+	" round(coalesce(e.duration_seconds, greatest(0, floor(extract(epoch FROM now() - e.started_at))))"      \
+	"::numeric / 3600, 4)::text, e.duration_seconds::text, e.billable::text,"                               \
+	" CASE WHEN " ENTRY_RUNNING " THEN 'running' ELSE t.status END, e.hourly_rate::text, e.currency,"        \
+	" (e.invoice_line_id IS NOT NULL)::text, e.source, wt_iso(e.started_at), wt_iso(e.ended_at),"           \
+	" wt_iso(e.created_at), wt_iso(e.updated_at)"
+
+bool entries_export_csv(core_ctx *c, const entries_filter *f, char **out, size_t *len, err_t *err)
+{
+	char cap[24];
+	if (!check_filter(c, f, err))
+		return false;
+	snprintf(cap, sizeof cap, "%d", ENTRY_CSV_MAX_ROWS + 1);
+	query_t q;
+	query_init(&q, CSV_COLUMNS ENTRY_FROM);
+	add_filters(&q, c, f, false);
+	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", cap, "::bigint");
+	PGresult *r = query_run(c->db, &q, err);
+	if (!r)
+		return false;
+	int rows = PQntuples(r), cols = PQnfields(r);
+	if (rows > ENTRY_CSV_MAX_ROWS) {
+		PQclear(r);
+		return err_set(err, ERR_CODE_EXPORT_TOO_LARGE,
+			       "more than %d entries match; narrow the filters (e.g. from and to) and export in parts",
+			       ENTRY_CSV_MAX_ROWS);
+	}
+	FILE *m = open_memstream(out, len);
+	if (!m) {
+		PQclear(r);
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+	}
+	fputs(CSV_HEADER, m);
+	for (int i = 0; i < rows; i++) {
+		for (int k = 0; k < cols; k++) {
+			if (k)
+				fputc(',', m);
+			csv_field(m, PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k));
+		}
+		fputs("\r\n", m);
+	}
+	PQclear(r);
+	if (fclose(m) != 0) {
+		free(*out);
+		*out = NULL;
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+	}
+	return true;
 }
 
 bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,

@@ -1,6 +1,7 @@
 #include "core/timesheets.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/listing.h"
 #include "core/representation.h"
 #include "core/settings.h"
 #include "core/tx.h"
@@ -183,17 +184,29 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own timesheets");
 		return NULL;
 	}
-	char limit[24], offset[24];
-	snprintf(limit, sizeof limit, "%ld", page->limit);
-	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
+	listing_t l;
+	if (!listing_begin(c, &l, "t", "di", f->updated_since, page, err))
+		return NULL;
 	query_t count, q;
+	query_init(&q, "SELECT " TIMESHEET_JSON ", " /* the key: sync, or the list's */);
+	query_sql(&q, l.sync ? "t.change_xid::text, t.id" : "t.period_start::text, t.id");
+	query_sql(&q, " FROM timesheets t" TIMESHEET_TOTALS);
+	add_filters(&q, c, f);
+	if (l.sync) {
+		listing_sync_tail(&q, &l, "t");
+		return listing_run(c, &l, NULL, &q, page, err);
+	}
 	query_init(&count, "SELECT count(*) FROM timesheets t");
 	add_filters(&count, c, f);
-	query_init(&q, "SELECT " TIMESHEET_JSON " FROM timesheets t" TIMESHEET_TOTALS);
-	add_filters(&q, c, f);
-	query_cond(&q, " ORDER BY t.period_start DESC, t.id LIMIT ", limit, "::bigint");
-	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	if (l.nkey) {
+		/* After (period_start, id) in the list's order: descending, then ascending. */
+		query_cond(&q, " AND t.period_start <= ", l.key[0], "::date");
+		query_cond(&q, " AND (t.period_start < ", l.key[0], "::date");
+		query_cond(&q, " OR t.id > ", l.key[1], ")");
+	}
+	query_sql(&q, " ORDER BY t.period_start DESC, t.id");
+	listing_limit(&q, &l);
+	return listing_run(c, &l, &count, &q, page, err);
 }
 
 /* Locks the visible timesheet id FOR UPDATE and copies its status and owner. */

@@ -16,6 +16,7 @@ typedef struct {
 
 static const route ROUTES[] = {
 	{ "GET", "/api/v1/time-entries", entries_api_list },
+	{ "GET", "/api/v1/time-entries.csv", entries_api_csv },
 	{ "POST", "/api/v1/time-entries", entries_api_create },
 	{ "GET", "/api/v1/time-entries/{}", entries_api_get },
 	{ "PATCH", "/api/v1/time-entries/{}", entries_api_update },
@@ -35,6 +36,7 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/time/rates", rates_api_upsert },
 	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
 	{ "GET", "/api/v1/time/reports/summary", reports_api_summary },
+	{ "GET", "/api/v1/time/reports/summary.csv", reports_api_summary_csv },
 	{ "GET", "/api/v1/time/reports/estimate-vs-actual", reports_api_estimate_vs_actual },
 	{ "GET", "/api/v1/time/reports/utilization", reports_api_utilization },
 	{ "GET", "/api/v1/time/saved-views", saved_views_api_list },
@@ -64,6 +66,8 @@ static const route ROUTES[] = {
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
 	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "POST", "/api/v1/time/webhooks/{}/deliveries/replay", webhooks_api_replay },
+	{ "POST", "/api/v1/time/webhooks/{}/rotate-secret", webhooks_api_rotate_secret },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */
@@ -143,10 +147,24 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 	return true;
 }
 
+/* page/limit/total; lists with keyset cursors add has_more and next_cursor,
+ * and in cursor mode answer those without page and total. */
+static json_t *pagination(const core_page *p)
+{
+	json_t *out = p->cursor_mode ? json_pack("{s:I}", "limit", (json_int_t)p->limit)
+				     : json_pack("{s:I, s:I, s:I}", "page", (json_int_t)p->page, "limit",
+						 (json_int_t)p->limit, "total", (json_int_t)p->total);
+	if (p->keyset) {
+		json_object_set_new(out, "has_more", json_boolean(p->has_more));
+		json_object_set_new(out, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());
+	}
+	return out;
+}
+
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env, .resp = resp };
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;
@@ -174,11 +192,19 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 		http_response_error(req->arena, resp, &err);
 		return;
 	}
+	if (call.file_body) {
+		json_decref(data);
+		resp->status = call.status;
+		resp->content_type = call.file_type;
+		resp->body = call.file_body;
+		resp->body_len = call.file_len;
+		http_response_header(req->arena, resp, "content-disposition",
+				     arena_sprintf(req->arena, "attachment; filename=\"%s\"", call.file_name));
+		return;
+	}
 	json_t *envelope = json_pack("{s:o}", "data", data);
 	if (call.paginated)
-		json_object_set_new(envelope, "pagination",
-				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
-					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+		json_object_set_new(envelope, "pagination", pagination(&call.page));
 	http_response_json(req->arena, resp, call.status, envelope);
 }
 

@@ -16,6 +16,7 @@ typedef struct rest_env {
 	 * composition root (app/) plugs delivery's sender in here. */
 	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
 	void *send_arg;
+	int webhook_secret_overlap_hours; /* how long a rotated-out secret still signs */
 } rest_env;
 
 /* Whether the body of req, still to come, may be read: its route exists and

@@ -32,6 +32,16 @@ bool rest_paging(rest_call *call, err_t *err)
 	return true;
 }
 
+bool rest_cursor_paging(rest_call *call, err_t *err)
+{
+	if (!rest_paging(call, err))
+		return false;
+	call->page.starting_after = rest_query(call, "starting_after");
+	if (call->page.starting_after && rest_query(call, "page"))
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'page' and 'starting_after' cannot be combined");
+	return true;
+}
+
 bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err)
 {
 	const char *v = rest_query(call, name);
@@ -58,4 +68,14 @@ json_t *rest_body_object(rest_call *call, err_t *err)
 		return NULL;
 	}
 	return call->body;
+}
+
+json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename)
+{
+	call->file_body = arena_strndup(call->arena, body, len);
+	call->file_len = len;
+	call->file_type = "text/csv; charset=utf-8";
+	call->file_name = filename;
+	free(body);
+	return json_true();
 }

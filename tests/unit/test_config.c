@@ -38,6 +38,7 @@ Test(config, defaults)
 	cr_assert_not(c.secret_key_file_given);
 	cr_assert_null(c.oauth.issuer, "OAuth is off without OAUTH_ISSUER");
 	cr_assert_str_eq(c.host, "127.0.0.1");
+	cr_assert_eq(c.webhook_secret_overlap_hours, 24);
 	cr_assert_eq(c.port, 8080);
 	cr_assert_eq(c.workers, 4);
 	cr_assert_eq(c.max_connections, 10000);
@@ -149,6 +150,8 @@ Test(config, switches_take_on_or_off_only)
 	refused((char *[]){ "METRICS=maybe", NULL }, "METRICS must be on or off");
 	refused((char *[]){ "SCHEDULER=disabled", NULL }, "SCHEDULER");
 	refused((char *[]){ "WEBHOOK_DISPATCHER=nope", NULL }, "WEBHOOK_DISPATCHER");
+	refused((char *[]){ "WEBHOOK_SECRET_OVERLAP_HOURS=721", NULL }, "WEBHOOK_SECRET_OVERLAP_HOURS");
+	refused((char *[]){ "WEBHOOK_SECRET_OVERLAP_HOURS=-1", NULL }, "WEBHOOK_SECRET_OVERLAP_HOURS");
 }
 
 Test(config, log_level_and_smtp)
