@@ -3,6 +3,8 @@
  * returns. */
 #include "rest/api.h"
 #include "core/auth.h"
+#include "rest/idempotency.h"
+#include "rest/rate_limit.h"
 #include "rest/rest.h"
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,9 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* segments; "{}" matches one path segment */
 	rest_handler handler;
+	/* Commits on its own around a network call: no unit of work may be
+	 * open around it (see rest/idempotency.h). */
+	bool commits_itself;
 } route;
 
 static const route ROUTES[] = {
@@ -63,7 +68,7 @@ static const route ROUTES[] = {
 	{ "DELETE", "/api/v1/time/webhooks/{}", webhooks_api_delete },
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
-	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test, .commits_itself = true },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */
@@ -154,6 +159,8 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	if (!authenticate(env, req, resp, &actor))
 		return;
 	resp->log_user = arena_strdup(req->arena, actor.user_id);
+	if (!rest_rate_limit(env, req, &actor, resp))
+		return;
 	if (req->body_len > 0) {
 		json_error_t jerr;
 		call.body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -166,20 +173,26 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	}
 	call.core.db = env->db;
 	call.core.actor = &actor;
+	rest_idempotency idem;
+	if (!rest_idempotency_begin(&idem, &call, r->commits_itself, resp)) {
+		json_decref(call.body);
+		return;
+	}
 	json_t *data = r->handler(&call, &err);
 	json_decref(call.body);
 	if (!data) {
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
 		http_response_error(req->arena, resp, &err);
-		return;
+	} else {
+		json_t *envelope = json_pack("{s:o}", "data", data);
+		if (call.paginated)
+			json_object_set_new(envelope, "pagination",
+					    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
+						      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+		http_response_json(req->arena, resp, call.status, envelope);
 	}
-	json_t *envelope = json_pack("{s:o}", "data", data);
-	if (call.paginated)
-		json_object_set_new(envelope, "pagination",
-				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
-					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
-	http_response_json(req->arena, resp, call.status, envelope);
+	rest_idempotency_end(&idem, req, resp);
 }
 
 bool rest_api_admit(const rest_env *env, const http_request *req, http_response *resp)

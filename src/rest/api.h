@@ -16,6 +16,8 @@ typedef struct rest_env {
 	 * composition root (app/) plugs delivery's sender in here. */
 	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
 	void *send_arg;
+	/* Requests per minute per credential and per workspace (0: no limit). */
+	int rate_limit_per_token, rate_limit_per_workspace;
 } rest_env;
 
 /* Whether the body of req, still to come, may be read: its route exists and
