@@ -159,7 +159,7 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	if (!authenticate(env, req, resp, &actor))
 		return;
 	resp->log_user = arena_strdup(req->arena, actor.user_id);
-	if (!rest_rate_limit(env, req, &actor, resp))
+	if (!rest_rate_limit(env->db, env->rate_limit_per_token, env->rate_limit_per_workspace, req, &actor, resp))
 		return;
 	if (req->body_len > 0) {
 		json_error_t jerr;

@@ -3,27 +3,28 @@
 #include "util/log.h"
 #include <stdio.h>
 
-bool rest_rate_limit(const rest_env *env, const http_request *req, const actor_t *actor, http_response *resp)
+bool rest_rate_limit(db_t *db, int per_token, int per_workspace, const http_request *req, const actor_t *actor,
+		     http_response *resp)
 {
 	const char *buckets[RATE_LIMITS_MAX_BUCKETS];
 	long limits[RATE_LIMITS_MAX_BUCKETS];
 	const char *whose[RATE_LIMITS_MAX_BUCKETS];
 	int n = 0;
-	if (env->rate_limit_per_token > 0 && actor->credential[0]) {
+	if (per_token > 0 && actor->credential[0]) {
 		buckets[n] = arena_sprintf(req->arena, "credential:%s", actor->credential);
-		limits[n] = env->rate_limit_per_token;
+		limits[n] = per_token;
 		whose[n++] = "this token";
 	}
-	if (env->rate_limit_per_workspace > 0) {
+	if (per_workspace > 0) {
 		buckets[n] = "workspace";
-		limits[n] = env->rate_limit_per_workspace;
+		limits[n] = per_workspace;
 		whose[n++] = "this workspace";
 	}
 	if (n == 0)
 		return true;
 	rate_limits_counts counts;
 	err_t err = { 0 };
-	if (!rate_limits_hit(env->db, actor->workspace_id, buckets, n, &counts, &err)) {
+	if (!rate_limits_hit(db, actor->workspace_id, buckets, n, &counts, &err)) {
 		log_msg(LOG_WARN, "rate limit not counted: %s", err.message);
 		return true;
 	}

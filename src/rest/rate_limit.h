@@ -6,11 +6,14 @@
 #ifndef REST_RATE_LIMIT_H
 #define REST_RATE_LIMIT_H
 #include "core/actor.h"
-#include "rest/api.h"
+#include "http/message.h"
+#include "store/db.h"
 
-/* Counts the request (one statement) and sets the headers. false: resp holds
- * the 429. A failure to count lets the request through (the request itself
- * then meets the database's state). */
-bool rest_rate_limit(const rest_env *env, const http_request *req, const actor_t *actor, http_response *resp);
+/* Counts the request on db (one statement) against per_token and
+ * per_workspace requests a minute (0: no such limit) and sets the headers.
+ * false: resp holds the 429. A failure to count lets the request through
+ * (the request itself then meets the database's state). */
+bool rest_rate_limit(db_t *db, int per_token, int per_workspace, const http_request *req, const actor_t *actor,
+		     http_response *resp);
 
 #endif

@@ -5,6 +5,7 @@
  * retries with one key make one entry; keys belong to their credential; an
  * error keeps nothing; the change and its stored answer commit together. */
 #include "harness.h"
+#include "receiver.h"
 #include <criterion/criterion.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -326,5 +327,40 @@ Test(idempotency, the_change_and_its_answer_commit_together)
 	harness_response_free(&again);
 	harness_response_free(&r);
 	free(body);
+	harness_workspace_free(&w);
+}
+
+/* The webhook Test button commits its delivery before it sends it, so it
+ * runs outside the transaction, under a session-level lock: a retry still
+ * gets the stored answer and sends nothing. */
+Test(idempotency, the_webhook_test_button_is_not_sent_twice, .timeout = 60)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *url = receiver_url(rx, "/idem");
+	json_t *hook = harness_call(201, w.admin_tok, "POST", "/api/v1/time/webhooks",
+				    "{\"url\":\"%s\",\"events\":[\"time_entry.created\"]}", url);
+	char path[200];
+	snprintf(path, sizeof path, "/api/v1/time/webhooks/%s/test", json_string_value(json_object_get(hook, "id")));
+	harness_response first = idem_send("POST", path, w.admin_tok, NULL, "ping-1");
+	cr_assert_eq(first.status, 200, "%s", first.body);
+	harness_response again = idem_send("POST", path, w.admin_tok, NULL, "ping-1");
+	cr_assert_eq(again.status, 200, "%s", again.body);
+	cr_assert(idem_replayed(&again));
+	cr_assert_str_eq(again.body, first.body);
+	cr_assert_eq(receiver_count(rx, "/idem"), 1, "one test event reached the receiver");
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE workspace_id = $1", 1, w.ws), 1);
+	/* the session-level lock was released: the next key runs */
+	harness_response next = idem_send("POST", path, w.admin_tok, NULL, "ping-2");
+	cr_assert_eq(next.status, 200, "%s", next.body);
+	cr_assert_not(idem_replayed(&next));
+	cr_assert_eq(receiver_count(rx, "/idem"), 2);
+	harness_response_free(&next);
+	harness_response_free(&again);
+	harness_response_free(&first);
+	json_decref(hook);
+	free(url);
+	receiver_stop(rx);
 	harness_workspace_free(&w);
 }
