@@ -184,14 +184,16 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
 		http_response_error(req->arena, resp, &err);
-	} else {
-		json_t *envelope = json_pack("{s:o}", "data", data);
-		if (call.paginated)
-			json_object_set_new(envelope, "pagination",
-					    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
-						      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
-		http_response_json(req->arena, resp, call.status, envelope);
+		rest_idempotency_end(&idem, req, resp);
+		return;
 	}
+	json_t *envelope = json_pack("{s:o}", "data", data);
+	if (call.paginated)
+		json_object_set_new(envelope, "pagination",
+				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
+					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+	http_response_json(req->arena, resp, call.status, envelope);
+	/* The answer is final here: stored with the change, or the change undone. */
 	rest_idempotency_end(&idem, req, resp);
 }
 
