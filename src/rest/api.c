@@ -14,8 +14,11 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* segments; "{}" matches one path segment */
 	rest_handler handler;
-	/* Commits on its own around a network call: no unit of work may be
-	 * open around it (see rest/idempotency.h). */
+	/* Commits on its own (db_begin/db_commit, or commits around a network
+	 * call): no unit of work may be open around it, so an Idempotency-Key
+	 * runs it under a session-level lock instead (see rest/idempotency.h).
+	 * A route that commits on its own without this flag would commit the
+	 * door's unit from under it. */
 	bool commits_itself;
 } route;
 
