@@ -352,7 +352,7 @@ static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, er
 {
 	const char *invoice_id = arg(args, "invoice_id");
 	if (!invoice_id) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'invoice_id' is required");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "invoice_id", "'invoice_id' is required");
 		return NULL;
 	}
 	json_t *body = json_deep_copy(args);

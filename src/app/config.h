@@ -41,6 +41,8 @@ typedef struct {
 	bool scheduler;             /* SCHEDULER, default on */
 	bool metrics;               /* METRICS, default off: GET /metrics has no auth */
 	bool allow_private;         /* WEBHOOK_ALLOW_PRIVATE, default off (tests and local development) */
+	int rate_limit_per_token;      /* RATE_LIMIT_PER_TOKEN, requests per minute per credential, default 600; 0: none */
+	int rate_limit_per_workspace;  /* RATE_LIMIT_PER_WORKSPACE, requests per minute per workspace, default 3000; 0: none */
 	const char *mcp_allowed_hosts; /* MCP_ALLOWED_HOSTS, comma-separated; NULL: the localhost names only */
 	const char *test_mcp_token;    /* WT_TEST_MCP_TOKEN, read by test builds only (make test-conformance) */
 

@@ -44,7 +44,8 @@ static void *worker_new(void *app)
 	const app_config *config = w->cfg->config;
 	w->db = db_open(w->cfg->database_url);
 	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config,
-			      config->webhook_secret_overlap_hours };
+			      config->webhook_secret_overlap_hours, config->rate_limit_per_token,
+			      config->rate_limit_per_workspace };
 	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
 				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL, config->workers / 2 };
 	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };

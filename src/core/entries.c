@@ -29,13 +29,13 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	if (!refs_lookup(c, in->entity_type, in->entity_id, &ref, err))
 		return false;
 	if (!ref.found)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_id': no %s %s in this workspace",
-			       in->entity_type, in->entity_id);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_id", "'entity_id': no %s %s in this workspace",
+				     in->entity_type, in->entity_id);
 	const char *project = ref.project_id[0] ? ref.project_id : NULL;
 	bool ok = true;
 	if (project && project_given && strcmp(project, in->project_id))
-		ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
-			     "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
+		ok = err_set_param(err, ERR_CODE_VALIDATION_FAILED, "project_id",
+				   "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
 	else if (project)
 		snprintf(in->project_id, sizeof in->project_id, "%s", project);
 	/* A conversation's entry with no description takes the thread's subject. */
@@ -51,7 +51,7 @@ static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 	if (!strcmp(user_id, c->actor->user_id))
 		return true;
 	if (!actor_sees_team(c->actor))
-		return err_set(err, ERR_CODE_FORBIDDEN, "members can log time only for themselves");
+		return err_set_param(err, ERR_CODE_FORBIDDEN, "user_id", "members can log time only for themselves");
 	return refs_check(c, "user", user_id, "user_id", err);
 }
 
@@ -71,33 +71,39 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	in->billable = true;
 	const char *entity_id, *project_id, *user_id = NULL;
 	long day;
-	if (!fields_only(body, kind == ENTRY_TIMER ? timer_fields : manual_fields, err) ||
-	    fields_string(body, "entity_type", true, false, false, 32, &in->entity_type, err) == FIELD_ERROR ||
-	    fields_string(body, "entity_id", false, true, false, 63, &entity_id, err) == FIELD_ERROR ||
-	    fields_string(body, "project_id", false, true, false, 63, &project_id, err) == FIELD_ERROR ||
-	    fields_string(body, "description", false, true, true, ENTRY_MAX_DESCRIPTION, &in->description, err) == FIELD_ERROR ||
-	    fields_bool(body, "billable", &in->billable, err) == FIELD_ERROR)
+	if (!json_is_object(body))
+		return fields_only(body, manual_fields, err);
+	/* Every field is checked, not only up to the first bad one: a form
+	 * shows all of its problems at once (err's list of problems). */
+	fields_only(body, kind == ENTRY_TIMER ? timer_fields : manual_fields, err);
+	bool type_ok = fields_string(body, "entity_type", true, false, false, 32, &in->entity_type, err) == FIELD_SET;
+	bool ids_ok = fields_string(body, "entity_id", false, true, false, 63, &entity_id, err) != FIELD_ERROR;
+	ids_ok &= fields_string(body, "project_id", false, true, false, 63, &project_id, err) != FIELD_ERROR;
+	fields_string(body, "description", false, true, true, ENTRY_MAX_DESCRIPTION, &in->description, err);
+	fields_bool(body, "billable", &in->billable, err);
+	if (kind != ENTRY_TIMER) {
+		fields_date(body, "log_date", kind == ENTRY_MANUAL, &day, in->log_date, err);
+		fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err);
+		fields_string(body, "user_id", false, false, false, 63, &user_id, err);
+	}
+	if (type_ok && !refs_loggable(in->entity_type))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type",
+			      "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
+	bool project_entity = type_ok && !strcmp(in->entity_type, "project");
+	/* Time attached to nothing would show on no record and in no rollup. */
+	if (ids_ok && !entity_id && !project_id)
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "entity_id",
+			      "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
+			      " an entry names the record or the project it is logged against");
+	if (err_any(err))
 		return false;
-	if (kind != ENTRY_TIMER &&
-	    (fields_date(body, "log_date", kind == ENTRY_MANUAL, &day, in->log_date, err) == FIELD_ERROR ||
-	     fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err) == FIELD_ERROR ||
-	     fields_string(body, "user_id", false, false, false, 63, &user_id, err) == FIELD_ERROR))
-		return false;
-	if (!refs_loggable(in->entity_type))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
 	if (!in->description)
 		in->description = "";
 	copy_opt(in->entity_id, sizeof in->entity_id, entity_id);
 	copy_opt(in->project_id, sizeof in->project_id, project_id);
 	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
-	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
+	if (project_entity && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
-	/* Time attached to nothing would show on no record and in no rollup. */
-	if (!in->entity_id[0] && !in->project_id[0])
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
-			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
 	return check_user(c, in->user_id, err) && (!project_given || refs_check(c, "project", in->project_id, "project_id", err)) &&
 	       check_entity(c, in, project_given, err);
@@ -152,12 +158,16 @@ static bool check_filter(core_ctx *c, const entries_filter *f, err_t *err)
 {
 	long d;
 	if (f->entity_type && !refs_loggable(f->entity_type))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is not a known entity type");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type", "'entity_type' is not a known entity type");
 	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'status' must be running, draft, submitted, approved or rejected");
-	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d)))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' and 'to' must be dates YYYY-MM-DD");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "status",
+				     "'status' must be running, draft, submitted, approved or rejected");
+	if (f->from && !dates_parse(f->from, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "from", "'from' must be a date YYYY-MM-DD");
+	if (f->to && !dates_parse(f->to, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "to", "'to' must be a date YYYY-MM-DD");
+	if (err_any(err))
+		return false;
 	if (f->user_id && !actor_may_access_user(c->actor, f->user_id))
 		return err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
 	return true;
@@ -356,7 +366,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, 
 	if (!before)
 		goto done;
 	if (json_is_true(json_object_get(before, "running")) && json_object_get(body, "hours")) {
-		err_set(err, ERR_CODE_TIMER_RUNNING, "a running timer has no hours yet; stop it first");
+		err_set_param(err, ERR_CODE_TIMER_RUNNING, "hours", "a running timer has no hours yet; stop it first");
 		goto done;
 	}
 	merged = merge_patch(before, body);

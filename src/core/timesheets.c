@@ -93,7 +93,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 		if (!settings_calendar(c, &dow, tz, err))
 			return false;
 		if (!dates_parse(log_date, &day))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'log_date' must be a real calendar date");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "log_date", "'log_date' must be a real calendar date");
 		char start[11];
 		dates_format(dates_period_start(day, dow), start);
 		/* The week start may have changed since older periods were made: clip the
@@ -172,14 +172,16 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 {
 	long d;
 	if (f->status && !fields_one_of(f->status, STATUSES)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be draft, submitted, approved or rejected");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "status", "'status' must be draft, submitted, approved or rejected");
 		return NULL;
 	}
-	if ((f->period_start_from && !dates_parse(f->period_start_from, &d)) ||
-	    (f->period_start_to && !dates_parse(f->period_start_to, &d))) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'period_start_from' and 'period_start_to' must be dates YYYY-MM-DD");
+	if (f->period_start_from && !dates_parse(f->period_start_from, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "period_start_from",
+			      "'period_start_from' must be a date YYYY-MM-DD");
+	if (f->period_start_to && !dates_parse(f->period_start_to, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "period_start_to", "'period_start_to' must be a date YYYY-MM-DD");
+	if (err_any(err))
 		return NULL;
-	}
 	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
 		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own timesheets");
 		return NULL;
@@ -306,7 +308,7 @@ static bool transition_body(timesheet_action action, json_t *body, const char **
 	if (action == TS_REJECT) {
 		static const char *const allowed[] = { "reason", NULL };
 		if (!body)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'reason' is required to reject a timesheet");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "reason", "'reason' is required to reject a timesheet");
 		return fields_only(body, allowed, err) &&
 		       fields_string(body, "reason", true, false, false, 2000, reason, err) != FIELD_ERROR;
 	}

@@ -86,7 +86,7 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 	if (!ev && !required)
 		return true;
 	if (!json_is_array(ev) || json_array_size(ev) == 0)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'events' must be a non-empty array of event names");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "events", "'events' must be a non-empty array of event names");
 	bool chosen[16] = { false };
 	size_t i;
 	json_t *v;
@@ -96,11 +96,11 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 		while (name && WEBHOOK_EVENTS[k] && strcmp(WEBHOOK_EVENTS[k], name))
 			k++;
 		if (!name || !WEBHOOK_EVENTS[k])
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'events[%zu]' must be one of time_entry.created, time_entry.updated, time_entry.deleted,"
-				       " time_entry.invoiced, timer.started, timer.stopped, timesheet.submitted,"
-				       " timesheet.approved, timesheet.rejected",
-				       i);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "events",
+					     "'events[%zu]' must be one of time_entry.created, time_entry.updated, time_entry.deleted,"
+					     " time_entry.invoiced, timer.started, timer.stopped, timesheet.submitted,"
+					     " timesheet.approved, timesheet.rejected",
+					     i);
 		chosen[k] = true; /* duplicates collapse */
 	}
 	size_t len = 0;
@@ -116,18 +116,18 @@ static bool check_secret(const char *secret, err_t *err)
 {
 	size_t n = strlen(secret);
 	if (n < SECRET_MIN || n > SECRET_MAX)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'secret' must be %d to %d characters", SECRET_MIN,
-			       SECRET_MAX);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret", "'secret' must be %d to %d characters", SECRET_MIN,
+				     SECRET_MAX);
 	for (const char *p = secret; *p; p++)
 		if (*p <= 32 || *p >= 127)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'secret' must be printable ASCII without spaces");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret",
+					     "'secret' must be printable ASCII without spaces");
 	/* A whsec_ secret is a Standard Webhooks key: what follows must decode. */
 	unsigned char key[SECRET_MAX];
 	long k = strncmp(secret, "whsec_", 6) ? 0 : crypto_b64_decode(secret + 6, n - 6, key);
 	memset(key, 0, sizeof key);
 	if (k < 0 || (k > 0 && (k < SECRET_KEY_MIN || k > SECRET_KEY_MAX)))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret",
 			       "'secret' starting with whsec_ must go on with the base64 of %d to %d bytes",
 			       SECRET_KEY_MIN, SECRET_KEY_MAX);
 	return true;

@@ -3,6 +3,8 @@
  * returns. */
 #include "rest/api.h"
 #include "core/auth.h"
+#include "rest/idempotency.h"
+#include "rest/rate_limit.h"
 #include "rest/rest.h"
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,12 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* segments; "{}" matches one path segment */
 	rest_handler handler;
+	/* Commits on its own (db_begin/db_commit, or commits around a network
+	 * call): no unit of work may be open around it, so an Idempotency-Key
+	 * runs it under a session-level lock instead (see rest/idempotency.h).
+	 * A route that commits on its own without this flag would commit the
+	 * door's unit from under it. */
+	bool commits_itself;
 } route;
 
 static const route ROUTES[] = {
@@ -65,7 +73,7 @@ static const route ROUTES[] = {
 	{ "DELETE", "/api/v1/time/webhooks/{}", webhooks_api_delete },
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
-	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test, .commits_itself = true },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/replay", webhooks_api_replay },
 	{ "POST", "/api/v1/time/webhooks/{}/rotate-secret", webhooks_api_rotate_secret },
 };
@@ -172,6 +180,8 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	if (!authenticate(env, req, resp, &actor))
 		return;
 	resp->log_user = arena_strdup(req->arena, actor.user_id);
+	if (!rest_rate_limit(env->db, env->rate_limit_per_token, env->rate_limit_per_workspace, req, &actor, resp))
+		return;
 	if (req->body_len > 0) {
 		json_error_t jerr;
 		call.body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -184,12 +194,18 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	}
 	call.core.db = env->db;
 	call.core.actor = &actor;
+	rest_idempotency idem;
+	if (!rest_idempotency_begin(&idem, &call, r->commits_itself, resp)) {
+		json_decref(call.body);
+		return;
+	}
 	json_t *data = r->handler(&call, &err);
 	json_decref(call.body);
 	if (!data) {
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
 		http_response_error(req->arena, resp, &err);
+		rest_idempotency_end(&idem, req, resp);
 		return;
 	}
 	if (call.file_body) {
@@ -206,6 +222,8 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	if (call.paginated)
 		json_object_set_new(envelope, "pagination", pagination(&call.page));
 	http_response_json(req->arena, resp, call.status, envelope);
+	/* The answer is final here: stored with the change, or the change undone. */
+	rest_idempotency_end(&idem, req, resp);
 }
 
 bool rest_api_admit(const rest_env *env, const http_request *req, http_response *resp)

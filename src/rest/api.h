@@ -17,6 +17,8 @@ typedef struct rest_env {
 	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
 	void *send_arg;
 	int webhook_secret_overlap_hours; /* how long a rotated-out secret still signs */
+	/* Requests per minute per credential and per workspace (0: no limit). */
+	int rate_limit_per_token, rate_limit_per_workspace;
 } rest_env;
 
 /* Whether the body of req, still to come, may be read: its route exists and

@@ -25,11 +25,11 @@ bool rest_paging(rest_call *call, err_t *err)
 	call->page.limit = REST_DEFAULT_LIMIT;
 	call->paginated = true;
 	if (page && !parse_long(page, 1, 1000000, &call->page.page))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'page' must be a whole number from 1");
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "page", "'page' must be a whole number from 1");
 	if (limit && !parse_long(limit, 1, REST_MAX_LIMIT, &call->page.limit))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'limit' must be a whole number from 1 to %d",
-			       REST_MAX_LIMIT);
-	return true;
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "limit", "'limit' must be a whole number from 1 to %d",
+			      REST_MAX_LIMIT);
+	return !err_any(err);
 }
 
 bool rest_cursor_paging(rest_call *call, err_t *err)
@@ -53,7 +53,7 @@ bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err)
 	else if (!strcmp(v, "false") || !strcmp(v, "0"))
 		*out = 0;
 	else
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", name);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' must be true or false", name);
 	return true;
 }
 

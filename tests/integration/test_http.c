@@ -43,14 +43,18 @@ static void ht_expect_header(const harness_response *r, const char *name, const 
 	free(v);
 }
 
-/* Asserts the error envelope {"error":{"code","message"}} with status and code. */
+/* Asserts the error envelope {"error":{"code","message"}} (with "param" and
+ * "errors" when it names a field) with status and code. */
 static void ht_expect_error(const harness_response *r, long status, const char *code, const char *what)
 {
 	cr_assert_eq(r->status, status, "%s: expected %ld, got %ld: %s", what, status, r->status, r->body);
 	cr_assert(json_is_object(r->json) && json_object_size(r->json) == 1, "%s: only \"error\" at the top: %s", what,
 		  r->body);
 	json_t *e = json_object_get(r->json, "error");
-	cr_assert(json_is_object(e) && json_object_size(e) == 2, "%s: error is {code, message}: %s", what, r->body);
+	/* A field's problem adds its param and the list of problems, together. */
+	size_t fields = ht_str(e, "param") && json_is_array(json_object_get(e, "errors")) ? 4 : 2;
+	cr_assert(json_is_object(e) && json_object_size(e) == fields, "%s: error is {code, message[, param, errors]}: %s",
+		  what, r->body);
 	cr_assert(ht_str(e, "code") && !strcmp(ht_str(e, "code"), code), "%s: expected code %s: %s", what, code, r->body);
 	cr_assert(ht_str(e, "message") && *ht_str(e, "message"), "%s: a message: %s", what, r->body);
 }

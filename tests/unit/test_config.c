@@ -46,6 +46,8 @@ Test(config, defaults)
 	cr_assert_eq(c.header_timeout_s, 10);
 	cr_assert_eq(c.body_timeout_s, 10);
 	cr_assert_eq(c.idle_timeout_s, 30);
+	cr_assert_eq(c.rate_limit_per_token, 600);
+	cr_assert_eq(c.rate_limit_per_workspace, 3000);
 	cr_assert(c.webhook_dispatcher);
 	cr_assert(c.scheduler);
 	cr_assert_not(c.metrics);
@@ -121,6 +123,18 @@ Test(config, numbers_must_be_whole_and_in_range)
 	refused((char *[]){ "HTTP_HEADER_TIMEOUT=0", NULL }, "HTTP_HEADER_TIMEOUT");
 	refused((char *[]){ "HTTP_BODY_TIMEOUT=1.5", NULL }, "HTTP_BODY_TIMEOUT");
 	refused((char *[]){ "HTTP_IDLE_TIMEOUT=3601", NULL }, "HTTP_IDLE_TIMEOUT");
+	refused((char *[]){ "RATE_LIMIT_PER_TOKEN=-1", NULL }, "RATE_LIMIT_PER_TOKEN must be a whole number from 0");
+	refused((char *[]){ "RATE_LIMIT_PER_WORKSPACE=lots", NULL }, "RATE_LIMIT_PER_WORKSPACE");
+}
+
+Test(config, rate_limits_are_read_and_zero_turns_one_off)
+{
+	char *env[] = { "RATE_LIMIT_PER_TOKEN=0", "RATE_LIMIT_PER_WORKSPACE=120", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_eq(c.rate_limit_per_token, 0);
+	cr_assert_eq(c.rate_limit_per_workspace, 120);
 }
 
 /* A typo must not switch a guard off, or on: it is refused. */
