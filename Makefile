@@ -16,10 +16,11 @@ override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
-            $(BUILD)/obj/gen/prompts.o
+            $(BUILD)/obj/gen/prompts.o $(BUILD)/obj/gen/web.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
 TOOLS    := $(sort $(wildcard tools/*.json))
 PROMPTS  := $(sort $(wildcard prompts/*.json))
+WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) schemas/openapi.json
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -55,6 +56,11 @@ $(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
 $(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
+
+# The web console (web/, flat) and the OpenAPI document it renders.
+$(BUILD)/gen/web.c: $(WEB) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_web $(WEB) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

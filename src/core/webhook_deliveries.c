@@ -15,6 +15,7 @@
 	"jsonb_build_object('id', d.id, 'webhook_id', d.webhook_id, 'event', d.event, 'event_id', d.event_id,"  \
 	" 'status', d.status, 'attempts', coalesce((SELECT jsonb_agg(" ATTEMPT_JSON " ORDER BY a.attempt)"       \
 	" FROM time_webhook_attempts a WHERE a.delivery_id = d.id), '[]'::jsonb),"                               \
+	" 'payload', (SELECT e.payload FROM time_webhook_events e WHERE e.id = d.event_id),"                      \
 	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at))"
 
 json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)

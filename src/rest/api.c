@@ -64,6 +64,8 @@ static const route ROUTES[] = {
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
 	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "GET", "/api/v1/me", me_api_get },
+	{ "GET", "/api/v1/work-items", work_items_api_find },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */
