@@ -40,7 +40,7 @@ document.addEventListener('click', (ev) => {
 });
 window.addEventListener('popstate', () => render());
 window.addEventListener('workestra:unauthorized', () => {
-  if (!token.get()) return;
+  if (!token.get() || !me) return; // a token refused at sign-in is answered by the form itself
   token.clear();
   me = null;
   render('Your session has ended or the token was refused: sign in again.');

@@ -230,7 +230,7 @@ function deliveryItem(log, w, d, status) {
       h('td', {}, String(a.attempt)), h('td', {}, when(a.at)), h('td', {}, a.outcome),
       h('td', { class: 'num' }, a.response_code ?? '—'), h('td', { class: 'num' }, a.duration_ms == null ? '—' : `${a.duration_ms} ms`),
       h('td', {}, a.response_body ? h('pre', {}, a.response_body) : '', a.error ? h('p', { class: 'muted' }, a.error) : null)))));
-  return h('li', { class: `delivery status-${d.status}`, dataset: { id: d.id } },
+  return h('li', { class: `delivery delivery-${d.status}`, dataset: { id: d.id } },
     h('p', {}, h('strong', {}, d.event), ' ', h('span', { class: `badge status-${d.status}` }, d.status),
       h('span', { class: 'muted' }, ` created ${when(d.created_at)}${d.status === 'pending' && d.next_attempt_at ? `, next attempt ${when(d.next_attempt_at)}` : ''}`), ' ', retry),
     scrollTable(`Attempts of delivery ${d.id}`, attempts),
