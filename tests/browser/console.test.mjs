@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
+import { createHmac } from 'node:crypto';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import puppeteer from 'puppeteer-core';
@@ -18,11 +19,12 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
 const SHOTS = process.env.SHOTS ?? '../../build/browser';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const env = { ...process.env, WORKESTRA_SECRET_KEY: 'browser-test-secret-key' };
+const JWT_SECRET = 'browser-test-jwt-secret';
+const env = { ...process.env, WORKESTRA_SECRET_KEY: 'browser-test-secret-key', WORKESTRA_JWT_SECRET: JWT_SECRET };
 mkdirSync(SHOTS, { recursive: true });
 
 const cli = (...args) => JSON.parse(execFileSync(BIN, args, { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
-let base, server, receiver, browser, users = {}, demo;
+let base, server, receiver, browser, users = {}, demo, freeAdmin;
 const received = { ok: 0, flaky: 0 };
 const problems = []; // CSP violations, page errors, console errors: none allowed
 
@@ -32,7 +34,14 @@ function freePort() {
   });
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+const day = (offset = 0) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+
+// A session JWT as the product's sign-in would issue it (HS256, sub = user id).
+function jwt(sub) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signed = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + 600 })}`;
+  return `${signed}.${createHmac('sha256', JWT_SECRET).update(signed).digest('base64url')}`;
+}
 
 async function rest(method, path, token, body) {
   const r = await fetch(base + path, {
@@ -49,6 +58,9 @@ before(async () => {
     users[role] = { id: u.id, name, token: cli('admin', 'token', 'create', '--user', u.id).token };
   }
   demo = cli('admin', 'demo', '--workspace', ws);
+  const free = cli('admin', 'workspace', 'create', '--name', 'Browser free', '--plan', 'free').id;
+  const fa = cli('admin', 'user', 'create', '--workspace', free, '--email', `admin-${free}@example.test`, '--name', 'Fay Free', '--role', 'admin');
+  freeAdmin = cli('admin', 'token', 'create', '--user', fa.id).token;
   // The webhook receiver: /ok answers 200; /flaky answers 500 once, then 200.
   receiver = createHttpServer((req, res) => {
     req.resume();
@@ -123,14 +135,16 @@ async function checkPage(page, label) {
   assert.deepEqual(problems, [], `${label}: no CSP violation or script error`);
 }
 
-async function signIn(page, who) {
+async function signIn(page, who, credential = users[who].token) {
   await page.goto(`${base}/time`);
   const input = await page.waitForSelector('#main input[type="password"]');
-  await input.type(users[who].token);
+  await input.type(credential);
   await page.keyboard.press('Enter'); // the form submits by keyboard
   await page.waitForSelector('.who-name');
-  assert.equal(await page.$eval('.who-name', (e) => e.textContent), users[who].name);
-  assert.equal(await page.$eval('.who .badge', (e) => e.textContent), who);
+  if (who) {
+    assert.equal(await page.$eval('.who-name', (e) => e.textContent), users[who].name);
+    assert.equal(await page.$eval('.who .badge', (e) => e.textContent), who);
+  }
 }
 
 const text = (page, sel) => page.$eval(sel, (e) => e.textContent);
@@ -178,6 +192,12 @@ test('console: served with its security headers; sign in keeps the token out of 
   assert.equal(await page.evaluate(() => sessionStorage.length), 0);
   assert.ok(await page.$eval('#who', (e) => e.hidden));
   await shot(page, 'signed-out');
+
+  // A session JWT signs in the same way; a reload keeps the tab signed in.
+  await signIn(page, 'manager', jwt(users.manager.id));
+  await page.reload();
+  await page.waitForSelector('.who-name');
+  assert.equal(await text(page, '.who-name'), 'Max Manager');
   await page.close();
 });
 
@@ -199,7 +219,9 @@ test('time: start a timer on a record found by words, stop it', async () => {
   await shot(page, 'timer-running');
   await checkPage(page, 'time-running');
 
-  await click(page, 'xpath/.//button[normalize-space()="Stop timer"]');
+  // By keyboard: the focused button answers Enter.
+  await (await page.waitForSelector('xpath/.//button[normalize-space()="Stop timer"]')).focus();
+  await page.keyboard.press('Enter');
   await waitText(page, '#main [role="status"]', /Timer stopped/);
   assert.equal((await rest('GET', '/api/v1/time/timer/active', users.member.token)).json.data, null);
   await shot(page, 'timer-stopped');
@@ -208,8 +230,13 @@ test('time: start a timer on a record found by words, stop it', async () => {
 
 test('timesheets: the week by day and project, submitted, rejected without a reason refused, approved by a manager', async () => {
   const logged = await rest('POST', '/api/v1/time-entries', users.member.token,
-    { entity_type: 'task', entity_id: demo.tasks[1].id, hours: 1.5, log_date: today(), description: 'Review' });
+    { entity_type: 'task', entity_id: demo.tasks[1].id, hours: 1.5, log_date: day(), description: 'Review' });
   assert.equal(logged.status, 201, JSON.stringify(logged.json));
+  // Last week's, submitted through the API: the manager rejects it with a reason.
+  const old = await rest('POST', '/api/v1/time-entries', users.member.token,
+    { entity_type: 'task', entity_id: demo.tasks[1].id, hours: 2, log_date: day(-14), description: 'Old' });
+  assert.equal(old.status, 201, JSON.stringify(old.json));
+  assert.equal((await rest('POST', `/api/v1/timesheets/${old.json.data.timesheet_id}/submit`, users.member.token)).status, 200);
   const page = await newPage();
   await signIn(page, 'member');
   await waitText(page, '#week-status', /^draft$/);
@@ -235,12 +262,28 @@ test('timesheets: the week by day and project, submitted, rejected without a rea
   assert.equal(await boss.evaluate(() => document.activeElement.tagName), 'TEXTAREA');
   await checkPage(boss, 'approvals-reject');
   await click(boss, 'xpath/.//button[normalize-space()="Cancel"]');
+  await boss.waitForFunction(() => !document.querySelector('#main textarea'));
+  const oldRow = `tr[data-id="${old.json.data.timesheet_id}"]`;
+  await click(boss, `${oldRow} button[aria-label^="Reject"]`);
+  await boss.type(`${oldRow} textarea`, 'Please split the workshop hours by task.');
+  await click(boss, `${oldRow} button[type="submit"]`);
+  await waitText(boss, '#main [role="status"]', /Rejected Mia Member's timesheet/);
+  const rejected = await rest('GET', `/api/v1/timesheets/${old.json.data.timesheet_id}`, users.member.token);
+  assert.equal(rejected.json.data.status, 'rejected');
+  assert.equal(rejected.json.data.rejection_reason, 'Please split the workshop hours by task.');
   await click(boss, approve);
   await waitText(boss, '#main [role="status"]', /Approved Mia Member's timesheet/);
   await shot(boss, 'approved');
   const sheets = await rest('GET', `/api/v1/timesheets?user_id=${users.member.id}&status=approved`, users.manager.token);
   assert.equal(sheets.json.data.length, 1);
+  await waitText(boss, '#queue-h + p, #queue-h ~ p', /Nothing is waiting/);
   await boss.close();
+
+  // The member's week now reads approved.
+  const page2 = await newPage();
+  await signIn(page2, 'member');
+  await waitText(page2, '#week-status', /^approved$/);
+  await page2.close();
 });
 
 test('integrations: create (secret once), test, delivery log, retry a failed one, edit, disable, delete', async () => {
@@ -312,14 +355,21 @@ test('integrations: create (secret once), test, delivery log, retry a failed one
   await page.close();
 });
 
-test('integrations: a member sees the API refusal, not the settings', async () => {
+test('integrations: the API refusal is shown, not the settings (a member; an admin on the free plan)', async () => {
   const page = await newPage();
   await signIn(page, 'member');
   await page.goto(`${base}/time/settings/integrations`);
-  await waitText(page, '#integrations-refusal', /forbidden/);
+  await waitText(page, '#integrations-refusal', /Only workspace admins[\s\S]*forbidden/);
   assert.equal(await page.$('input[type="url"]'), null);
   await shot(page, 'integrations-refused');
   await checkPage(page, 'integrations-refused');
+  await click(page, 'xpath/.//button[normalize-space()="Sign out"]');
+
+  await signIn(page, null, freeAdmin);
+  await page.goto(`${base}/time/settings/integrations`);
+  await waitText(page, '#integrations-refusal', /Pro plan[\s\S]*plan_required/);
+  assert.equal(await page.$('input[type="url"]'), null);
+  await shot(page, 'integrations-plan-required');
   await page.close();
 });
 
