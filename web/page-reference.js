@@ -3,6 +3,16 @@
 import { h, fill, field, scrollTable } from './ui.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+
+// The descriptions' Markdown, the little of it they use: paragraphs, `code`
+// and **bold**, built as elements (never parsed as HTML).
+function prose(text) {
+  if (!text) return null;
+  return h('div', { class: 'prose' }, text.split(/\n{2,}/).map((para) => h('p', {},
+    para.split(/(`[^`]+`|\*\*[^*]+\*\*)/).filter(Boolean).map((part) =>
+      part.startsWith('`') && part.endsWith('`') && part.length > 1 ? h('code', {}, part.slice(1, -1))
+        : part.startsWith('**') && part.endsWith('**') && part.length > 4 ? h('strong', {}, part.slice(2, -2)) : part))));
+}
 let spec = null;
 
 export async function render(main) {
@@ -24,7 +34,7 @@ export async function render(main) {
   filter.input.addEventListener('input', draw);
   main.append(
     h('p', {}, `${spec.info.title} ${spec.info.version}. The document itself: `, h('a', { href: '/openapi.json' }, '/openapi.json'), '.'),
-    spec.info.description ? h('p', { class: 'prose' }, spec.info.description) : null,
+    prose(spec.info.description),
     filter.row, count, body);
   draw();
 }
@@ -74,7 +84,7 @@ function schemaTable(label, schema) {
     h('thead', {}, h('tr', {}, ['Field', 'Type', 'Description'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, Object.entries(s.properties).map(([k, v]) => h('tr', {},
       h('th', { scope: 'row' }, h('code', {}, k), req.has(k) ? ' (required)' : ''), h('td', {}, h('code', {}, typeText(v))),
-      h('td', {}, deref(v).description ?? ''))))));
+      h('td', {}, prose(deref(v).description)))))));
 }
 
 function byTag(ops) {
@@ -82,7 +92,7 @@ function byTag(ops) {
   for (const o of ops) tags.set(o.tag, [...(tags.get(o.tag) ?? []), o]);
   const describe = new Map((spec.tags ?? []).map((t) => [t.name, t.description]));
   return [...tags.entries()].map(([tag, list]) => h('section', { class: 'tag', 'aria-label': tag },
-    h('h2', {}, tag), describe.get(tag) ? h('p', { class: 'prose' }, describe.get(tag)) : null,
+    h('h2', {}, tag), prose(describe.get(tag)),
     list.map(operation)));
 }
 
@@ -92,14 +102,14 @@ function operation(o) {
   const json = body?.content?.['application/json'];
   return h('details', { class: 'op' },
     h('summary', {}, h('span', { class: `method m-${o.method.toLowerCase()}` }, o.method), ' ', h('code', {}, o.path), ' ', h('span', {}, op.summary ?? '')),
-    op.description ? h('p', { class: 'prose' }, op.description) : null,
+    prose(op.description),
     o.params.length ? scrollTable(`Parameters of ${o.method} ${o.path}`, h('table', {},
       h('caption', {}, 'Parameters'),
       h('thead', {}, h('tr', {}, ['Name', 'In', 'Type', 'Description'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, o.params.map((p) => h('tr', {}, h('th', { scope: 'row' }, h('code', {}, p.name), p.required ? ' (required)' : ''),
-        h('td', {}, p.in), h('td', {}, h('code', {}, typeText(p.schema))), h('td', {}, p.description ?? '')))))) : null,
-    json ? h('div', {}, h('h3', {}, 'Request body'), body.description ? h('p', {}, body.description) : null, schemaTable(`Body of ${o.method} ${o.path}`, json.schema)) : null,
+        h('td', {}, p.in), h('td', {}, h('code', {}, typeText(p.schema))), h('td', {}, prose(p.description))))))) : null,
+    json ? h('div', {}, h('h3', {}, 'Request body'), prose(body.description), schemaTable(`Body of ${o.method} ${o.path}`, json.schema)) : null,
     h('h3', {}, 'Responses'),
     h('dl', { class: 'responses' }, Object.entries(op.responses ?? {}).map(([code, r]) =>
-      [h('dt', {}, h('code', {}, code)), h('dd', {}, deref(r).description ?? '')])));
+      [h('dt', {}, h('code', {}, code)), h('dd', {}, prose(deref(r).description))])));
 }
