@@ -138,8 +138,12 @@ async function render(message) {
 }
 
 async function show(entry, message) {
-  if (me) renderNav(entry);
-  else fill(nav, h('ul', {}, h('li', {}, h('a', { href: '/time' }, 'Sign in')))), (nav.hidden = false);
+  if (me) {
+    renderNav(entry);
+  } else {
+    fill(nav, h('ul', {}, h('li', {}, h('a', { href: '/time' }, 'Sign in'))));
+    nav.hidden = false;
+  }
   document.title = `${entry.title} · Workestra Time`;
   fill(main, message ? h('p', { class: 'notice ok', role: 'status' }, message) : null);
   await entry.page.render(main, { me, go });
