@@ -47,7 +47,7 @@ static void *worker_new(void *app)
 	w->db = db_open(w->cfg->database_url);
 	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config };
 	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
-				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL };
+				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL, config->workers / 2 };
 	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };
 	w->cron_api = (cron_api_env){ w->db, config->cron_secret, &w->cron };
 	return w;

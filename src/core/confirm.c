@@ -145,19 +145,20 @@ static json_t *verify(const confirm_key *k, const char *token, err_t *err)
 	return claims;
 }
 
-/* Records jti as used, inside the redemption's unit of work: the claim
- * commits with the action or not at all. 409 confirmation_used when it
- * already was. A concurrent redemption of the same token waits here on the
- * first one's row: once that commits it finds the row and is refused; once
- * that rolls back (its action failed) it takes the claim itself. */
-static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, err_t *err)
+/* Records jti as used with its outcome, inside the caller's unit of work: a
+ * confirmation's claim commits with the action or not at all. 409
+ * confirmation_used when it already was. A concurrent redemption of the same
+ * token waits here on the first one's row: once that commits it finds the
+ * row and is refused; once that rolls back (its action failed) it takes the
+ * claim itself. */
+static bool claim(core_ctx *c, const char *jti, const char *act, time_t exp, const char *outcome, err_t *err)
 {
 	char exp_text[24];
 	snprintf(exp_text, sizeof exp_text, "%lld", (long long)exp);
 	PGresult *r = DB_QUERY(c->db, err,
-			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at)"
-			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint)) ON CONFLICT (jti) DO NOTHING RETURNING jti",
-			       jti, c->actor->workspace_id, c->actor->user_id, act, exp_text);
+			       "INSERT INTO confirmations (jti, workspace_id, user_id, action, expires_at, outcome)"
+			       " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6) ON CONFLICT (jti) DO NOTHING RETURNING jti",
+			       jti, c->actor->workspace_id, c->actor->user_id, act, exp_text, outcome);
 	if (!r)
 		return false;
 	int n = PQntuples(r);
@@ -183,34 +184,51 @@ static json_t *perform(core_ctx *c, const confirm_action *a, err_t *err)
 	return NULL;
 }
 
-json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err)
+/* A verified token's claims for the actor of c, or NULL with err set: not
+ * ours, altered, another user's, or (unless expired_ok) expired. */
+typedef struct {
+	json_t *claims; /* owned */
+	const char *jti;
+	time_t exp;
+	confirm_action a;
+} verified;
+
+static bool verify_for(core_ctx *c, const confirm_key *k, const char *token, time_t now, bool expired_ok, verified *v,
+		       err_t *err)
 {
-	json_t *claims = verify(k, token, err);
-	if (!claims)
-		return NULL;
-	json_t *out = NULL;
-	const char *jti = json_string_value(json_object_get(claims, "jti"));
+	memset(v, 0, sizeof *v);
+	if (!(v->claims = verify(k, token, err)))
+		return false;
+	json_t *claims = v->claims;
+	v->jti = json_string_value(json_object_get(claims, "jti"));
 	const char *uid = json_string_value(json_object_get(claims, "uid"));
 	const char *ws = json_string_value(json_object_get(claims, "ws"));
 	json_t *exp = json_object_get(claims, "exp"), *body = json_object_get(claims, "body");
-	confirm_action a = { .target = json_string_value(json_object_get(claims, "tgt")),
-			     .body = json_is_object(body) ? body : NULL };
-	if (!jti || !uid || !ws || !json_is_integer(exp) ||
-	    !kind_of(json_string_value(json_object_get(claims, "act")), &a.kind)) {
+	v->exp = (time_t)json_integer_value(exp);
+	v->a = (confirm_action){ .target = json_string_value(json_object_get(claims, "tgt")),
+				 .body = json_is_object(body) ? body : NULL };
+	if (!v->jti || !uid || !ws || !json_is_integer(exp) ||
+	    !kind_of(json_string_value(json_object_get(claims, "act")), &v->a.kind))
 		err_set(err, ERR_CODE_INVALID_CONFIRMATION, "'confirmation_token' lacks required claims");
-		goto done;
-	}
-	if (strcmp(uid, c->actor->user_id) || strcmp(ws, c->actor->workspace_id)) {
+	else if (strcmp(uid, c->actor->user_id) || strcmp(ws, c->actor->workspace_id))
 		err_set(err, ERR_CODE_CONFIRMATION_FORBIDDEN,
 			"this confirmation was prepared for another user; only that user can confirm it");
-		goto done;
-	}
-	if ((json_int_t)now >= json_integer_value(exp)) {
+	else if (!expired_ok && now >= v->exp)
 		err_set(err, ERR_CODE_CONFIRMATION_EXPIRED,
 			"this confirmation expired (they last %d minutes); ask the assistant to prepare the action again",
 			CONFIRM_TTL_SECONDS / 60);
-		goto done;
-	}
+	else
+		return true;
+	json_decref(v->claims);
+	v->claims = NULL;
+	return false;
+}
+
+json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err)
+{
+	verified v;
+	if (!verify_for(c, k, token, now, false, &v, err))
+		return NULL;
 	/* Rows of long-expired tokens are dead weight: drop a few on the way,
 	 * skipping rows another redemption holds, outside the redemption. */
 	tx_best_effort(c->db,
@@ -224,16 +242,49 @@ json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, tim
 	/* The claim, the action, its audit rows and its events: one unit. A
 	 * failed action (or a database error anywhere) rolls the claim back
 	 * with it, so the token stays good for a retry until it expires. */
+	json_t *out = NULL;
 	tx_unit u;
-	if (!tx_begin(&tc, &u, err))
-		goto done;
-	json_t *result = claim(&tc, jti, confirm_kind_name(a.kind), (time_t)json_integer_value(exp), err)
-				 ? perform(&tc, &a, err)
-				 : NULL;
-	if (result)
-		out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&a), "result", result);
-	out = tx_end(&u, out, false, err);
-done:
-	json_decref(claims);
+	if (tx_begin(&tc, &u, err)) {
+		json_t *result = claim(&tc, v.jti, confirm_kind_name(v.a.kind), v.exp, "confirmed", err)
+					 ? perform(&tc, &v.a, err)
+					 : NULL;
+		if (result)
+			out = json_pack("{s:o, s:o}", "action", confirm_rest_call(&v.a), "result", result);
+		out = tx_end(&u, out, false, err);
+	}
+	json_decref(v.claims);
 	return out;
+}
+
+json_t *confirm_decline(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err)
+{
+	verified v;
+	if (!verify_for(c, k, token, now, false, &v, err))
+		return NULL;
+	json_t *out = NULL;
+	tx_unit u;
+	if (tx_begin(c, &u, err)) {
+		if (claim(c, v.jti, confirm_kind_name(v.a.kind), v.exp, "declined", err))
+			out = json_pack("{s:o, s:s}", "action", confirm_rest_call(&v.a), "outcome", "declined");
+		out = tx_end(&u, out, false, err);
+	}
+	json_decref(v.claims);
+	return out;
+}
+
+const char *confirm_outcome(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err)
+{
+	verified v;
+	if (!verify_for(c, k, token, now, true, &v, err))
+		return NULL;
+	const char *outcome = NULL;
+	PGresult *r = DB_QUERY(c->db, err, "SELECT outcome FROM confirmations WHERE jti = $1", v.jti);
+	if (r) {
+		outcome = PQntuples(r) == 1 ? (!strcmp(PQgetvalue(r, 0, 0), "declined") ? "declined" : "confirmed")
+		          : now >= v.exp   ? "expired"
+					   : "pending";
+		PQclear(r);
+	}
+	json_decref(v.claims);
+	return outcome;
 }

@@ -64,4 +64,14 @@ char *confirm_issue(const confirm_key *k, const actor_t *actor, const confirm_ac
  * {action: {method, path, body}, result: <what the REST call returns>}. */
 json_t *confirm_redeem(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err);
 
+/* The person said no: verifies token like confirm_redeem and uses it up with
+ * nothing run, so it cannot be confirmed afterwards (409 confirmation_used).
+ * Returns {action: {method, path, body}, outcome: "declined"}. */
+json_t *confirm_decline(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err);
+
+/* What became of token (the actor's own, even when expired): "pending",
+ * "confirmed", "declined" or "expired" (static strings); NULL with err set
+ * when it does not verify for the actor. */
+const char *confirm_outcome(core_ctx *c, const confirm_key *k, const char *token, time_t now, err_t *err);
+
 #endif
