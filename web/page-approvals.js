@@ -38,10 +38,10 @@ async function renderQueue(box, message) {
       }
     }));
     reject.addEventListener('click', () => askReason(box, t, who, actions, status));
-    return h('tr', { dataset: { id: t.id } }, h('th', { scope: 'row' }, who), h('td', {}, `${t.period_start} – ${t.period_end}`),
-      h('td', { class: 'num' }, hours(t.total_hours)), h('td', {}, when(t.submitted_at)), actions);
+    return h('tr', { dataset: { id: t.id } }, h('th', { scope: 'row' }, who), h('td', { 'data-label': 'Period' }, `${t.period_start} – ${t.period_end}`),
+      h('td', { class: 'num', 'data-label': 'Hours' }, hours(t.total_hours)), h('td', { 'data-label': 'Submitted' }, when(t.submitted_at)), actions);
   });
-  const table = h('table', {},
+  const table = h('table', { class: 'stack' },
     h('caption', {}, `${list.length} waiting`),
     h('thead', {}, h('tr', {}, ['Person', 'Period', 'Hours', 'Submitted', 'Actions'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, rows));

@@ -223,13 +223,14 @@ function deliveryItem(log, w, d, status) {
     }
     await renderLog(log, w, notice('ok', `Retry of ${d.id} is still queued; refresh later.`));
   }));
-  const attempts = h('table', { class: 'attempts' },
+  const attempts = h('table', { class: 'attempts stack' },
     h('caption', {}, `Attempts of ${d.event} (${d.id})`),
     h('thead', {}, h('tr', {}, ['#', 'Time', 'Outcome', 'Response code', 'Duration', 'Response body'].map((c) => h('th', { scope: 'col' }, c)))),
     h('tbody', {}, d.attempts.map((a) => h('tr', { class: `outcome-${a.outcome}` },
-      h('td', {}, String(a.attempt)), h('td', {}, when(a.at)), h('td', {}, a.outcome),
-      h('td', { class: 'num' }, a.response_code ?? '—'), h('td', { class: 'num' }, a.duration_ms == null ? '—' : `${a.duration_ms} ms`),
-      h('td', {}, a.response_body ? h('pre', {}, a.response_body) : '', a.error ? h('p', { class: 'muted' }, a.error) : null)))));
+      h('td', { 'data-label': '#' }, String(a.attempt)), h('td', { 'data-label': 'Time' }, when(a.at)), h('td', { 'data-label': 'Outcome' }, a.outcome),
+      h('td', { class: 'num', 'data-label': 'Response code' }, a.response_code ?? '—'),
+      h('td', { class: 'num', 'data-label': 'Duration' }, a.duration_ms == null ? '—' : `${a.duration_ms} ms`),
+      h('td', { 'data-label': 'Response body' }, a.response_body ? h('pre', {}, a.response_body) : '—', a.error ? h('p', { class: 'muted' }, a.error) : null)))));
   return h('li', { class: `delivery delivery-${d.status}`, dataset: { id: d.id } },
     h('p', {}, h('strong', {}, d.event), ' ', h('span', { class: `badge status-${d.status}` }, d.status),
       h('span', { class: 'muted' }, ` created ${when(d.created_at)}${d.status === 'pending' && d.next_attempt_at ? `, next attempt ${when(d.next_attempt_at)}` : ''}`), ' ', retry),
