@@ -107,6 +107,7 @@ Test(console, me_says_who_the_caller_is)
 	json_t *me = harness_call(200, w.manager_tok, "GET", "/api/v1/me", "%s", "");
 	cr_assert_str_eq(json_string_value(json_object_get(me, "id")), w.manager);
 	cr_assert_str_eq(json_string_value(json_object_get(me, "role")), "manager");
+	cr_assert_str_eq(json_string_value(json_object_get(me, "name")), "manager");
 	json_t *perm = json_object_get(me, "permissions");
 	cr_assert(json_is_true(json_object_get(perm, "approve")) && !json_is_true(json_object_get(perm, "admin")));
 	json_t *ws = json_object_get(me, "workspace");
@@ -152,5 +153,20 @@ Test(console, work_items_over_rest_find_by_words_and_check_their_arguments)
 		harness_response_free(&r);
 	}
 	harness_workspace_free(&other);
+	harness_workspace_free(&w);
+}
+
+Test(console, timesheets_carry_the_name_of_whose_they_are)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	json_decref(harness_call(201, w.member_tok, "POST", "/api/v1/time-entries",
+				 "{\"entity_type\":\"task\",\"entity_id\":\"%s\",\"hours\":1,\"log_date\":\"2026-03-04\"}",
+				 harness_demo_id(&w, "tasks", 0)));
+	/* The manager's queue names the person, not only their id. */
+	json_t *list = harness_call(200, w.manager_tok, "GET", "/api/v1/timesheets", "%s", "");
+	cr_assert_eq(json_array_size(list), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 0), "user_name")), "member");
+	json_decref(list);
 	harness_workspace_free(&w);
 }
