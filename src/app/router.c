@@ -127,7 +127,9 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_metrics(w, req, resp);
 		return;
 	}
-	if (strcmp(req->path, "/healthz") && !ensure_migrated(w, &err)) {
+	/* The console's files need no database: they are served while it is down
+	 * (their pages then show the API's 503). */
+	if (strcmp(req->path, "/healthz") && !console_owns(req->path) && !ensure_migrated(w, &err)) {
 		if (!strncmp(req->path, "/api/v1/", 8))
 			http_response_header(req->arena, resp, "x-api-version", "v1");
 		http_response_error(req->arena, resp, &err);
@@ -165,7 +167,7 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 {
 	router_worker *w = state;
 	err_t err = { 0 };
-	if (!ensure_migrated(w, &err)) {
+	if (!console_owns(req->path) && !ensure_migrated(w, &err)) {
 		http_response_error(req->arena, resp, &err);
 		return false;
 	}
