@@ -14,6 +14,7 @@
 #include "core/timesheets.h"
 #include "core/week.h"
 #include "core/work_items.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,21 +31,72 @@ static void iso_time(time_t t, char out[24])
 	strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The answer of every write tool: what would happen, and how to make it happen. */
-static json_t *confirmation(const ai_env *env, const confirm_action *a, const char *summary, json_t *preview,
-			    err_t *err)
+/* The answer of every write tool: what would happen (summary, the card's
+ * lines in words, the preview as data) and how to make it happen. Takes
+ * details and preview. */
+static json_t *confirmation(const ai_env *env, const confirm_action *a, const char *summary, json_t *details,
+			    json_t *preview, err_t *err)
 {
 	char *token = confirm_issue(env->confirm, env->core->actor, a, env->now, err);
 	if (!token) {
+		json_decref(details);
 		json_decref(preview);
 		return NULL;
 	}
 	char expires[24];
 	iso_time(env->now + CONFIRM_TTL_SECONDS, expires);
-	json_t *out = json_pack("{s:b, s:s, s:o, s:o, s:s, s:s}", "requires_confirmation", 1, "summary", summary, "preview",
-				preview, "action", confirm_rest_call(a), "confirmation_token", token, "expires_at", expires);
+	json_t *out = json_pack("{s:b, s:s, s:s, s:o, s:o, s:o, s:s, s:s}", "requires_confirmation", 1, "status",
+				"pending", "summary", summary, "details", details, "preview", preview, "action",
+				confirm_rest_call(a), "confirmation_token", token, "expires_at", expires);
 	free(token);
 	return out;
+}
+
+/* "task \"Design review\"", for summaries. */
+static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
+{
+	return refs_describe(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
+}
+
+/* Appends one line of a card ("Hours: 1.50") to lines. */
+static void line(json_t *lines, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line(json_t *lines, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	json_t *text = json_vsprintf(fmt, ap);
+	va_end(ap);
+	if (text)
+		json_array_append_new(lines, text);
+}
+
+/* "you" for the caller, else 'user "Ann Lee"'; out holds 256 bytes. */
+static bool person(const ai_env *env, const char *user_id, char out[256], err_t *err)
+{
+	if (!user_id || !strcmp(user_id, env->core->actor->user_id)) {
+		snprintf(out, 256, "you");
+		return true;
+	}
+	return refs_describe(env->core, "user", user_id, out, 256, err);
+}
+
+/* The card lines every entry-like record starts with: who, what, project,
+ * description (a new array), or NULL with err set. */
+static json_t *entry_lines(const ai_env *env, json_t *e, err_t *err)
+{
+	char who[256], what[256], project[256];
+	const char *pid = arg(e, "project_id");
+	if (!person(env, arg(e, "user_id"), who, err) || !label(env, e, what, err) ||
+	    (pid && !refs_describe(env->core, "project", pid, project, sizeof project, err)))
+		return NULL;
+	json_t *lines = json_array();
+	line(lines, "Who: %s", who);
+	line(lines, "Record: %s", what);
+	if (pid && strcmp(arg(e, "entity_type") ? arg(e, "entity_type") : "", "project"))
+		line(lines, "Project: %s", project);
+	if (arg(e, "description") && *arg(e, "description"))
+		line(lines, "Description: %s", arg(e, "description"));
+	return lines;
 }
 
 static json_t *get_active_timer(const ai_env *env, json_t *args, err_t *err)
@@ -82,12 +134,6 @@ static json_t *find_work_items(const ai_env *env, json_t *args, err_t *err)
 	return work_items_find(env->core, &q, err);
 }
 
-/* "task \"Design review\"", for summaries. */
-static bool label(const ai_env *env, json_t *entry_like, char out[256], err_t *err)
-{
-	return refs_describe(env->core, arg(entry_like, "entity_type"), arg(entry_like, "entity_id"), out, 256, err);
-}
-
 /* The fields of an entry a preview shows, absent when null. */
 static json_t *entry_preview(json_t *entry, const char *const *keys)
 {
@@ -119,13 +165,21 @@ static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
 	bool self = !strcmp(user, c->actor->user_id), billable = json_is_true(json_object_get(entry, "billable"));
 	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", entry_hours(entry), what, arg(entry, "log_date"),
 		 billable ? "billable" : "not billable", self ? "" : " for user ", self ? "" : user);
+	json_t *details = entry_lines(env, entry, err);
+	if (!details) {
+		json_decref(entry);
+		return NULL;
+	}
+	line(details, "Date: %s", arg(entry, "log_date"));
+	line(details, "Hours: %.2f (%s)", entry_hours(entry), billable ? "billable" : "not billable");
+	line(details, "Change: a new time entry");
 	json_t *creates = entry_preview(entry, shown);
 	json_object_set_new(creates, "hours", json_real(entry_hours(entry)));
 	json_object_set_new(creates, "billable", json_boolean(billable));
 	json_object_set_new(creates, "user_id", json_string(user));
 	json_decref(entry);
 	confirm_action a = { CONFIRM_LOG_TIME_ENTRY, NULL, args };
-	return confirmation(env, &a, summary, json_pack("{s:o}", "creates_entry", creates), err);
+	return confirmation(env, &a, summary, details, json_pack("{s:o}", "creates_entry", creates), err);
 }
 
 static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
@@ -143,11 +197,21 @@ static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
 	}
 	snprintf(summary, sizeof summary, "Start a timer on %s%s%s%s", what, running_what[0] ? " (stopping your running timer on " : "",
 		 running_what, running_what[0] ? ")" : "");
+	json_t *details = entry_lines(env, timer, err);
+	if (!details) {
+		json_decref(timer);
+		return NULL;
+	}
+	line(details, "Change: a timer starts now (%s)",
+	     json_is_false(json_object_get(timer, "billable")) ? "not billable" : "billable");
+	if (running_what[0])
+		line(details, "Also: your running timer on %s stops, started %s, and becomes an entry of %.2f h",
+		     running_what, arg(stopped, "started_at"), entry_hours(stopped));
 	json_t *preview = json_pack("{s:o, s:O}", "starts_timer", entry_preview(timer, shown), "stops_timer",
 				    json_is_object(stopped) ? stopped : json_null());
 	json_decref(timer);
 	confirm_action a = { CONFIRM_START_TIMER, NULL, args };
-	return confirmation(env, &a, summary, preview, err);
+	return confirmation(env, &a, summary, details, preview, err);
 }
 
 static json_t *stop_timer(const ai_env *env, json_t *args, err_t *err)
@@ -163,8 +227,15 @@ static json_t *stop_timer(const ai_env *env, json_t *args, err_t *err)
 	}
 	snprintf(summary, sizeof summary, "Stop your running timer on %s (started %s, %.2f h so far)", what,
 		 arg(stopped, "started_at"), entry_hours(stopped));
+	json_t *details = entry_lines(env, stopped, err);
+	if (!details) {
+		json_decref(stopped);
+		return NULL;
+	}
+	line(details, "Change: the timer started %s stops now and becomes an entry of %.2f h on %s",
+	     arg(stopped, "started_at"), entry_hours(stopped), arg(stopped, "log_date") ? arg(stopped, "log_date") : "today");
 	confirm_action a = { CONFIRM_STOP_TIMER, NULL, NULL };
-	return confirmation(env, &a, summary, json_pack("{s:o}", "stops_timer", stopped), err);
+	return confirmation(env, &a, summary, details, json_pack("{s:o}", "stops_timer", stopped), err);
 }
 
 /* The answer of the three transitions; the timesheet's id is resolved by the
@@ -196,10 +267,27 @@ static json_t *transition(const ai_env *env, const char *id, confirm_kind kind, 
 				    "total_hours", json_object_get(sheet, "total_hours"), "billable_hours",
 				    json_object_get(sheet, "billable_hours"), "entry_count",
 				    json_object_get(sheet, "entry_count"), "new_status", json_object_get(after, "status"));
+	char who[256];
+	json_t *details = json_array();
+	if (!person(env, owner, who, err)) {
+		json_decref(details);
+		json_decref(preview);
+		json_decref(sheet);
+		json_decref(after);
+		return NULL;
+	}
+	line(details, "Whose: %s", who);
+	line(details, "Timesheet: %s, week %s to %s", id, arg(sheet, "period_start"), arg(sheet, "period_end"));
+	line(details, "Status: %s \xe2\x86\x92 %s", arg(sheet, "status"), arg(after, "status"));
+	line(details, "Hours: %.2f (%.2f billable) in %lld entries", json_number_value(json_object_get(sheet, "total_hours")),
+	     json_number_value(json_object_get(sheet, "billable_hours")),
+	     (long long)json_integer_value(json_object_get(sheet, "entry_count")));
+	if (body)
+		line(details, "Reason: %s", arg(body, "reason"));
 	json_decref(sheet);
 	json_decref(after);
 	confirm_action a = { kind, id, body };
-	return confirmation(env, &a, summary, preview, err);
+	return confirmation(env, &a, summary, details, preview, err);
 }
 
 static json_t *submit_timesheet(const ai_env *env, json_t *args, err_t *err)
@@ -237,11 +325,34 @@ static json_t *reject_timesheet(const ai_env *env, json_t *args, err_t *err)
 	return out;
 }
 
+/* The card of a pull: each line the invoice gets (the first MAX_SHOWN), the total. */
+static json_t *invoice_lines(json_t *preview)
+{
+	enum { MAX_SHOWN = 20 };
+	json_t *lines = json_array(), *l, *all = json_object_get(preview, "lines");
+	const char *cur = arg(preview, "currency") ? arg(preview, "currency") : "";
+	size_t i;
+	line(lines, "Invoice: %s", arg(preview, "invoice_id"));
+	json_array_foreach(all, i, l) {
+		if (i == MAX_SHOWN) {
+			line(lines, "\xe2\x80\xa6 and %zu more lines", json_array_size(all) - MAX_SHOWN);
+			break;
+		}
+		line(lines, "Line: %s, %.2f %s", arg(l, "description"),
+		     (double)json_integer_value(json_object_get(l, "amount")) / 100, cur);
+	}
+	line(lines, "Total: %.2f h, %.2f %s from %lld approved entries",
+	     json_number_value(json_object_get(preview, "total_hours")),
+	     (double)json_integer_value(json_object_get(preview, "total_amount")) / 100, cur,
+	     (long long)json_integer_value(json_object_get(preview, "entry_count")));
+	return lines;
+}
+
 static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, err_t *err)
 {
 	const char *invoice_id = arg(args, "invoice_id");
 	if (!invoice_id) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'invoice_id' is required");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "invoice_id", "'invoice_id' is required");
 		return NULL;
 	}
 	json_t *body = json_deep_copy(args);
@@ -257,7 +368,7 @@ static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, er
 			 (double)json_integer_value(json_object_get(preview, "total_amount")) / 100,
 			 arg(preview, "currency") ? arg(preview, "currency") : "", invoice_id);
 		confirm_action a = { CONFIRM_PULL_FROM_TIME, invoice_id, body };
-		out = confirmation(env, &a, summary, preview, err);
+		out = confirmation(env, &a, summary, invoice_lines(preview), preview, err);
 	}
 	json_decref(body);
 	return out;

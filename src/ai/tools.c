@@ -1,4 +1,5 @@
 #include "ai/tools.h"
+#include "core/confirm.h"
 #include "util/embedded.h"
 #include "util/jsontext.h"
 #include "util/log.h"
@@ -56,6 +57,7 @@ static void load(void)
 	qsort(tools, ntools, sizeof tools[0], by_name);
 }
 
+#ifdef WT_TEST_BUILD
 bool ai_tools_register(json_t *def, ai_tool_fn fn)
 {
 	if (in_use) {
@@ -73,6 +75,7 @@ bool ai_tools_register_result(json_t *def, ai_tool_fn fn)
 	}
 	return add(def, fn, true);
 }
+#endif
 
 size_t ai_tools_count(void)
 {
@@ -124,24 +127,25 @@ static bool check_args(json_t *schema, json_t *args, err_t *err)
 	size_t i;
 	json_array_foreach(json_object_get(schema, "required"), i, v)
 		if (!json_object_get(args, json_string_value(v)))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required", json_string_value(v));
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, json_string_value(v), "'%s' is required",
+					     json_string_value(v));
 	json_object_foreach(args, key, v) {
 		json_t *p = json_object_get(props, key);
 		if (!p) {
 			if (json_is_false(json_object_get(schema, "additionalProperties")))
-				return err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown argument '%s'", key);
+				return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "unknown argument '%s'", key);
 			continue;
 		}
 		const char *type = json_string_value(json_object_get(p, "type"));
 		if (type && !type_matches(type, v))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be of type %s", key, type);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be of type %s", key, type);
 		json_t *choices = json_object_get(p, "enum"), *c;
 		size_t j;
 		bool listed = !choices;
 		json_array_foreach(choices, j, c)
 			listed = listed || json_equal(c, v);
 		if (!listed)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is not one of the allowed values", key);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' is not one of the allowed values", key);
 	}
 	return true;
 }
@@ -165,6 +169,44 @@ static json_t *result_error(const err_t *err)
 	char text[64 + sizeof err->message + 8];
 	snprintf(text, sizeof text, "%s: %s", err_name(err), err->message);
 	return json_pack("{s:o, s:b}", "content", text_content(text), "isError", 1);
+}
+
+bool ai_tools_pending(json_t *structured)
+{
+	return json_is_true(json_object_get(structured, "requires_confirmation")) &&
+	       json_is_string(json_object_get(structured, "confirmation_token"));
+}
+
+json_t *ai_tools_settle(const ai_env *env, json_t *pending, ai_answer answer)
+{
+	static const char *const status[] = { "confirmed", "declined", "cancelled" };
+	static const char *const said[] = { "The person confirmed it, and it is done",
+					    "The person declined: nothing changed",
+					    "The person dismissed the confirmation: nothing changed" };
+	const char *token = json_string_value(json_object_get(pending, "confirmation_token"));
+	const char *summary = json_string_value(json_object_get(pending, "summary"));
+	err_t err = { 0 };
+	json_t *done = answer == AI_ANSWER_ACCEPT ? confirm_redeem(env->core, env->confirm, token, env->now, &err)
+						  : confirm_decline(env->core, env->confirm, token, env->now, &err);
+	if (!done) {
+		if (err.kind == ERR_UNAVAILABLE || err.kind == ERR_INTERNAL)
+			log_msg(LOG_ERROR, "confirmation: %s: %s", err_name(&err), err.message);
+		return result_error(&err);
+	}
+	json_t *details = json_object_get(pending, "details");
+	json_t *out = json_pack("{s:b, s:s, s:s, s:o, s:O}", "requires_confirmation", 0, "status", status[answer],
+				"summary", summary ? summary : "", "details",
+				json_is_array(details) ? json_incref(details) : json_array(), "action",
+				json_object_get(done, "action"));
+	if (answer == AI_ANSWER_ACCEPT)
+		json_object_set(out, "result", json_object_get(done, "result"));
+	json_decref(done);
+	/* A sentence for people and models first, then the data as text for
+	 * clients that do not read structuredContent. */
+	json_t *r = result_ok(out);
+	json_array_insert_new(json_object_get(r, "content"), 0,
+			      json_pack("{s:s, s:s++}", "type", "text", "text", said[answer], ": ", summary ? summary : ""));
+	return r;
 }
 
 json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *err)

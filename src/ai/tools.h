@@ -42,13 +42,16 @@ typedef struct {
  * which becomes an isError result. args was checked against the inputSchema. */
 typedef json_t *(*ai_tool_fn)(const ai_env *env, json_t *args, err_t *err);
 
-/* Adds a tool before first use (test builds register fixtures this way); def
- * is stolen. false when the registry is already in use or full. */
+#ifdef WT_TEST_BUILD
+/* Adds a tool before first use (test builds register the conformance
+ * fixtures this way); def is stolen. false when the registry is already in
+ * use or full. */
 bool ai_tools_register(json_t *def, ai_tool_fn fn);
 /* The same for a tool whose function answers the whole CallToolResult
  * ({content: [text, image, audio, resource …], isError?}) rather than
  * structuredContent: for tools whose answer is not one JSON object. */
 bool ai_tools_register_result(json_t *def, ai_tool_fn fn);
+#endif
 
 /* Number of tools, and the i-th definition (borrowed), in name order. Loading
  * the embedded definitions happens once, on first use, from any thread. */
@@ -61,6 +64,25 @@ json_t *ai_tools_openai(void);
 /* Runs tool name with args (an object, or NULL for none) and returns a
  * CallToolResult (new reference); NULL with 404 not_found for an unknown tool. */
 json_t *ai_tools_call(const ai_env *env, const char *name, json_t *args, err_t *err);
+
+/* How the person answered a write tool's confirmation where they are (an
+ * MCP elicitation form). */
+typedef enum { AI_ANSWER_ACCEPT, AI_ANSWER_DECLINE, AI_ANSWER_CANCEL } ai_answer;
+
+/* Whether a tool's structuredContent is a confirmation still to be given
+ * (requires_confirmation: true with a confirmation_token). */
+bool ai_tools_pending(json_t *structured);
+
+/* Ends a write tool's call with the person's answer: accept runs the prepared
+ * action as them (confirm_redeem: audit source ai_tool, the claim in the
+ * action's transaction); decline and cancel use the confirmation up with
+ * nothing run (confirm_decline), so the same card cannot be accepted later.
+ * pending (borrowed) carries summary, details and confirmation_token. Returns
+ * the CallToolResult: structuredContent {requires_confirmation: false,
+ * status: confirmed | declined | cancelled, summary, details, action,
+ * result (confirmed only)}, or an isError result when the confirmation or
+ * its action is refused (expired, already used, the record changed). */
+json_t *ai_tools_settle(const ai_env *env, json_t *pending, ai_answer answer);
 
 /* The handlers of the ten time tools and find_work_items (src/ai/time_tools.c). */
 ai_tool_fn ai_time_tool(const char *name);

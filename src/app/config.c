@@ -205,6 +205,9 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 	       number(env, "HTTP_HEADER_TIMEOUT", 10, 1, 3600, &cfg->header_timeout_s, err) &&
 	       number(env, "HTTP_BODY_TIMEOUT", 10, 1, 3600, &cfg->body_timeout_s, err) &&
 	       number(env, "HTTP_IDLE_TIMEOUT", 30, 1, 3600, &cfg->idle_timeout_s, err) &&
+	       number(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24, 0, 720, &cfg->webhook_secret_overlap_hours, err) &&
+	       number(env, "RATE_LIMIT_PER_TOKEN", 600, 0, 1000000, &cfg->rate_limit_per_token, err) &&
+	       number(env, "RATE_LIMIT_PER_WORKSPACE", 3000, 0, 1000000, &cfg->rate_limit_per_workspace, err) &&
 	       flag(env, "WEBHOOK_DISPATCHER", true, &cfg->webhook_dispatcher, err) &&
 	       flag(env, "SCHEDULER", true, &cfg->scheduler, err) && flag(env, "METRICS", false, &cfg->metrics, err) &&
 	       flag(env, "WEBHOOK_ALLOW_PRIVATE", false, &cfg->allow_private, err) && smtp_of(env, cfg, err) &&

@@ -38,9 +38,12 @@ typedef struct {
 	int body_timeout_s;         /* HTTP_BODY_TIMEOUT, seconds, default 10 */
 	int idle_timeout_s;         /* HTTP_IDLE_TIMEOUT, seconds, default 30 */
 	bool webhook_dispatcher;    /* WEBHOOK_DISPATCHER, default on */
+	int webhook_secret_overlap_hours; /* WEBHOOK_SECRET_OVERLAP_HOURS (0-720), default 24 */
 	bool scheduler;             /* SCHEDULER, default on */
 	bool metrics;               /* METRICS, default off: GET /metrics has no auth */
 	bool allow_private;         /* WEBHOOK_ALLOW_PRIVATE, default off (tests and local development) */
+	int rate_limit_per_token;      /* RATE_LIMIT_PER_TOKEN, requests per minute per credential, default 600; 0: none */
+	int rate_limit_per_workspace;  /* RATE_LIMIT_PER_WORKSPACE, requests per minute per workspace, default 3000; 0: none */
 	const char *mcp_allowed_hosts; /* MCP_ALLOWED_HOSTS, comma-separated; NULL: the localhost names only */
 	const char *test_mcp_token;    /* WT_TEST_MCP_TOKEN, read by test builds only (make test-conformance) */
 

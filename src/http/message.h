@@ -74,8 +74,9 @@ const char *http_request_header(const http_request *req, const char *name);
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
 /* The one writer of error answers: the {"error":{"code","message"}} envelope
  * with the registry's status for err's code (util/errors.def), plus
- * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503
- * unless the caller set its own first. A 405's Allow is the caller's: set it
+ * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503 or
+ * 429 unless the caller set its own first. An error that names a field adds
+ * "param" and "errors" (every problem found: [{param, code, message}]). A 405's Allow is the caller's: set it
  * before or after. An err_t that holds no error is answered 500
  * internal_error (a bug of the caller's, not a success). */
 void http_response_error(arena_t *arena, http_response *resp, const err_t *err);

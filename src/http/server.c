@@ -144,6 +144,7 @@ static const char *reason_phrase(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 402: return "Payment Required";
@@ -484,7 +485,7 @@ static void build_head(conn *c, bool streamed)
 	char line[256];
 	int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
 	append_out(c, line, (size_t)n);
-	if (status != 204 && status >= 200) {
+	if (status != 204 && status != 304 && status >= 200) {
 		n = snprintf(line, sizeof line, "content-type: %s\r\n", resp->content_type ? resp->content_type : "text/plain");
 		append_out(c, line, (size_t)n);
 		if (!streamed) {
@@ -519,7 +520,7 @@ static void start_response(server_t *s, conn *c)
 	const http_response *resp = &c->job->resp;
 	bool head_only = c->job->req.method && !strcmp(c->job->req.method, "HEAD");
 	c->body = resp->body;
-	c->body_len = head_only || resp->status == 204 ? 0 : resp->body_len;
+	c->body_len = head_only || resp->status == 204 || resp->status == 304 ? 0 : resp->body_len;
 	c->body_off = 0;
 	c->finished = true;
 	conn_write(s, c);

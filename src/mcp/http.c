@@ -141,6 +141,7 @@ typedef struct {
 	http_response *resp;
 	const char *session_id;
 	bool streaming; /* the SSE answer has started (a request went to the client) */
+	int max_waiting; /* mcp_http_env's */
 } collector;
 
 static void sse_write(collector *col, json_t *msg)
@@ -164,8 +165,10 @@ static void collect(void *ctx, json_t *msg)
 
 /* Requests to the client wait here for the answer the client POSTs back.
  * The answer must reach this instance: behind several instances the load
- * balancer must keep a session on one (sessions themselves work anywhere). */
-enum { MAX_WAITERS = 64, CLIENT_ANSWER_SECONDS = 60 };
+ * balancer must keep a session on one (sessions themselves work anywhere).
+ * A person reading a confirmation card takes a while: they get five minutes
+ * (the card's token lasts ten). */
+enum { MAX_WAITERS = 64, CLIENT_ANSWER_SECONDS = 300 };
 typedef struct {
 	bool used, answered;
 	char session[65], id[32];
@@ -193,6 +196,14 @@ static bool deliver(const char *session, json_t *id, json_t *message)
 	return found;
 }
 
+static void release(int slot)
+{
+	pthread_mutex_lock(&waiters_lock);
+	json_decref(waiters[slot].answer);
+	waiters[slot] = (waiter_t){ 0 };
+	pthread_mutex_unlock(&waiters_lock);
+}
+
 /* mcp_request_fn over Streamable HTTP: turns the answer into an SSE stream
  * (notifications so far first), sends the request on it and waits. */
 static json_t *client_request(void *ctx, const char *method, json_t *params, err_t *err)
@@ -203,11 +214,34 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 		err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST, "this request cannot carry a request to the client");
 		return NULL;
 	}
+	int slot = -1, waiting = 0;
+	char id[32];
+	pthread_mutex_lock(&waiters_lock);
+	for (int i = 0; i < MAX_WAITERS; i++) {
+		waiting += waiters[i].used;
+		if (!waiters[i].used && slot < 0)
+			slot = i;
+	}
+	if (waiting >= col->max_waiting)
+		slot = -1;
+	if (slot >= 0) {
+		snprintf(id, sizeof id, "wt-%lu", ++next_request);
+		waiters[slot] = (waiter_t){ .used = true };
+		snprintf(waiters[slot].session, sizeof waiters[slot].session, "%s", col->session_id);
+		snprintf(waiters[slot].id, sizeof waiters[slot].id, "%s", id);
+	}
+	pthread_mutex_unlock(&waiters_lock);
+	if (slot < 0) {
+		json_decref(params);
+		err_set(err, ERR_CODE_TOO_MANY_REQUESTS, "%d calls already wait for their client's answer", waiting);
+		return NULL;
+	}
 	if (!col->streaming) {
 		col->resp->status = 200;
 		col->resp->content_type = "text/event-stream";
 		http_response_header(col->req->arena, col->resp, "cache-control", "no-cache");
 		if (!http_stream_start(col->resp)) {
+			release(slot);
 			json_decref(params);
 			err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST, "this server cannot stream");
 			return NULL;
@@ -219,25 +253,7 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 			sse_write(col, m);
 		json_array_clear(col->queued);
 	}
-	int slot = -1;
-	char id[32];
-	pthread_mutex_lock(&waiters_lock);
-	for (int i = 0; i < MAX_WAITERS && slot < 0; i++)
-		if (!waiters[i].used)
-			slot = i;
-	if (slot >= 0) {
-		snprintf(id, sizeof id, "wt-%lu", ++next_request);
-		waiters[slot] = (waiter_t){ .used = true };
-		snprintf(waiters[slot].session, sizeof waiters[slot].session, "%s", col->session_id);
-		snprintf(waiters[slot].id, sizeof waiters[slot].id, "%s", id);
-	}
-	pthread_mutex_unlock(&waiters_lock);
-	if (slot < 0) {
-		json_decref(params);
-		err_set(err, ERR_CODE_TOO_MANY_REQUESTS, "too many requests to clients are waiting");
-		return NULL;
-	}
-	json_t *req = json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", id, "method", method, "params", params);
+	json_t *req = jsonrpc_request(id, method, params);
 	sse_write(col, req);
 	json_decref(req);
 
@@ -256,11 +272,7 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 			CLIENT_ANSWER_SECONDS);
 		return NULL;
 	}
-	json_t *result = json_incref(json_object_get(answer, "result"));
-	if (!result) {
-		const char *msg = json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
-		err_set(err, ERR_CODE_CLIENT_ERROR, "the client refused %s: %s", method, msg ? msg : "no reason");
-	}
+	json_t *result = jsonrpc_answer_result(answer, method, err);
 	json_decref(answer);
 	return result;
 }
@@ -394,7 +406,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 		resp->body_len = 0;
 		goto done;
 	}
-	collector col = { json_array(), req, resp, init ? NULL : req->mcp_session_id, false };
+	collector col = { json_array(), req, resp, init ? NULL : req->mcp_session_id, false, env->max_waiting };
 	core_ctx core = { env->db, actor };
 	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col,
 			  .request = client_request, .request_ctx = &col };
@@ -418,7 +430,8 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 		json_decref(reply);
 		reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the level", NULL);
 	}
-	if (s.subscriptions_changed) {
+#ifdef WT_TEST_BUILD
+	if (s.subscriptions_changed) { /* resources/subscribe: test builds only (mcp/server.c) */
 		char *uris = json_dumps(s.subscriptions, JSON_COMPACT);
 		bool ok = uris && sessions_set_subscriptions(env->db, req->mcp_session_id, uris, &err);
 		free(uris);
@@ -427,6 +440,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the subscription", NULL);
 		}
 	}
+#endif
 	if (reply) {
 		respond(req, resp, col.queued, reply, col.streaming);
 	} else {

@@ -24,6 +24,11 @@ typedef struct {
 	const void *bearer_ctx;
 	/* More auth-params for a 401's WWW-Authenticate (resource_metadata="…"); NULL: none. */
 	const char *challenge;
+	/* How many calls may wait at once for the person's answer to a request
+	 * of ours (a confirmation asked with elicitation/create in the session
+	 * era). Each holds a worker, so a server keeps some free for the
+	 * answers themselves; past the cap a call answers with the token path. */
+	int max_waiting;
 } mcp_http_env;
 
 /* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus extra, a

@@ -115,3 +115,18 @@ void jsonrpc_msg_free(jsonrpc_msg *msg)
 	json_decref(msg->error);
 	memset(msg, 0, sizeof *msg);
 }
+
+json_t *jsonrpc_request(const char *id, const char *method, json_t *params)
+{
+	return json_pack("{s:s, s:s, s:s, s:o}", "jsonrpc", "2.0", "id", id, "method", method, "params", params);
+}
+
+json_t *jsonrpc_answer_result(json_t *answer, const char *method, err_t *err)
+{
+	json_t *result = json_incref(json_object_get(answer, "result"));
+	if (!result) {
+		const char *msg = json_string_value(json_object_get(json_object_get(answer, "error"), "message"));
+		err_set(err, ERR_CODE_CLIENT_ERROR, "the client refused %s: %s", method, msg ? msg : "no reason");
+	}
+	return result;
+}

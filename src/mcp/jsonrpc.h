@@ -4,6 +4,7 @@
  * Batches (JSON arrays) were removed from MCP in 2025-06-18 and are refused. */
 #ifndef MCP_JSONRPC_H
 #define MCP_JSONRPC_H
+#include "util/err.h"
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,5 +42,10 @@ void jsonrpc_msg_free(jsonrpc_msg *msg);
 json_t *jsonrpc_result(json_t *id, json_t *result /* stolen */);
 json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data /* stolen, may be NULL */);
 json_t *jsonrpc_notification(const char *method, json_t *params /* stolen, may be NULL */);
+/* A request of ours to the client (sampling, elicitation): id and method borrowed. */
+json_t *jsonrpc_request(const char *id, const char *method, json_t *params /* stolen */);
+/* The result of the client's answer (borrowed) to our request for method (a
+ * new reference), or NULL with client_error when it answered an error. */
+json_t *jsonrpc_answer_result(json_t *answer, const char *method, err_t *err);
 
 #endif

@@ -1,13 +1,29 @@
 #include "store/db.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/* Statements are prepared once per connection, by their SQL text, so a
+ * request pays PostgreSQL's parse and plan only the first time a worker's
+ * connection sees a statement. The table is bounded (texts built from
+ * filters vary); past it, statements run unprepared as before. A lost
+ * connection forgets its statements with it. */
+enum { MAX_PREPARED = 512 };
+typedef struct {
+	uint64_t hash;
+	char *sql; /* owned */
+} prepared_t;
 
 struct db {
 	char *conninfo;
 	PGconn *conn;
 	bool lost; /* the last connection broke: the next one is a reconnect */
+	prepared_t prepared[MAX_PREPARED];
+	int nprepared;
 };
 
 db_t *db_open(const char *conninfo)
@@ -19,10 +35,18 @@ db_t *db_open(const char *conninfo)
 	return db;
 }
 
+static void forget_prepared(db_t *db)
+{
+	for (int i = 0; i < db->nprepared; i++)
+		free(db->prepared[i].sql);
+	db->nprepared = 0;
+}
+
 void db_close(db_t *db)
 {
 	if (!db)
 		return;
+	forget_prepared(db);
 	if (db->conn) {
 		PQfinish(db->conn);
 		metrics_db_connection(METRICS_DB_CLOSED);
@@ -39,6 +63,7 @@ PGconn *db_conn(db_t *db)
 /* Drops a connection that broke; the next query opens another. */
 static void drop_lost(db_t *db)
 {
+	forget_prepared(db);
 	PQfinish(db->conn);
 	db->conn = NULL;
 	db->lost = true;
@@ -104,12 +129,58 @@ static void map_error(db_t *db, const PGresult *res, err_t *err)
 	err_set(err, ERR_CODE_INTERNAL_ERROR, "internal error");
 }
 
+/* Data statements only: transaction control and other utilities are cheap
+ * to parse and some (SAVEPOINT names) vary without end. */
+static bool preparable(const char *sql)
+{
+	static const char *const verbs[] = { "SELECT", "INSERT", "UPDATE", "DELETE", "WITH", NULL };
+	sql += strspn(sql, " \t\n");
+	for (const char *const *v = verbs; *v; v++)
+		if (!strncasecmp(sql, *v, strlen(*v)))
+			return true;
+	return false;
+}
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Runs sql on the connection, prepared when it can be. A failed PREPARE is
+ * answered as the statement's own failure (it would have failed the same way). */
+static PGresult *exec(db_t *db, const char *sql, int nparams, const char *const *params)
+{
+	if (!preparable(sql))
+		return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	uint64_t h = fnv1a(sql);
+	int i = 0;
+	while (i < db->nprepared && (db->prepared[i].hash != h || strcmp(db->prepared[i].sql, sql)))
+		i++;
+	char name[16];
+	snprintf(name, sizeof name, "w%d", i);
+	if (i == db->nprepared) {
+		if (i == MAX_PREPARED)
+			return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		PGresult *p = PQprepare(db->conn, name, sql, nparams, NULL);
+		if (PQresultStatus(p) != PGRES_COMMAND_OK)
+			return p;
+		PQclear(p);
+		db->prepared[db->nprepared++] = (prepared_t){ h, strdup(sql) };
+		if (!db->prepared[i].sql)
+			abort();
+	}
+	return PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+}
+
 PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const char *const *params)
 {
 	if (!db_connect(db, err))
 		return NULL;
 	bool idle = PQtransactionStatus(db->conn) == PQTRANS_IDLE;
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	PGresult *res = exec(db, sql, nparams, params);
 	ExecStatusType st = PQresultStatus(res);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 		return res;
@@ -120,7 +191,7 @@ PGresult *db_queryv(db_t *db, err_t *err, const char *sql, int nparams, const ch
 		drop_lost(db);
 		if (!db_connect(db, err))
 			return NULL;
-		res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+		res = exec(db, sql, nparams, params);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return res;

@@ -9,6 +9,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
@@ -65,8 +66,12 @@ async function rest(method, path, token, body) {
   return { status: r.status, json };
 }
 
-async function connect(kind, token) {
-  const client = new Client({ name: 'workestra-e2e', version: '1.0.0' });
+// answer: undefined for a client without elicitation, else what its
+// elicitation handler says ('accept', 'decline'); asked collects the requests.
+async function connect(kind, token, answer, asked = []) {
+  const client = new Client({ name: 'workestra-e2e', version: '1.0.0' },
+    answer ? { capabilities: { elicitation: { form: {} } } } : undefined);
+  if (answer) client.setRequestHandler(ElicitRequestSchema, async (req) => { asked.push(req.params); return { action: answer, content: {} }; });
   const transport = kind === 'stdio'
     ? new StdioClientTransport({ command: BIN, args: ['mcp'], env: { ...env, WORKESTRA_TOKEN: token }, stderr: 'ignore' })
     : new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } });
@@ -229,3 +234,84 @@ for (const kind of ['stdio', 'http']) {
     assert.deepEqual(sessionIds, [], 'no session in the stateless era');
   });
 }
+
+// The card inside the client: a form elicitation that says what will change;
+// accept runs the change as the user (source ai_tool), decline changes nothing.
+const entriesOn = async (token, day) => (await rest('GET', `/api/v1/time-entries?from=${day}&to=${day}`, token)).json.pagination.total;
+
+function checkCard(asked) {
+  assert.equal(asked.length, 1, 'one confirmation asked');
+  assert.match(asked[0].message, /Log 1\.25 h on task/);
+  assert.match(asked[0].message, /Who: you/);
+  assert.match(asked[0].message, /Project: project "Acme onboarding"/);
+  assert.match(asked[0].message, /Hours: 1\.25/);
+  assert.equal(asked[0].requestedSchema.type, 'object');
+}
+
+async function confirmInClient(callTool, day, answer, asked) {
+  const before = await entriesOn(member.token, day);
+  const r = await callTool({ name: 'log_time_entry', arguments: { entity_type: 'task', entity_id: demo.tasks[0].id, hours: 1.25, log_date: day } });
+  assert.ok(!r.isError, r.content[0]?.text);
+  checkCard(asked);
+  const sc = r.structuredContent;
+  assert.equal(sc.requires_confirmation, false);
+  if (answer === 'accept') {
+    assert.equal(sc.status, 'confirmed');
+    assert.equal(sc.result.source, 'ai_tool');
+    assert.equal(sc.result.user_id, member.id);
+    assert.equal(await entriesOn(member.token, day), before + 1);
+  } else {
+    assert.equal(sc.status, 'declined');
+    assert.match(r.content[0].text, /nothing changed/);
+    assert.equal(await entriesOn(member.token, day), before);
+  }
+}
+
+for (const [kind, day] of [['stdio', '2026-04-06'], ['http', '2026-04-07']]) {
+  for (const answer of ['accept', 'decline']) {
+    test(`${kind}: v1 client, 2025-11-25, elicitation answered ${answer}`, async () => {
+      const asked = [];
+      const m = await connect(kind, member.token, answer, asked);
+      try {
+        await confirmInClient((p) => m.callTool(p), day, answer, asked);
+      } finally {
+        await m.close();
+      }
+    });
+  }
+}
+
+for (const [kind, day] of [['stdio', '2026-04-08'], ['http', '2026-04-09']]) {
+  for (const answer of ['accept', 'decline']) {
+    test(`${kind}: v2 client, 2026-07-28, input_required answered ${answer}`, async () => {
+      const asked = [];
+      const client = new ClientV2({ name: 'workestra-e2e-v2', version: '1.0.0' },
+        { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+      client.setRequestHandler('elicitation/create', async (req) => { asked.push(req.params); return { action: answer, content: {} }; });
+      const transport = kind === 'stdio'
+        ? new StdioV2({ command: BIN, args: ['mcp'], env: { ...env, WORKESTRA_TOKEN: member.token }, stderr: 'ignore' })
+        : new HttpV2(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${member.token}` } } });
+      await client.connect(transport);
+      try {
+        await confirmInClient((p) => client.callTool(p), day, answer, asked);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+}
+
+test('a v2 client without elicitation gets the token path', async () => {
+  const client = new ClientV2({ name: 'workestra-e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new HttpV2(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${member.token}` } } }));
+  try {
+    const r = await client.callTool({ name: 'log_time_entry', arguments: { entity_type: 'task', entity_id: demo.tasks[0].id, hours: 1, log_date: '2026-04-10' } });
+    assert.equal(r.structuredContent.requires_confirmation, true);
+    assert.equal(r.structuredContent.status, 'pending');
+    assert.equal(await entriesOn(member.token, '2026-04-10'), 0);
+    assert.equal((await confirm(member.token, r.structuredContent.confirmation_token)).status, 200);
+    assert.equal(await entriesOn(member.token, '2026-04-10'), 1);
+  } finally {
+    await client.close();
+  }
+});
