@@ -56,7 +56,7 @@ serve_with() {
 	while [ -z "$base" ] && [ $attempt -lt 5 ]; do
 		attempt=$((attempt + 1))
 		port=$(( 20000 + ($$ * 37 + attempt * 7919) % 40000 ))
-		AI_BASE_URL="http://127.0.0.1:$1/v1" AI_MODEL=scripted AI_CHAT_RATE=10000 SCHEDULER=off \
+		AI_BASE_URL="http://127.0.0.1:$1/v1" AI_MODEL=scripted AI_CHAT_RATE=10000 RATE_LIMIT_PER_TOKEN=0 RATE_LIMIT_PER_WORKSPACE=0 SCHEDULER=off \
 			WEBHOOK_DISPATCHER=off PORT=$port HOST=127.0.0.1 LOG_LEVEL=warn "$BIN" serve 2>"$tmp/serve.log" &
 		server=$!
 		i=0
