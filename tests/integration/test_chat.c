@@ -642,6 +642,13 @@ Test(chat, turns_past_the_cap_are_busy_and_one_conversation_runs_one_turn_at_a_t
 	/* Its place is free again. */
 	push_text(&e, "Back.");
 	json_decref(turn(&e, e.w.member2_tok, NULL, "hello again"));
+	/* A streamed answer cannot be replayed: an Idempotency-Key changes nothing. */
+	push_text(&e, "Keyed.");
+	const char *keyed[] = { "Idempotency-Key: chat-key-1", NULL };
+	r = harness_request_at(e.base, "POST", "/api/ai/chat", e.w.member2_tok, "{\"message\":\"keyed\"}", keyed);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert(strstr(r.body, "event: done"), "%s", r.body);
+	harness_response_free(&r);
 	chat_stop(&e);
 }
 
