@@ -254,12 +254,10 @@ static json_t *run_tool(const ai_chat_env *env, const char *conv, const char *na
 	json_decref(data);
 	if (!card)
 		return NULL;
-	json_t *told = json_pack("{s:s, s:O, s:O, s:O?, s:s}", "status", "awaiting_confirmation", "card_id",
-				 json_object_get(card, "id"), "summary", json_object_get(card, "summary"), "details",
-				 json_object_get(card, "details"), "note",
+	json_t *told = json_pack("{s:s, s:O, s:O, s:s}", "status", "awaiting_confirmation", "card_id",
+				 json_object_get(card, "id"), "summary", json_object_get(card, "summary"), "note",
 				 "Nothing has changed yet: the person sees a confirmation card and will confirm or decline it."
 				 " You will be told the outcome.");
-	json_object_del(told, "details");
 	if (json_array_size(json_object_get(card, "details")))
 		json_object_set(told, "details", json_object_get(card, "details"));
 	emit(sink, "card", json_pack("{s:o}", "card", card));
