@@ -104,6 +104,10 @@ static void run(chat_runner *r, db_t *db, job *j)
 	ai_chat_sink sink = { answer_emit, answer_cancelled, &a };
 	err_t err = { 0 };
 	bool ok = ai_chat_turn(&env, j->conv, &sink, &err);
+	if (!ok && answer_cancelled(&a)) { /* the server stops (a client that left reads nothing) */
+		err_clear(&err);
+		err_set(&err, ERR_CODE_SHUTTING_DOWN, "the server is stopping; send the message again shortly");
+	}
 	if (!ok)
 		log_msg(LOG_WARN, "chat turn of %s failed: %s: %s", j->conv, err_name(&err), err.message);
 	if (!j->json) {

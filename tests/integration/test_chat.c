@@ -688,3 +688,26 @@ Test(chat, a_long_conversation_drops_its_oldest_turns_and_keeps_the_system_promp
 	harness_response_free(&r);
 	chat_stop(&e);
 }
+
+/* SIGTERM while a turn waits on the model: the turn is cancelled, its
+ * answer ends with an error event, and serve exits 0 (no leak, nothing
+ * written to a freed stream). */
+Test(chat, sigterm_during_a_turn_cancels_it_and_exits_cleanly)
+{
+	const char *extra[] = { "AI_TIMEOUT=120", "AI_IDLE_TIMEOUT=120", NULL };
+	chat_env e = { 0 };
+	chat_start(&e, extra);
+	model_server_push(e.model, "{\"hang_ms\": 120000}");
+	background_turn b = { &e, "{\"message\":\"wait for me\"}" };
+	pthread_t t;
+	pthread_create(&t, NULL, run_background, &b);
+	while (model_server_count(e.model) < 1)
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	cr_assert_eq(harness_stop_serve(e.pid), 0, "serve exits 0 on SIGTERM with a turn open; see build/serve-chat.log");
+	pthread_join(t, NULL);
+	cr_assert_eq(b.r.status, 503, "%s", b.r.body);
+	cr_assert_str_eq(harness_error_code(&b.r), "shutting_down");
+	harness_response_free(&b.r);
+	model_server_stop(e.model);
+	harness_workspace_free(&e.w);
+}
