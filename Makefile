@@ -29,7 +29,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san test-browser bench fmt clean test-chat-wire bench-chat
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san test-browser test-openapi bench fmt clean test-chat-wire bench-chat
 
 all: $(BIN)
 
@@ -143,6 +143,15 @@ tests/chat/node_modules: tests/chat/package-lock.json
 test-chat-wire: $(BUILD)/tests/model-server tests/chat/node_modules
 	cd tests/chat && MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) node --test
 
+# Every answer of a live serve (a scripted tour of the REST API) validated
+# against schemas/openapi.json with Ajv (JSON Schema 2020-12), lockfile committed.
+tests/openapi/node_modules: tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-openapi: $(BIN) tests/openapi/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-openapi -- sh -c 'cd tests/openapi && WT_BIN=$(abspath $(BIN)) node --test'
+
 # The web console in Debian's chromium (headless, driven by puppeteer-core
 # from the committed lockfile, which downloads no browser; CHROMIUM overrides
 # /usr/bin/chromium) against a serve on a throwaway cluster; axe-core on every
@@ -216,7 +225,7 @@ test: deps
 	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-fuzz-corpus test-integration test-chat-wire test-e2e test-browser test-conformance
+	$(MAKE) test-unit test-fuzz-corpus test-integration test-openapi test-chat-wire test-e2e test-browser test-conformance
 	$(MAKE) test-san
 
 # Report timings on a year of seeded data (50 users); prints medians. Then
