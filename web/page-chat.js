@@ -177,6 +177,7 @@ async function turn(s, log, text, status, heading) {
     fill(status, sendRefusal(e));
     return false;
   } finally {
+    view.finish();
     answer.removeAttribute('aria-busy');
     s.running = false;
     if (answer.isConnected) await s.refreshList();
@@ -216,11 +217,11 @@ function bubble(log, role, text) {
 
 // Returns onEvent(name, data) that lays a streamed answer out in body: text
 // pieces appended to the current paragraph, a line per tool call (its result
-// filled in when it comes), and cards.
+// filled in when it comes), and cards; onEvent.finish() once it ends.
 function answerView(s, body) {
   let para = null;
   const calls = new Map();
-  return (name, data) => {
+  const onEvent = (name, data) => {
     if (name === 'delta') {
       if (!para) body.append(para = h('p', { class: 'msg-text' }));
       para.append(document.createTextNode(data.text ?? ''));
@@ -237,6 +238,8 @@ function answerView(s, body) {
       body.append(cardView(data.card, s.conversation));
     }
   };
+  onEvent.finish = () => calls.forEach((line) => line.unanswered());
+  return onEvent;
 }
 
 // ------------------------------------------------- stored conversations
@@ -284,6 +287,7 @@ function showStored(log, c) {
     }
   }
   for (const card of cards.values()) (body ?? bubble(log, 'assistant').querySelector('.msg-body')).append(cardView(card, c.id));
+  for (const line of lines.values()) line.unanswered();
 }
 
 const OUTCOME = { confirmed: 'confirmed', declined: 'cancelled', expired: 'expired' };
@@ -297,12 +301,18 @@ function toolLine(name, args) {
   const more = h('details', { class: 'tool-more' }, h('summary', {}, 'Details'),
     h('pre', {}, `arguments: ${JSON.stringify(args ?? null, null, 2)}`));
   const el = h('div', { class: 'tool', dataset: { tool: name } }, h('span', { class: 'tool-name' }, name), ' ', result, more);
+  let answered = false;
   return {
     el,
     done(isError, r) {
+      answered = true;
       el.classList.toggle('tool-error', Boolean(isError));
       result.textContent = oneLine(isError, r);
       more.querySelector('pre').append(document.createTextNode(`\nresult: ${JSON.stringify(r, null, 2)}`));
+    },
+    // The turn ended (failed) before this call had its result.
+    unanswered() {
+      if (!answered) result.textContent = 'no result: the turn ended first';
     },
   };
 }
