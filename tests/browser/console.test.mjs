@@ -4,6 +4,8 @@
 // under $SHOTS (build/browser); every page is checked with axe-core (no
 // serious or critical violation), at 375 px wide (nothing wider than the
 // screen), and for Content-Security-Policy violations and script errors.
+// The AI chat talks to the scripted OpenAI-compatible model server of the
+// chat's tests (build/tests/model-server), whose replies are set below.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -17,6 +19,7 @@ import puppeteer from 'puppeteer-core';
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
+const MODEL_SERVER = process.env.MODEL_SERVER ?? '../../build/tests/model-server';
 const SHOTS = process.env.SHOTS ?? '../../build/browser';
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const JWT_SECRET = 'browser-test-jwt-secret';
@@ -24,7 +27,7 @@ const env = { ...process.env, WORKESTRA_SECRET_KEY: 'browser-test-secret-key', W
 mkdirSync(SHOTS, { recursive: true });
 
 const cli = (...args) => JSON.parse(execFileSync(BIN, args, { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
-let base, server, receiver, browser, users = {}, demo, freeAdmin;
+let base, server, receiver, browser, model, users = {}, demo, freeAdmin;
 const received = { ok: 0, flaky: 0 };
 const problems = []; // CSP violations, page errors, console errors: none allowed
 
@@ -55,9 +58,11 @@ before(async () => {
   const ws = cli('admin', 'workspace', 'create', '--name', 'Browser', '--plan', 'pro', '--modules', 'projects,finance,people').id;
   for (const [role, name] of [['admin', 'Ada Admin'], ['manager', 'Max Manager'], ['member', 'Mia Member']]) {
     const u = cli('admin', 'user', 'create', '--workspace', ws, '--email', `${role}-${ws}@example.test`, '--name', name, '--role', role);
-    users[role] = { id: u.id, name, token: cli('admin', 'token', 'create', '--user', u.id).token };
+    users[role] = { id: u.id, name, role, token: cli('admin', 'token', 'create', '--user', u.id).token };
   }
   demo = cli('admin', 'demo', '--workspace', ws);
+  const cu = cli('admin', 'user', 'create', '--workspace', ws, '--email', `chat-${ws}@example.test`, '--name', 'Cy Chat', '--role', 'member');
+  users.chat = { id: cu.id, name: 'Cy Chat', role: 'member', token: cli('admin', 'token', 'create', '--user', cu.id).token };
   const free = cli('admin', 'workspace', 'create', '--name', 'Browser free', '--plan', 'free').id;
   const fa = cli('admin', 'user', 'create', '--workspace', free, '--email', `admin-${free}@example.test`, '--name', 'Fay Free', '--role', 'admin');
   freeAdmin = cli('admin', 'token', 'create', '--user', fa.id).token;
@@ -72,16 +77,11 @@ before(async () => {
     });
   });
   await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(BIN, ['serve'], {
-    env: { ...env, PORT: String(port), HOST: '127.0.0.1', WEBHOOK_ALLOW_PRIVATE: 'on', SCHEDULER: 'off' }, stdio: 'ignore',
-  });
-  let up = false;
-  for (let i = 0; i < 100 && !up; i++) {
-    try { up = (await fetch(`${base}/healthz`)).ok; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  assert.ok(up, 'serve did not start');
+  model = await startModel(chatScript());
+  ({ proc: server, base } = await startServe({
+    WEBHOOK_ALLOW_PRIVATE: 'on', AI_BASE_URL: `http://127.0.0.1:${model.port}/v1`, AI_API_KEY: 'sk-browser-test',
+    AI_MODEL: 'scripted-1', AI_MAX_RETRIES: '0', AI_CHAT_RATE: String(CHAT_RATE),
+  }));
   browser = await puppeteer.launch({
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
@@ -91,12 +91,43 @@ before(async () => {
 after(async () => {
   await browser?.close();
   receiver?.close();
-  if (server) {
-    server.kill('SIGTERM');
-    const code = await new Promise((resolve) => server.on('exit', resolve));
-    assert.equal(code, 0, 'serve exits 0 on SIGTERM');
-  }
+  if (server) assert.equal(await stopServe(server), 0, 'serve exits 0 on SIGTERM');
+  model?.proc.stdin.end(); // the model server stops when its stdin closes
 });
+
+// A serve on a free port with the test's environment and extra; resolves
+// once /healthz answers.
+async function startServe(extra) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, ['serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1', SCHEDULER: 'off', ...extra }, stdio: 'ignore' });
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    try { up = (await fetch(`${url}/healthz`)).ok; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  assert.ok(up, 'serve did not start');
+  return { proc, base: url };
+}
+
+async function stopServe(proc) {
+  proc.kill('SIGTERM');
+  return new Promise((resolve) => proc.on('exit', resolve));
+}
+
+// The scripted model server (`model-server 0 STEP...`), which prints
+// "ready PORT" once listening and serves the steps in order.
+function startModel(steps) {
+  const proc = spawn(MODEL_SERVER, ['0', ...steps.map((x) => JSON.stringify(x))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve({ proc, port: Number(m[1]) });
+    });
+    proc.on('exit', (code) => reject(new Error(`model-server exited ${code}`)));
+  });
+}
 
 async function newPage() {
   problems.length = 0;
@@ -135,15 +166,15 @@ async function checkPage(page, label) {
   assert.deepEqual(problems, [], `${label}: no CSP violation or script error`);
 }
 
-async function signIn(page, who, credential = users[who].token) {
-  await page.goto(`${base}/time`);
+async function signIn(page, who, credential = users[who].token, at = base) {
+  await page.goto(`${at}/time`);
   const input = await page.waitForSelector('#main input[type="password"]');
   await input.type(credential);
   await page.keyboard.press('Enter'); // the form submits by keyboard
   await page.waitForSelector('.who-name');
   if (who) {
     assert.equal(await page.$eval('.who-name', (e) => e.textContent), users[who].name);
-    assert.equal(await page.$eval('.who .badge', (e) => e.textContent), who);
+    assert.equal(await page.$eval('.who .badge', (e) => e.textContent), users[who].role);
   }
 }
 
@@ -180,7 +211,7 @@ test('console: served with its security headers; sign in keeps the token out of 
   assert.ok(!page.url().includes('tok_'), 'the token is not in the URL');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('workestra.token')), users.member.token);
   const nav = await page.$$eval('#nav a', (as) => as.map((a) => a.textContent));
-  assert.deepEqual(nav, ['Time', 'Integrations', 'API reference'], 'a member has no Approvals link');
+  assert.deepEqual(nav, ['Time', 'Chat', 'Integrations', 'API reference'], 'a member has no Approvals link');
   await shot(page, 'signed-in');
 
   await page.goto(`${base}/time/no/such/page`);
@@ -385,4 +416,169 @@ test('API reference: /openapi.json rendered, filtered, without signing in', asyn
   await shot(page, 'api-reference');
   await checkPage(page, 'api-reference');
   await page.close();
+});
+
+// The chat's model replies, in the order the chat test asks: a question
+// answered from a tool, then three writes, each a tool call that becomes a
+// card and a line of text. With the script used up the model server answers
+// 500 (a provider error; AI_MAX_RETRIES=0). AI_CHAT_RATE lets the person send
+// the five messages that reach the model; the sixth is refused 429.
+const CHAT_RATE = 5;
+const CHAT_DAY = day(-1);
+const WRITES = [['confirmed', 1.25], ['cancelled', 0.5], ['expired', 2]];
+
+function chatScript() {
+  const log = (description, hours) => ({
+    tool_calls: [{
+      name: 'log_time_entry',
+      arguments: JSON.stringify({ entity_type: 'task', entity_id: demo.tasks[0].id, hours, log_date: CHAT_DAY, description: `Chat: ${description}` }),
+    }],
+  });
+  return [
+    { tool_calls: [{ name: 'find_work_items', arguments: '{"query":"kickoff"}' }] },
+    { text: 'Kickoff workshop is a task of the Acme onboarding project.' },
+    ...WRITES.flatMap(([d, hrs]) => [log(d, hrs), { text: `I prepared a card to log ${hrs} h; confirm it to save.` }]),
+  ];
+}
+
+// Types a message into the chat, sends it by keyboard (Enter) and waits
+// until the answer is complete or the message was refused.
+async function say(page, message) {
+  const shown = await page.$$eval('.msg', (m) => m.length);
+  await page.focus('#main textarea');
+  await page.keyboard.type(message);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((n) => !document.querySelector('.ask button[aria-busy], .msg[aria-busy]') &&
+    (document.querySelectorAll('.msg').length > n || document.querySelector('.ask [role="alert"]')), {}, shown);
+}
+
+const cardButton = async (page, card, label) => (await page.waitForSelector(card)).$(`xpath/.//button[normalize-space()="${label}"]`);
+
+async function chatEntries(description) {
+  const r = await rest('GET', '/api/v1/time-entries?limit=100', users.chat.token);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.data.filter((e) => e.description === `Chat: ${description}`);
+}
+
+test('chat: an answer from a tool, a card confirmed, one cancelled, one expired; errors in words; conversations opened and deleted', async () => {
+  const page = await newPage();
+  await signIn(page, 'chat');
+  await click(page, 'xpath/.//nav//a[normalize-space()="Chat"]');
+  await waitText(page, '#main h1', /^Chat$/);
+  assert.equal(new URL(page.url()).pathname, '/time/chat');
+  await waitText(page, '#convs-h ~ p', /No conversations yet/);
+
+  // A question the model answers from a tool: the call in one line, then the text.
+  await say(page, 'What is the kickoff task?');
+  assert.match(await text(page, '.msg-user'), /What is the kickoff task\?/);
+  assert.equal(await text(page, '.tool .tool-name'), 'find_work_items');
+  assert.match(await text(page, '.tool .tool-result'), /^\d+ found: .*Kickoff workshop/);
+  assert.equal(await text(page, '.msg-assistant .msg-text'), 'Kickoff workshop is a task of the Acme onboarding project.');
+  await waitText(page, '.convs', /What is the kickoff task\?/);
+  assert.equal(await text(page, '#chat-h'), 'What is the kickoff task?');
+
+  // A write: a card saying what will change, with the time left; nothing changed yet.
+  await say(page, 'Log 1.25 h on it for yesterday');
+  const card1 = '.msg-assistant:nth-of-type(4) .chat-card';
+  assert.match(await text(page, `${card1} h3`), /^Log 1\.25 h on task "Kickoff workshop"/);
+  const details = await page.$$eval(`${card1} .card-details li`, (lis) => lis.map((l) => l.textContent));
+  assert.ok(details.includes('Who: you') && details.includes(`Date: ${CHAT_DAY}`) && details.some((d) => /^Hours: 1\.25/.test(d)), details.join(' | '));
+  assert.match(await text(page, `${card1} .time-left`), /^Time left: \d+:\d\d \(until /);
+  assert.equal(await page.$eval(`${card1}`, (e) => e.dataset.state), 'open');
+  assert.deepEqual(await chatEntries('confirmed'), [], 'nothing is written before Confirm');
+  await shot(page, 'chat-card');
+  await checkPage(page, 'chat-card');
+  // The README's picture: the conversation with its open card, at a phone-ish width.
+  await page.setViewport({ width: 760, height: 900 });
+  await page.evaluate(() => document.activeElement.blur());
+  await (await page.$('section.chat')).screenshot({ path: `${SHOTS}/chat-card-docs.png` });
+  await page.setViewport({ width: 1100, height: 900 });
+
+  // Confirm by keyboard: the entry exists, made as the person from the card.
+  await (await cardButton(page, card1, 'Confirm')).focus();
+  await page.keyboard.press('Enter');
+  await waitText(page, `${card1} .card-result`, /^Confirmed: logged 1\.25 h on \S+ \(entry te_/);
+  assert.equal(await page.$eval(card1, (e) => e.dataset.state), 'confirmed');
+  assert.ok(await page.$eval(`${card1} button`, (b) => b.disabled));
+  const made = await chatEntries('confirmed');
+  assert.equal(made.length, 1);
+  assert.equal(made[0].source, 'ai_tool');
+  assert.equal(Number(made[0].hours), 1.25);
+  assert.equal(made[0].log_date, CHAT_DAY);
+  await shot(page, 'chat-confirmed');
+
+  // Another card, cancelled: nothing changes and its token is used up.
+  await say(page, 'And 0.5 h more');
+  const card2 = '.msg-assistant:nth-of-type(6) .chat-card';
+  assert.match(await text(page, `${card2} h3`), /^Log 0\.50 h/);
+  await (await cardButton(page, card2, 'Cancel')).click();
+  await waitText(page, `${card2} .card-result`, /^Cancelled: nothing was changed/);
+  assert.equal(await page.$eval(card2, (e) => e.dataset.state), 'declined');
+  assert.deepEqual(await chatEntries('cancelled'), []);
+  const convA = (await rest('GET', '/api/ai/conversations', users.chat.token)).json.data[0].id;
+  const stored = (await rest('GET', `/api/ai/conversations/${convA}`, users.chat.token)).json.data;
+  assert.deepEqual(stored.cards.map((k) => k.state), ['confirmed', 'declined'], 'the confirm was settled at the next turn');
+  const replay = await rest('POST', '/api/v1/ai/confirm', users.chat.token, { confirmation_token: stored.cards[1].confirmation_token });
+  assert.equal(replay.status, 409);
+  assert.deepEqual(await chatEntries('cancelled'), []);
+  await shot(page, 'chat-cancelled');
+
+  // A new conversation whose card runs out: its offer ends (as 10 minutes
+  // later) and, opened again, it says so with its buttons disabled.
+  await click(page, 'xpath/.//button[normalize-space()="New conversation"]');
+  await waitText(page, '#chat-h', /^New conversation$/);
+  assert.equal(await page.$('.msg'), null);
+  await say(page, 'Log 2 h as well');
+  const card3 = await page.$eval('.chat-card', (e) => e.dataset.card);
+  execFileSync('psql', [process.env.DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `id=${card3}`],
+    { input: "UPDATE ai_cards SET expires_at = now() - interval '1 second' WHERE id = :'id';\n", stdio: ['pipe', 'ignore', 'inherit'] });
+  await click(page, 'button[aria-label="Open conversation: Log 2 h as well"]');
+  await waitText(page, '.chat-card .card-result', /This card expired: nothing was changed/);
+  assert.equal(await page.$eval('.chat-card', (e) => e.dataset.state), 'expired');
+  assert.deepEqual(await page.$$eval('.chat-card button', (bs) => bs.map((b) => b.disabled)), [true, true]);
+  assert.match(await text(page, '.chat-card .time-left'), /^Expired at /);
+  assert.equal(await page.$eval('button[aria-label="Open conversation: Log 2 h as well"]', (b) => b.getAttribute('aria-current')), 'true');
+  await shot(page, 'chat-expired');
+
+  // The first conversation, opened again: the tool line, both cards as they ended.
+  await click(page, 'button[aria-label="Open conversation: What is the kickoff task?"]');
+  await waitText(page, '#chat-h', /What is the kickoff task\?/);
+  assert.deepEqual(await page.$$eval('.chat-card', (cs) => cs.map((c) => c.dataset.state)), ['confirmed', 'declined']);
+  assert.match(await text(page, '.tool .tool-result'), /found: .*Kickoff workshop/);
+  assert.match(await text(page, '.outcome'), /^Card confirmed: Log 1\.25 h/);
+
+  // The provider fails mid-turn (the script is used up): said in words.
+  await say(page, 'Are you there?');
+  await page.waitForSelector('.msg-assistant:last-of-type [role="alert"]');
+  assert.match(await text(page, '.msg-assistant:last-of-type .refusal'), /The AI provider answered with an error[\s\S]*ai_provider_error: the model provider answered 500/);
+  // The sixth message in a minute: 429 rate_limited, with when to send again.
+  await say(page, 'Hello again');
+  await waitText(page, '.ask [role="alert"]', /rate_limited/);
+  assert.match(await text(page, '.ask .refusal'), /as many chat messages as a minute allows\. You can send again in \d+ s/);
+  assert.equal(await page.$eval('#main textarea', (t) => t.value), 'Hello again', 'the refused message is kept to send again');
+  await checkPage(page, 'chat-errors');
+
+  // Delete the second conversation: gone from the list and from the API.
+  const convB = (await rest('GET', '/api/ai/conversations', users.chat.token)).json.data.find((c) => c.title === 'Log 2 h as well').id;
+  await click(page, 'button[aria-label="Delete conversation: Log 2 h as well"]');
+  await click(page, 'xpath/.//button[normalize-space()="Delete for good"]');
+  await waitText(page, '.conversations [role="status"]', /Deleted the conversation “Log 2 h as well”/);
+  assert.deepEqual(await page.$$eval('.convs li', (lis) => lis.map((l) => l.dataset.id)), [convA]);
+  assert.equal((await rest('GET', `/api/ai/conversations/${convB}`, users.chat.token)).status, 404);
+  await page.close();
+
+  // A server without a model says so in words.
+  const plain = await startServe({});
+  try {
+    const p2 = await newPage();
+    await signIn(p2, 'chat', users.chat.token, plain.base);
+    await p2.goto(`${plain.base}/time/chat`);
+    await p2.waitForSelector('#main textarea');
+    await say(p2, 'Hi');
+    await waitText(p2, '.ask [role="alert"]', /ai_not_configured/);
+    assert.match(await text(p2, '.ask .refusal'), /not set up on this server[\s\S]*AI_BASE_URL/);
+    await p2.close();
+  } finally {
+    assert.equal(await stopServe(plain.proc), 0);
+  }
 });
