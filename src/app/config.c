@@ -153,8 +153,13 @@ static bool ai_of(char *const *env, app_config *cfg, err_t *err)
 	chat_model_config *m = &cfg->ai;
 	m->base_url = lookup(env, "AI_BASE_URL");
 	m->api_key = lookup(env, "AI_API_KEY");
+	m->key_header = lookup(env, "AI_API_KEY_HEADER");
 	m->model = lookup(env, "AI_MODEL");
 	cfg->ai_on = m->base_url && m->model;
+	/* A header name: letters, digits and '-' (RFC 9110 token, the common part). */
+	if (m->key_header && (!*m->key_header || strlen(m->key_header) > 64 ||
+			      m->key_header[strspn(m->key_header, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")]))
+		return invalid(err, "AI_API_KEY_HEADER", m->key_header, "a header name such as api-key (letters, digits, -)");
 	return (!m->base_url || url("AI_BASE_URL", m->base_url, true, err)) &&
 	       number(env, "AI_CONNECT_TIMEOUT", 10, 1, 300, &m->connect_timeout_s, err) &&
 	       number(env, "AI_TIMEOUT", 120, 1, 3600, &m->timeout_s, err) &&

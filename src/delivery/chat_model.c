@@ -268,9 +268,14 @@ static outcome run_attempt(const chat_model_config *cfg, const char *url, const 
 	hdr = curl_slist_append(hdr, "Expect:"); /* no 100-continue round trip before the body */
 	char *auth = NULL;
 	if (cfg->api_key) {
-		size_t n = strlen(cfg->api_key) + 32;
+		size_t n = strlen(cfg->api_key) + (cfg->key_header ? strlen(cfg->key_header) : 0) + 32;
 		auth = malloc(n);
-		snprintf(auth, n, "Authorization: Bearer %s", cfg->api_key);
+		if (!auth)
+			abort();
+		if (cfg->key_header)
+			snprintf(auth, n, "%s: %s", cfg->key_header, cfg->api_key);
+		else
+			snprintf(auth, n, "Authorization: Bearer %s", cfg->api_key);
 		hdr = curl_slist_append(hdr, auth);
 	}
 	char curl_err[CURL_ERROR_SIZE] = "";
@@ -357,11 +362,16 @@ json_t *chat_model_complete(const chat_model_config *cfg, json_t *request, const
 	json_object_set_new(req, "stream_options", json_pack("{s:b}", "include_usage", 1));
 	char *body = jsontext_dump(req);
 	json_decref(req);
-	size_t bl = strlen(cfg->base_url);
+	/* The path goes before the query (Azure: …/deployments/NAME?api-version=…). */
+	const char *query = strchr(cfg->base_url, '?');
+	size_t bl = query ? (size_t)(query - cfg->base_url) : strlen(cfg->base_url);
 	while (bl && cfg->base_url[bl - 1] == '/')
 		bl--;
-	char *url = malloc(bl + 32);
-	snprintf(url, bl + 32, "%.*s/chat/completions", (int)bl, cfg->base_url);
+	size_t cap = strlen(cfg->base_url) + 32;
+	char *url = malloc(cap);
+	if (!url)
+		abort();
+	snprintf(url, cap, "%.*s/chat/completions%s", (int)bl, cfg->base_url, query ? query : "");
 	json_t *out = NULL;
 	for (int tries = 1;; tries++) {
 		attempt a = { .hooks = hooks, .retry_after = -1 };

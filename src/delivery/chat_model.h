@@ -17,8 +17,10 @@
 #include <stddef.h>
 
 typedef struct {
-	const char *base_url;  /* AI_BASE_URL, e.g. https://api.openai.com/v1 (…/chat/completions is added) */
-	const char *api_key;   /* AI_API_KEY; NULL: no Authorization header */
+	const char *base_url;  /* AI_BASE_URL, e.g. https://api.openai.com/v1 (…/chat/completions is added,
+				* before the query string when there is one: Azure's ?api-version=…) */
+	const char *api_key;   /* AI_API_KEY; NULL: no key is sent */
+	const char *key_header; /* AI_API_KEY_HEADER: NULL sends "Authorization: Bearer KEY", else "NAME: KEY" (Azure: api-key) */
 	const char *model;     /* AI_MODEL */
 	int connect_timeout_s; /* AI_CONNECT_TIMEOUT */
 	int timeout_s;         /* AI_TIMEOUT: one request, in all */

@@ -4,6 +4,7 @@
  * a serve pointed at it and checks both what the person gets (the events)
  * and what our server sent the model (tools in function-calling shape, tool
  * results as role:tool messages, card outcomes on the next turn). */
+#define _GNU_SOURCE /* strcasestr */
 #include "harness.h"
 #include "model_server.h"
 #include "core/confirm.h"
@@ -23,15 +24,16 @@ typedef struct {
 	char base[64];
 } chat_env;
 
-/* A workspace, the scripted model and a serve using it; extra: more
- * environment (NULL-terminated, may be NULL). */
-static void chat_start(chat_env *e, const char *const *extra)
+/* A workspace, the scripted model and a serve using it at the model's base
+ * URL followed by query (a query string, or ""); extra: more environment
+ * (NULL-terminated, may be NULL). */
+static void chat_start_at(chat_env *e, const char *query, const char *const *extra)
 {
 	harness_workspace(&e->w, "pro", "projects,finance");
 	e->model = model_server_start(0);
 	cr_assert(e->model);
-	char *url = model_server_base(e->model), base_env[128];
-	snprintf(base_env, sizeof base_env, "AI_BASE_URL=%s", url);
+	char *url = model_server_base(e->model), base_env[160];
+	snprintf(base_env, sizeof base_env, "AI_BASE_URL=%s%s", url, query);
 	free(url);
 	const char *env[24] = { base_env, "AI_MODEL=scripted-1", "AI_API_KEY=sk-test", "AI_TIMEOUT=3",
 				"AI_IDLE_TIMEOUT=2", "AI_MAX_RETRY_WAIT=2", NULL };
@@ -41,6 +43,11 @@ static void chat_start(chat_env *e, const char *const *extra)
 	env[n] = NULL;
 	e->pid = harness_spawn_serve(env, "build/serve-chat.log", e->base);
 	cr_assert(e->pid > 0);
+}
+
+static void chat_start(chat_env *e, const char *const *extra)
+{
+	chat_start_at(e, "", extra);
 }
 
 static void chat_stop(chat_env *e)
@@ -449,6 +456,25 @@ Test(chat, provider_429_and_500_are_retried_then_the_answer_streams)
 	cr_assert_str_eq(harness_error_code(&r), "ai_provider_error");
 	cr_assert(strstr(r.body, "bad model") && strstr(r.body, "conversation_id"), "%s", r.body);
 	harness_response_free(&r);
+	chat_stop(&e);
+}
+
+/* Azure OpenAI's shape: the key in an api-key header, and a base URL whose
+ * query (api-version) stays after the path the client adds. */
+Test(chat, a_provider_that_takes_its_key_in_another_header_and_a_query)
+{
+	chat_env e = { 0 };
+	const char *extra[] = { "AI_API_KEY_HEADER=api-key", NULL };
+	chat_start_at(&e, "?api-version=2024-10-21", extra);
+	push_text(&e, "Hello from Azure.");
+	json_t *ev = turn(&e, e.w.member_tok, NULL, "Hi");
+	char *text = text_of(ev);
+	cr_assert_str_eq(text, "Hello from Azure.");
+	free(text);
+	json_decref(ev);
+	const char *head = model_server_request_head(e.model, 0);
+	cr_assert(head && !strncmp(head, "POST /v1/chat/completions?api-version=2024-10-21 HTTP/1.1\r\n", 58), "%s", head);
+	cr_assert(strcasestr(head, "\r\napi-key: sk-test\r\n") && !strcasestr(head, "authorization:"), "%s", head);
 	chat_stop(&e);
 }
 

@@ -23,6 +23,7 @@ struct model_server {
 	json_t *steps[MAX_STEPS];
 	int nsteps, used;
 	json_t *requests[MAX_REQUESTS];
+	char *heads[MAX_REQUESTS]; /* each request's line and headers */
 	int nrequests;
 	int serial; /* numbers completions and tool calls */
 	bool repeat;
@@ -135,8 +136,9 @@ static void error_answer(int fd, json_t *step)
 	send_all(fd, body, strlen(body));
 }
 
-/* Reads a whole request (head and Content-Length body); the body, malloc'd. */
-static char *read_request(int fd)
+/* Reads a whole request (head and Content-Length body); the body, malloc'd,
+ * and in *head its request line and headers (malloc'd). */
+static char *read_request(int fd, char **head)
 {
 	size_t cap = 65536, len = 0;
 	char *buf = malloc(cap);
@@ -169,6 +171,7 @@ static char *read_request(int fd)
 		return NULL;
 	}
 	char *body = strndup(buf + head_end, len - head_end);
+	*head = strndup(buf, head_end);
 	free(buf);
 	return body;
 }
@@ -179,12 +182,17 @@ static void *serve_conn(void *arg)
 	model_server *m = ca->m;
 	int fd = ca->fd;
 	free(ca);
-	char *body = read_request(fd);
+	char *request_head = NULL;
+	char *body = read_request(fd, &request_head);
 	json_t *req = body ? json_loads(body, 0, NULL) : NULL;
 	free(body);
 	pthread_mutex_lock(&m->lock);
-	if (m->nrequests < MAX_REQUESTS)
+	if (m->nrequests < MAX_REQUESTS) {
+		m->heads[m->nrequests] = request_head;
+		request_head = NULL;
 		m->requests[m->nrequests++] = req ? json_incref(req) : json_null();
+	}
+	free(request_head);
 	if (m->repeat && m->used >= m->nsteps)
 		m->used = 0;
 	json_t *step = m->used < m->nsteps ? json_incref(m->steps[m->used++]) : NULL;
@@ -284,8 +292,11 @@ void model_server_reset(model_server *m)
 	pthread_mutex_lock(&m->lock);
 	for (int i = 0; i < m->nsteps; i++)
 		json_decref(m->steps[i]);
-	for (int i = 0; i < m->nrequests; i++)
+	for (int i = 0; i < m->nrequests; i++) {
 		json_decref(m->requests[i]);
+		free(m->heads[i]);
+		m->heads[i] = NULL;
+	}
 	m->nsteps = m->used = m->nrequests = 0;
 	pthread_mutex_unlock(&m->lock);
 }
@@ -360,4 +371,12 @@ json_t *model_server_request(model_server *m, int i)
 	json_t *r = i >= 0 && i < m->nrequests ? m->requests[i] : NULL;
 	pthread_mutex_unlock(&m->lock);
 	return r;
+}
+
+const char *model_server_request_head(model_server *m, int i)
+{
+	pthread_mutex_lock(&m->lock);
+	const char *h = i >= 0 && i < m->nrequests ? m->heads[i] : NULL;
+	pthread_mutex_unlock(&m->lock);
+	return h;
 }

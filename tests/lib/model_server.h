@@ -34,5 +34,7 @@ void model_server_reset(model_server *m);
 /* Requests received so far, and the i-th one's body (borrowed; NULL if none). */
 int model_server_count(model_server *m);
 json_t *model_server_request(model_server *m, int i);
+/* The i-th request's line and headers (borrowed; NULL if none). */
+const char *model_server_request_head(model_server *m, int i);
 
 #endif

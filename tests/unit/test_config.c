@@ -294,4 +294,5 @@ Test(config, the_ai_chat_needs_a_base_url_and_a_model)
 	refused((char *[]){ "AI_MAX_CHATS=0", NULL }, "AI_MAX_CHATS");
 	refused((char *[]){ "AI_MAX_TOOL_ROUNDS=51", NULL }, "AI_MAX_TOOL_ROUNDS");
 	refused((char *[]){ "AI_CHAT_RATE=x", NULL }, "AI_CHAT_RATE");
+	refused((char *[]){ "AI_API_KEY_HEADER=api key", NULL }, "AI_API_KEY_HEADER must be a header name");
 }
