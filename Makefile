@@ -111,14 +111,15 @@ check-layers:
 test-unit: check-layers $(BUILD)/tests/unit
 	$(BUILD)/tests/unit --jobs 2
 
+# Each Node test folder installs exactly its committed lockfile (npm ci).
+tests/%/node_modules: tests/%/package-lock.json
+	cd tests/$* && npm ci --no-audit --no-fund --silent
+	@touch $@
+
 # Integration tests run a real `serve` against a private PostgreSQL cluster
 # that scripts/test-pg.sh starts under $(BUILD) and stops afterwards.
 # The webhook tests check Standard Webhooks signatures with the official
 # npm library (`standardwebhooks`, committed lockfile); its own test runs first.
-tests/webhook-verify/node_modules: tests/webhook-verify/package-lock.json
-	cd tests/webhook-verify && npm ci --no-audit --no-fund --silent
-	@touch $@
-
 test-webhook-verify: tests/webhook-verify/node_modules
 	cd tests/webhook-verify && node --test
 
@@ -127,28 +128,16 @@ test-integration: $(BIN) $(BUILD)/tests/integration test-webhook-verify
 
 # MCP end to end with the official TypeScript SDK client (Node 20+), installed
 # from the committed lockfile, against stdio and a serve on a throwaway cluster.
-tests/e2e/node_modules: tests/e2e/package-lock.json
-	cd tests/e2e && npm ci --no-audit --no-fund --silent
-	@touch $@
-
 test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
 
 # The chat tests' scripted model server read by the official openai package
 # (from the committed lockfile): proof that it speaks the real wire format.
-tests/chat/node_modules: tests/chat/package-lock.json
-	cd tests/chat && npm ci --no-audit --no-fund --silent
-	@touch $@
-
 test-chat-wire: $(BUILD)/tests/model-server tests/chat/node_modules
 	cd tests/chat && MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) node --test
 
 # Every answer of a live serve (a scripted tour of the REST API) validated
 # against schemas/openapi.json with Ajv (JSON Schema 2020-12), lockfile committed.
-tests/openapi/node_modules: tests/openapi/package-lock.json
-	cd tests/openapi && npm ci --no-audit --no-fund --silent
-	@touch $@
-
 test-openapi: $(BIN) tests/openapi/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-openapi -- sh -c 'cd tests/openapi && WT_BIN=$(abspath $(BIN)) node --test'
 
@@ -156,10 +145,6 @@ test-openapi: $(BIN) tests/openapi/node_modules
 # from the committed lockfile, which downloads no browser; CHROMIUM overrides
 # /usr/bin/chromium) against a serve on a throwaway cluster; axe-core on every
 # page; screenshots in $(BUILD)/browser.
-tests/browser/node_modules: tests/browser/package-lock.json
-	cd tests/browser && npm ci --no-audit --no-fund --silent
-	@touch $@
-
 test-browser: $(BIN) $(BUILD)/tests/model-server tests/browser/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-browser -- sh -c 'cd tests/browser && WT_BIN=$(abspath $(BIN)) MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) SHOTS=$(abspath $(BUILD))/browser node --test --test-concurrency=1'
 
@@ -170,10 +155,6 @@ test-browser: $(BIN) $(BUILD)/tests/model-server tests/browser/node_modules
 # resources, and a test-only way in without credentials), then the
 # fixture-free scenarios of both eras against the production build with a token.
 TEST_BIN := build/test/workestra-time
-
-tests/conformance/node_modules: tests/conformance/package-lock.json
-	cd tests/conformance && npm ci --no-audit --no-fund --silent
-	@touch $@
 
 test-build:
 	$(MAKE) BUILD=build/test CFLAGS="-O2 -g -DWT_TEST_BUILD" all

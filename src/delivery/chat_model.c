@@ -11,36 +11,13 @@
 
 enum { MAX_ERROR_BODY = 16384 }; /* what is kept of an error answer */
 
-typedef struct {
-	char *data;
-	size_t len, cap;
-} buf;
-
-/* Appends n bytes of p, as far as max allows. */
-static void buf_add(buf *b, const char *p, size_t n, size_t max)
-{
-	if (b->len + n > max)
-		n = max - b->len;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *g = realloc(b->data, cap);
-		if (!g)
-			return;
-		b->data = g;
-		b->cap = cap;
-	}
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
 /* One attempt's state, filled by the callbacks. */
 typedef struct {
 	const chat_model_hooks *hooks;
 	long status;         /* the answer's HTTP status, once its head arrived */
 	long retry_after;    /* seconds, -1 when not given */
-	buf error_body;      /* an error answer's body */
+	char error_body[MAX_ERROR_BODY + 1]; /* an error answer's first bytes */
+	size_t error_len;
 	chat_stream *stream; /* a 200 answer's body */
 } attempt;
 
@@ -53,7 +30,6 @@ static void on_text(void *arg, const char *text, size_t len)
 
 static void attempt_free(attempt *a)
 {
-	free(a->error_body.data);
 	chat_stream_free(a->stream);
 }
 
@@ -62,7 +38,10 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 	attempt *a = arg;
 	size_t n = size * nmemb;
 	if (a->status != 200) { /* an error answer: its first bytes say why */
-		buf_add(&a->error_body, ptr, n, MAX_ERROR_BODY);
+		size_t keep = n < MAX_ERROR_BODY - a->error_len ? n : MAX_ERROR_BODY - a->error_len;
+		memcpy(a->error_body + a->error_len, ptr, keep);
+		a->error_len += keep;
+		a->error_body[a->error_len] = '\0';
 		return n;
 	}
 	return chat_stream_feed(a->stream, ptr, n) ? n : 0;
@@ -103,16 +82,16 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 
 /* The provider's own words from an error body ({error: {message}} or
  * {error: "…"} or {message}), else its first bytes. */
-static void provider_message(const buf *body, char *out, size_t n)
+static void provider_message(const char *body, size_t len, char *out, size_t n)
 {
-	json_t *j = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+	json_t *j = len ? json_loadb(body, len, 0, NULL) : NULL;
 	json_t *e = json_object_get(j, "error");
 	const char *m = json_string_value(json_object_get(e, "message"));
 	if (!m)
 		m = json_string_value(e);
 	if (!m)
 		m = json_string_value(json_object_get(j, "message"));
-	snprintf(out, n, "%.200s", m ? m : body->len ? body->data : "(empty body)");
+	snprintf(out, n, "%.200s", m ? m : len ? body : "(empty body)");
 	json_decref(j);
 }
 
@@ -193,7 +172,7 @@ static outcome run_attempt(const chat_model_config *cfg, const char *url, const 
 	}
 	if (a->status != 200) {
 		char m[256];
-		provider_message(&a->error_body, m, sizeof m);
+		provider_message(a->error_body, a->error_len, m, sizeof m);
 		err_set(err, ERR_CODE_AI_PROVIDER_ERROR, "the model provider answered %ld: %s", a->status, m);
 		return a->status == 429 || a->status >= 500 ? OUT_RETRY : OUT_FAIL;
 	}

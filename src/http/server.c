@@ -926,6 +926,27 @@ static bool stream_take(conn *c, struct http_stream *st)
 	return ok;
 }
 
+/* The handler's answer is whole (it returned, or its detached stream
+ * ended): a streamed answer writes what is left of its stream and the body
+ * the handler left last; any other is written whole. Output may not have
+ * been taken yet: a thread can queue it and finish between two looks of the
+ * loop. */
+static void finish_answer(server_t *s, conn *c, workers_job *job)
+{
+	if (!stream_started(job->resp.stream)) {
+		start_response(s, c);
+		return;
+	}
+	if (!stream_take(c, job->resp.stream) ||
+	    (job->resp.body_len && !append_out(c, job->resp.body, job->resp.body_len))) {
+		conn_close(s, c);
+		return;
+	}
+	c->finished = true;
+	c->state = ST_WRITE;
+	conn_write(s, c);
+}
+
 /* Jobs back from the workers: an admission decided, or an answer ready. */
 static void on_jobs_done(server_t *s)
 {
@@ -962,19 +983,8 @@ static void on_jobs_done(server_t *s)
 				else
 					process_input(s, c);
 			}
-		} else if (stream_started(job->resp.stream)) {
-			/* Its output may not have been taken yet: the worker can queue
-			 * it and finish between two looks of the loop. */
-			if (!stream_take(c, job->resp.stream) ||
-			    !append_out(c, job->resp.body, job->resp.body_len)) {
-				conn_close(s, c);
-			} else {
-				c->finished = true;
-				c->state = ST_WRITE;
-				conn_write(s, c);
-			}
 		} else {
-			start_response(s, c);
+			finish_answer(s, c, job);
 		}
 		job = next;
 	}
@@ -997,19 +1007,10 @@ static void on_streams(server_t *s)
 			/* A detached answer ended: finish it like a returned handler's. */
 			st->returned = false;
 			s->detached_open--;
-			if (!c) {
+			if (!c)
 				job_free(st->job);
-			} else if (stream_started(st)) {
-				if (!stream_take(c, st)) {
-					conn_close(s, c);
-				} else {
-					c->finished = true;
-					c->state = ST_WRITE;
-					conn_write(s, c);
-				}
-			} else {
-				start_response(s, c);
-			}
+			else
+				finish_answer(s, c, st->job);
 			continue;
 		}
 		if (!c || c->state != ST_WORK)
