@@ -191,6 +191,15 @@ $(BUILD)/bench/a/build/workestra-time:
 	git diff $(BENCH_PREPARED) $(BENCH_PREPARED)^ -- src/store/db.c | patch -s -p1 -d $(BUILD)/bench/a
 	$(MAKE) -C $(BUILD)/bench/a BUILD=build build/workestra-time
 
+# Three serve behind HAProxy on one PostgreSQL under mixed load, one killed
+# (README, Fleet); installs haproxy when missing. Report in $(BUILD)/fleet.
+.PHONY: fleet
+fleet: $(BIN) $(BUILD)/bench/load
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; }
+	tests/fleet/run.sh $(BIN) $(BUILD)/bench/load $(BUILD)/fleet
+
 # Failure drills against a real serve and PostgreSQL (kill -9 under webhook
 # load, the database stopped, slow clients, pipelining); a few minutes, not
 # part of `make test`. Figures and logs in $(BUILD)/drill (see README, Drills).
