@@ -67,7 +67,7 @@ task=$(sql "SELECT id FROM tasks WHERE workspace_id = :'ws' ORDER BY title LIMIT
 project=$(sql "SELECT id FROM projects WHERE workspace_id = :'ws' ORDER BY name LIMIT 1")
 today=$(date -u +%F)
 
-LIST_PATH=/api/v1/time-entries?limit=50
+LIST_PATH='/api/v1/time-entries?limit=50'
 CREATE_BODY="{\"entity_type\":\"task\",\"entity_id\":\"$task\",\"log_date\":\"$today\",\"hours\":0.25,\"description\":\"bench\"}"
 MCP_BODY='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_my_timesheet","arguments":{"period_start":"2025-06-04"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}'
 
@@ -170,9 +170,9 @@ capture() {
 pgbench_rate() {
 	name=$1
 	plog=$OUT/pgbench-$1-$2.log
-	set -- -n -M prepared -c "$2" -j 2 -T "$SECONDS_EACH" -f "$OUT/$1.sql" -d "$DATABASE_URL"
+	set -- -n -M prepared -c "$2" -j 2 -T "$SECONDS_EACH" -f "$OUT/$1.sql"
 	while IFS= read -r d; do set -- "$@" -D "$d"; done <"$OUT/$name.defs"
-	pgbench "$@" >"$plog" 2>&1 || { say "pgbench $name failed:"; tail -n 20 "$plog" >&2; exit 1; }
+	pgbench "$@" "$DATABASE_URL" >"$plog" 2>&1 || { say "pgbench $name failed:"; tail -n 20 "$plog" >&2; exit 1; }
 	say "pgbench $name: $(grep -E '^(number of clients|tps|latency average)' "$plog" | tr '\n' ' ')"
 	sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$plog" | head -n 1
 }
@@ -200,16 +200,25 @@ say "captured $n_list statements for the list page, $n_create for a create"
 
 # One list of figures per name, space-separated, one per round.
 add() { eval "fig_$1=\"\${fig_$1:-} $2\""; }
+# record SIDE WORK "RPS P50 P99 CPU": adds a load run's four figures.
+record() {
+	# shellcheck disable=SC2086 # four words on purpose
+	set -- "$1" "$2" $3
+	add "$1_$2_rps" "$3"
+	add "$1_$2_p50" "$4"
+	add "$1_$2_p99" "$5"
+	add "$1_$2_cpu" "$6"
+}
 med() { eval "echo \"\${fig_$1:-}\"" | median; }
 sides=b
 [ -z "$A_BIN" ] || sides="a b"
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	for side in $sides; do
-		if [ $side = a ]; then start_serve "$A_BIN"; else start_serve "$BIN"; fi
-		set -- $(list_load 64); add ${side}_list_rps "$1"; add ${side}_list_p50 "$2"; add ${side}_list_p99 "$3"; add ${side}_list_cpu "$4"
+		if [ "$side" = a ]; then start_serve "$A_BIN"; else start_serve "$BIN"; fi
+		record "$side" list "$(list_load 64)"
 		before=$(sql "SELECT count(*) FROM time_entries WHERE user_id = '$writer'")
-		set -- $(create_load 16); add ${side}_create_rps "$1"; add ${side}_create_p50 "$2"; add ${side}_create_p99 "$3"; add ${side}_create_cpu "$4"
+		record "$side" create "$(create_load 16)"
 		stop_serve
 		# The writes are real: the entries are in the table (warm-up included).
 		say "create ($side): $(( $(sql "SELECT count(*) FROM time_entries WHERE user_id = '$writer'") - before )) entries written"
@@ -225,8 +234,8 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 start_serve "$BIN"
-set -- $(mcp_load 8); mcp_rps=$1 mcp_p50=$2 mcp_p99=$3 mcp_cpu=$4
-set -- $(health_load 64); health_rps=$1 health_p50=$2 health_p99=$3 health_cpu=$4
+record b mcp "$(mcp_load 8)"
+record b health "$(health_load 64)"
 stop_serve
 load_mid=$(load_avg)
 
@@ -281,23 +290,29 @@ out ""
 out "bench: $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores," \
 	"WORKERS=$WORKERS, ${SECONDS_EACH} s per figure; load average (1/5/15 min) before $load_before, after the rounds $load_mid, at the end $(load_avg)"
 out ""
-row() { # row LABEL CLIENTS NAME PGNAME
-	out "| $1 | $2 | $(med b_$3_rps) | $(med b_$3_p50) / $(med b_$3_p99) | $(med b_$3_cpu) | $(med $4) / $(med $4_w) | $(pct "$(med b_$3_rps)" "$(med $4)") / $(pct "$(med b_$3_rps)" "$(med $4_w)") |"
+row() { # row LABEL CLIENTS NAME [PGNAME]
+	rps=$(med "b_$3_rps")
+	if [ -n "${4:-}" ]; then
+		ceiling="$(med "$4") / $(med "$4_w") | $(pct "$rps" "$(med "$4")") / $(pct "$rps" "$(med "$4_w")")"
+	else
+		ceiling="— | —"
+	fi
+	out "| $1 | $2 | $rps | $(med "b_$3_p50") / $(med "b_$3_p99") | $(med "b_$3_cpu") | $ceiling |"
 }
 out "| work (37 k entries), median of $ROUNDS rounds | clients | req/s | p50 / p99 ms | serve CPU ms/req | pgbench tx/s, same SQL, -M prepared (same clients / $WORKERS clients) | ours / pgbench |"
 out "|---|---|---|---|---|---|---|"
 row "\`GET $LIST_PATH\` ($n_list statements)" 64 list pg_list
 row "\`POST /api/v1/time-entries\` ($n_create statements)" 16 create pg_create
-out "| MCP \`tools/call get_my_timesheet\` (2026-07-28, one run) | 8 | $mcp_rps | $mcp_p50 / $mcp_p99 | $mcp_cpu | — | — |"
-out "| \`GET /healthz\` (one run) | 64 | $health_rps | $health_p50 / $health_p99 | $health_cpu | — | — |"
+row "MCP \`tools/call get_my_timesheet\` (2026-07-28, one run)" 8 mcp
+row "\`GET /healthz\` (one run)" 64 health
 if [ -n "$A_BIN" ]; then
 	out ""
 	out "| A/B, $ROUNDS rounds interleaved, req/s (median; each round) | before prepared statements (A) | prepared per connection (B) | B / A |"
 	out "|---|---|---|---|"
 	for w in list create; do
 		a=$(med a_${w}_rps) b=$(med b_${w}_rps)
-		eval "ra=\$fig_a_${w}_rps rb=\$fig_b_${w}_rps"
-		out "| $w | $a ($ra ) | $b ($rb ) | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }') |"
+		ra=$(eval "echo \$fig_a_${w}_rps") rb=$(eval "echo \$fig_b_${w}_rps")
+		out "| $w | $a ($ra) | $b ($rb) | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }') |"
 	done
 	out "| serve CPU ms per list / create | $(med a_list_cpu) / $(med a_create_cpu) | $(med b_list_cpu) / $(med b_create_cpu) | |"
 fi
