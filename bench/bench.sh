@@ -15,10 +15,10 @@
 #     bench/scale.sql), with the time each growth took.
 #
 # Environment: BENCH_SECONDS (10) per measurement; BENCH_SCALE ("1000000";
-# "1000000 10000000" adds 10 M, about 10 × the 1 M seeding time; "" skips
+# "1000000 10000000" adds 10 M, about 7 more minutes on 2 cores; "" skips
 # part 3); BENCH_AB_ROUNDS (3); BENCH_A_BIN the "before" binary (make bench
-# builds it from the commit before the prepared-statement change);
-# BENCH_LOAD the load tool. The table also goes to build/bench/report.md.
+# builds this tree with the prepared-statement change to src/store/db.c
+# taken out; unset: no A/B); BENCH_LOAD the load tool. The table also goes to build/bench/report.md.
 set -eu
 cd "$(dirname "$0")/.."
 BIN=${WT_BIN:-build/workestra-time}
