@@ -113,10 +113,14 @@ def rpc_ok(status, doc):
 
 
 def load_rate(load_bin, port, token, body, seconds):
-    """Creates per second of bench/load, 16 keep-alive connections, on port."""
-    p = subprocess.run([load_bin, "-c", "16", "-d", str(seconds), "-m", "POST", "-H", f"Authorization: Bearer {token}",
-                        "-H", "Content-Type: application/json", "-b", json.dumps(body),
-                        f"http://127.0.0.1:{port}/api/v1/time-entries"], capture_output=True, text=True,
+    """Answers per second of bench/load, 16 keep-alive connections, on port:
+    creates with token and body, else GET /healthz."""
+    if body is None:
+        argv = [f"http://127.0.0.1:{port}/healthz"]
+    else:
+        argv = ["-m", "POST", "-H", f"Authorization: Bearer {token}", "-H", "Content-Type: application/json",
+                "-b", json.dumps(body), f"http://127.0.0.1:{port}/api/v1/time-entries"]
+    p = subprocess.run([load_bin, "-c", "16", "-d", str(seconds)] + argv, capture_output=True, text=True,
                        timeout=seconds + 30)
     fields = dict(kv.split("=", 1) for kv in p.stdout.split() if "=" in kv)
     if p.returncode != 0 or "rps" not in fields:
@@ -175,12 +179,25 @@ def run(ctx):
     ws = fx["workspace"]
     members = fx["members"]
 
-    # 2. Throughput: one instance, then three behind HAProxy.
+    # 2. Throughput: one instance, then three behind HAProxy, twice. The
+    # entries go away (and the statistics are fresh) before each run: a
+    # create gets slower as the workspace's entries grow past what the last
+    # ANALYZE saw, which would favour whichever side ran first.
     body = D.entry_body(fx, 0, "throughput")
-    one, f1 = load_rate(ctx.load, fleet.servers[0].port, members[3]["token"], body, THROUGHPUT_SECONDS)
-    three, f3 = load_rate(ctx.load, fleet.port, members[3]["token"], body, THROUGHPUT_SECONDS)
-    R.add(T, "creates/s, 16 connections: one instance / three behind HAProxy",
-          f"{one:.0f} / {three:.0f} ({three / one:.2f}×); p99 {f1['p99_ms']} / {f3['p99_ms']} ms")
+    rates = {"one": [], "three": []}
+    for _ in range(2):
+        for side, port in (("one", fleet.servers[0].port), ("three", fleet.port)):
+            db.query(f"DELETE FROM time_entries WHERE workspace_id = '{ws}' AND description = 'throughput #0'")
+            db.query("ANALYZE time_entries")
+            rates[side].append(load_rate(ctx.load, port, members[3]["token"], body, THROUGHPUT_SECONDS))
+    one = max(r for r, _ in rates["one"])
+    three = max(r for r, _ in rates["three"])
+    R.add(T, "creates/s, 16 connections, 2 runs each: one instance / three behind HAProxy",
+          " / ".join(", ".join(f"{r:.0f} (p99 {f['p99_ms']} ms)" for r, f in rates[k]) for k in ("one", "three"))
+          + f"; best three / best one {three / one:.2f}×")
+    health = [load_rate(ctx.load, p, None, None, 5)[0] for p in (fleet.servers[0].port, fleet.port)]
+    R.add(T, "GET /healthz/s, 16 connections: one instance direct / through HAProxy (the proxy hop alone)",
+          f"{health[0]:.0f} / {health[1]:.0f}")
 
     # 3. Mixed load.
     path = "/hook/fleet"
@@ -200,6 +217,8 @@ def run(ctx):
     sessions = collections.Counter()
     session_failures = []
     crons = []  # (round, instance, status, replayed, job)
+    victim = fleet.servers[1]
+    killing = threading.Event()  # set just before the SIGKILL: what breaks on victim after it is the kill's
     t0 = D.now()
 
     def writer(t):
@@ -270,7 +289,10 @@ def run(ctx):
                         sessions["refused by a dead instance"] += 1
                     continue
                 except D.Uncertain as e:
-                    if srv.alive():
+                    if srv is victim and killing.is_set():
+                        with lock:
+                            sessions["cut by the kill"] += 1
+                    else:
                         session_failures.append(f"call on :{srv.port}: {e}")
                     continue
                 with lock:
@@ -312,7 +334,6 @@ def run(ctx):
                + [threading.Thread(target=session_client, args=(t,), daemon=True) for t in range(SESSION_CLIENTS)])
     for th in threads:
         th.start()
-    victim = fleet.servers[1]
     events = sorted([(CRON_AT[0], "cron", 1), (KILL_AT, "kill", None), (CRON_AT[1], "cron", 2)])
     killed_at = None
     for at, what, rnd in events:
@@ -320,6 +341,7 @@ def run(ctx):
             time.sleep(0.05)
         if what == "kill":
             D.log(f"fleet: SIGKILL instance 2 (pid {victim.pid}, port {victim.port})")
+            killing.set()
             victim.kill9()
             killed_at = D.now()
         else:
@@ -351,8 +373,9 @@ def run(ctx):
     if not ok:
         R.fail(T, "no stateless MCP call succeeded")
     same, other = sessions.get("ok, same instance", 0), sessions.get("ok, another instance", 0)
-    R.add(T, "MCP 2025-11-25 session calls ok on the opening instance / on another / refused by the dead one",
-          f"{same} / {other} / {sessions.get('refused by a dead instance', 0)}")
+    R.add(T, "MCP 2025-11-25 session calls ok on the opening instance / on another / cut by the kill / "
+             "refused by the dead one", f"{same} / {other} / {sessions.get('cut by the kill', 0)} / "
+          f"{sessions.get('refused by a dead instance', 0)}")
     R.add(T, "session requests that failed on a live instance", len(session_failures), "0", not session_failures)
     if session_failures:
         R.fail(T, f"{len(session_failures)} session requests failed, e.g. {session_failures[:2]}")
