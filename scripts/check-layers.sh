@@ -24,7 +24,7 @@ src=${1:-src}
 #              starts its dispatcher; above the core because the core never
 #              calls it. It is not a door: nothing reaches the program through it.
 #  4 ai        the tool registry and the ten tools, served by the MCP and REST doors
-#  5 rest, mcp, cron   the doors: answer a request (or a trigger) through the core
+#  5 rest, mcp, cron, web   the doors (web: the console's embedded pages): answer a request (or a trigger) through the core
 #  6 http, mcp-stdio   the transports: the HTTP server and its workers, MCP over stdio
 #  7 app       the composition root: configuration, the front router, the commands, main.c
 layer_of() {
@@ -39,6 +39,7 @@ layer_of() {
 	"$src"/mcp/stdio.*) rank=6 layer=mcp-stdio ;;
 	"$src"/mcp/*) rank=5 layer=mcp ;;
 	"$src"/cron/*) rank=5 layer=cron ;;
+	"$src"/web/*) rank=5 layer=web ;;
 	"$src"/http/*) rank=6 layer=http ;;
 	"$src"/app/* | "$src"/main.c) rank=7 layer=app ;;
 	*) rank=-1 layer=unknown ;;

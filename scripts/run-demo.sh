@@ -37,6 +37,8 @@ Workestra Time demo — workspace $(jq -r .workspace_id "$DEMO")
   member  token: $(jq -r .users.member.token "$DEMO")
 (all ids and tokens: $DEMO)
 
+Web console: http://127.0.0.1:$port/ (paste a token to sign in)
+
 Try:
   curl -s -H "Authorization: Bearer $(jq -r .users.member.token "$DEMO")" \\
        -d '{"entity_type":"task","entity_id":"$task"}' http://127.0.0.1:$port/api/v1/time/timer/start

@@ -3,6 +3,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "mcp/fixtures.h"
+#include "mcp/time_resources.h"
 #include "util/log.h"
 #include "util/netpolicy.h"
 #include <curl/curl.h>
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
 	/* The two process-wide settings, before any thread exists. */
 	log_set_level(config.log_level);
 	netpolicy_set_allow_private(config.allow_private);
+	mcp_time_resources_register();
 #ifdef WT_TEST_BUILD
 	/* A test build (make test-conformance) serves the conformance suite's
 	 * fixtures beside the real tools. */

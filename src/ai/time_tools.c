@@ -80,21 +80,23 @@ static bool person(const ai_env *env, const char *user_id, char out[256], err_t 
 	return refs_describe(env->core, "user", user_id, out, 256, err);
 }
 
-/* The lines every entry-like record shows: who, what, project, when. */
-static bool entry_lines(const ai_env *env, json_t *lines, json_t *e, err_t *err)
+/* The card lines every entry-like record starts with: who, what, project,
+ * description (a new array), or NULL with err set. */
+static json_t *entry_lines(const ai_env *env, json_t *e, err_t *err)
 {
 	char who[256], what[256], project[256];
 	const char *pid = arg(e, "project_id");
 	if (!person(env, arg(e, "user_id"), who, err) || !label(env, e, what, err) ||
 	    (pid && !refs_describe(env->core, "project", pid, project, sizeof project, err)))
-		return false;
+		return NULL;
+	json_t *lines = json_array();
 	line(lines, "Who: %s", who);
 	line(lines, "Record: %s", what);
 	if (pid && strcmp(arg(e, "entity_type") ? arg(e, "entity_type") : "", "project"))
 		line(lines, "Project: %s", project);
 	if (arg(e, "description") && *arg(e, "description"))
 		line(lines, "Description: %s", arg(e, "description"));
-	return true;
+	return lines;
 }
 
 static json_t *get_active_timer(const ai_env *env, json_t *args, err_t *err)
@@ -163,9 +165,8 @@ static json_t *log_time_entry(const ai_env *env, json_t *args, err_t *err)
 	bool self = !strcmp(user, c->actor->user_id), billable = json_is_true(json_object_get(entry, "billable"));
 	snprintf(summary, sizeof summary, "Log %.2f h on %s on %s (%s)%s%s", entry_hours(entry), what, arg(entry, "log_date"),
 		 billable ? "billable" : "not billable", self ? "" : " for user ", self ? "" : user);
-	json_t *details = json_array();
-	if (!entry_lines(env, details, entry, err)) {
-		json_decref(details);
+	json_t *details = entry_lines(env, entry, err);
+	if (!details) {
 		json_decref(entry);
 		return NULL;
 	}
@@ -196,9 +197,8 @@ static json_t *start_timer(const ai_env *env, json_t *args, err_t *err)
 	}
 	snprintf(summary, sizeof summary, "Start a timer on %s%s%s%s", what, running_what[0] ? " (stopping your running timer on " : "",
 		 running_what, running_what[0] ? ")" : "");
-	json_t *details = json_array();
-	if (!entry_lines(env, details, timer, err)) {
-		json_decref(details);
+	json_t *details = entry_lines(env, timer, err);
+	if (!details) {
 		json_decref(timer);
 		return NULL;
 	}
@@ -227,9 +227,8 @@ static json_t *stop_timer(const ai_env *env, json_t *args, err_t *err)
 	}
 	snprintf(summary, sizeof summary, "Stop your running timer on %s (started %s, %.2f h so far)", what,
 		 arg(stopped, "started_at"), entry_hours(stopped));
-	json_t *details = json_array();
-	if (!entry_lines(env, details, stopped, err)) {
-		json_decref(details);
+	json_t *details = entry_lines(env, stopped, err);
+	if (!details) {
 		json_decref(stopped);
 		return NULL;
 	}
@@ -353,7 +352,7 @@ static json_t *convert_time_to_invoice_lines(const ai_env *env, json_t *args, er
 {
 	const char *invoice_id = arg(args, "invoice_id");
 	if (!invoice_id) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'invoice_id' is required");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "invoice_id", "'invoice_id' is required");
 		return NULL;
 	}
 	json_t *body = json_deep_copy(args);

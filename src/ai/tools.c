@@ -57,6 +57,7 @@ static void load(void)
 	qsort(tools, ntools, sizeof tools[0], by_name);
 }
 
+#ifdef WT_TEST_BUILD
 bool ai_tools_register(json_t *def, ai_tool_fn fn)
 {
 	if (in_use) {
@@ -74,6 +75,7 @@ bool ai_tools_register_result(json_t *def, ai_tool_fn fn)
 	}
 	return add(def, fn, true);
 }
+#endif
 
 size_t ai_tools_count(void)
 {
@@ -125,24 +127,25 @@ static bool check_args(json_t *schema, json_t *args, err_t *err)
 	size_t i;
 	json_array_foreach(json_object_get(schema, "required"), i, v)
 		if (!json_object_get(args, json_string_value(v)))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required", json_string_value(v));
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, json_string_value(v), "'%s' is required",
+					     json_string_value(v));
 	json_object_foreach(args, key, v) {
 		json_t *p = json_object_get(props, key);
 		if (!p) {
 			if (json_is_false(json_object_get(schema, "additionalProperties")))
-				return err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown argument '%s'", key);
+				return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "unknown argument '%s'", key);
 			continue;
 		}
 		const char *type = json_string_value(json_object_get(p, "type"));
 		if (type && !type_matches(type, v))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be of type %s", key, type);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be of type %s", key, type);
 		json_t *choices = json_object_get(p, "enum"), *c;
 		size_t j;
 		bool listed = !choices;
 		json_array_foreach(choices, j, c)
 			listed = listed || json_equal(c, v);
 		if (!listed)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is not one of the allowed values", key);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' is not one of the allowed values", key);
 	}
 	return true;
 }

@@ -42,13 +42,16 @@ typedef struct {
  * which becomes an isError result. args was checked against the inputSchema. */
 typedef json_t *(*ai_tool_fn)(const ai_env *env, json_t *args, err_t *err);
 
-/* Adds a tool before first use (test builds register fixtures this way); def
- * is stolen. false when the registry is already in use or full. */
+#ifdef WT_TEST_BUILD
+/* Adds a tool before first use (test builds register the conformance
+ * fixtures this way); def is stolen. false when the registry is already in
+ * use or full. */
 bool ai_tools_register(json_t *def, ai_tool_fn fn);
 /* The same for a tool whose function answers the whole CallToolResult
  * ({content: [text, image, audio, resource …], isError?}) rather than
  * structuredContent: for tools whose answer is not one JSON object. */
 bool ai_tools_register_result(json_t *def, ai_tool_fn fn);
+#endif
 
 /* Number of tools, and the i-th definition (borrowed), in name order. Loading
  * the embedded definitions happens once, on first use, from any thread. */

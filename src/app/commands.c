@@ -5,6 +5,8 @@
 #include "app/commands.h"
 #include "app/oauth.h"
 #include "app/router.h"
+#include "delivery/chat_model.h"
+#include "rest/chat_runner.h"
 #include "core/admin.h"
 #include "core/auth.h"
 #include "core/confirm.h"
@@ -113,6 +115,15 @@ static cron_env cron_env_of(const app_env *e)
 	return (cron_env){ e->conninfo, config->smtp_on ? &config->smtp : NULL, config->allow_private };
 }
 
+/* The chat's model: delivery's OpenAI-compatible client (ai/ does not reach
+ * the network itself). */
+static json_t *chat_complete(void *arg, json_t *request, void (*on_text)(void *, const char *, size_t),
+			     bool (*cancelled)(void *), void *hook, err_t *err)
+{
+	chat_model_hooks hooks = { on_text, cancelled, hook };
+	return chat_model_complete(arg, request, &hooks, err);
+}
+
 int app_serve(app_env *e, int argc, char **argv)
 {
 	(void)argc;
@@ -142,6 +153,17 @@ int app_serve(app_env *e, int argc, char **argv)
 	cfg.oauth = (app_oauth){ oauth, oauth_keys_new(oauth), config->jwt_secret };
 	if (oauth)
 		log_msg(LOG_INFO, "oauth: /mcp takes access tokens of %s for %s", oauth->issuer, oauth->audience);
+	/* The AI chat's threads: the model is delivery's client, plugged in here. */
+	chat_runner_config cc = { .database_url = e->conninfo, .confirm = &cfg.confirm,
+				  .max_chats = config->ai_max_chats, .max_rounds = config->ai_max_rounds,
+				  .max_context = (size_t)config->ai_max_context,
+				  .rate_per_minute = config->ai_rate_per_minute };
+	if (config->ai_on) {
+		cc.model = (ai_chat_model){ chat_complete, (void *)&config->ai };
+		log_msg(LOG_INFO, "ai chat: model %s at %s, %d turns at once", config->ai.model, config->ai.base_url,
+			config->ai_max_chats);
+	}
+	cfg.chat = chat_runner_start(&cc);
 	http_app app = router_app(&cfg);
 	/* WEBHOOK_DISPATCHER=off leaves delivery to the deliver-time-webhooks cron
 	 * (or to another process); otherwise this process delivers too, safely
@@ -170,6 +192,7 @@ int app_serve(app_env *e, int argc, char **argv)
 	cron_env env = cron_env_of(e);
 	cron_scheduler *sched = config->scheduler ? cron_scheduler_start(&env) : NULL;
 	int rc = http_serve(&hc, &app);
+	chat_runner_stop(cfg.chat); /* after the server: it waited for the chat's open answers */
 	cron_scheduler_stop(sched);
 	dispatcher_stop(dispatcher);
 	oauth_keys_free(cfg.oauth.keys);

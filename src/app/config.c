@@ -148,6 +148,25 @@ static bool oauth_of(char *const *env, app_config *cfg, err_t *err)
 	return true;
 }
 
+static bool ai_of(char *const *env, app_config *cfg, err_t *err)
+{
+	chat_model_config *m = &cfg->ai;
+	m->base_url = lookup(env, "AI_BASE_URL");
+	m->api_key = lookup(env, "AI_API_KEY");
+	m->model = lookup(env, "AI_MODEL");
+	cfg->ai_on = m->base_url && m->model;
+	return (!m->base_url || url("AI_BASE_URL", m->base_url, true, err)) &&
+	       number(env, "AI_CONNECT_TIMEOUT", 10, 1, 300, &m->connect_timeout_s, err) &&
+	       number(env, "AI_TIMEOUT", 120, 1, 3600, &m->timeout_s, err) &&
+	       number(env, "AI_IDLE_TIMEOUT", 30, 1, 3600, &m->idle_timeout_s, err) &&
+	       number(env, "AI_MAX_RETRIES", 2, 0, 10, &m->max_retries, err) &&
+	       number(env, "AI_MAX_RETRY_WAIT", 20, 0, 600, &m->max_retry_wait_s, err) &&
+	       number(env, "AI_MAX_CHATS", 8, 1, 256, &cfg->ai_max_chats, err) &&
+	       number(env, "AI_MAX_TOOL_ROUNDS", 8, 1, 50, &cfg->ai_max_rounds, err) &&
+	       number(env, "AI_MAX_CONTEXT_BYTES", 200000, 4096, 10000000, &cfg->ai_max_context, err) &&
+	       number(env, "AI_CHAT_RATE", 20, 1, 10000, &cfg->ai_rate_per_minute, err);
+}
+
 bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -186,10 +205,13 @@ bool app_config_load(app_config *cfg, char *const *env, err_t *err)
 	       number(env, "HTTP_HEADER_TIMEOUT", 10, 1, 3600, &cfg->header_timeout_s, err) &&
 	       number(env, "HTTP_BODY_TIMEOUT", 10, 1, 3600, &cfg->body_timeout_s, err) &&
 	       number(env, "HTTP_IDLE_TIMEOUT", 30, 1, 3600, &cfg->idle_timeout_s, err) &&
+	       number(env, "WEBHOOK_SECRET_OVERLAP_HOURS", 24, 0, 720, &cfg->webhook_secret_overlap_hours, err) &&
+	       number(env, "RATE_LIMIT_PER_TOKEN", 600, 0, 1000000, &cfg->rate_limit_per_token, err) &&
+	       number(env, "RATE_LIMIT_PER_WORKSPACE", 3000, 0, 1000000, &cfg->rate_limit_per_workspace, err) &&
 	       flag(env, "WEBHOOK_DISPATCHER", true, &cfg->webhook_dispatcher, err) &&
 	       flag(env, "SCHEDULER", true, &cfg->scheduler, err) && flag(env, "METRICS", false, &cfg->metrics, err) &&
 	       flag(env, "WEBHOOK_ALLOW_PRIVATE", false, &cfg->allow_private, err) && smtp_of(env, cfg, err) &&
-	       log_level_of(env, &cfg->log_level, err) && oauth_of(env, cfg, err);
+	       log_level_of(env, &cfg->log_level, err) && oauth_of(env, cfg, err) && ai_of(env, cfg, err);
 }
 
 bool app_config_from_environment(app_config *cfg, err_t *err)

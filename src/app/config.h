@@ -4,6 +4,7 @@
  * environment. */
 #ifndef APP_CONFIG_H
 #define APP_CONFIG_H
+#include "delivery/chat_model.h"
 #include "delivery/oauth_keys.h"
 #include "delivery/smtp.h"
 #include "util/err.h"
@@ -37,9 +38,12 @@ typedef struct {
 	int body_timeout_s;         /* HTTP_BODY_TIMEOUT, seconds, default 10 */
 	int idle_timeout_s;         /* HTTP_IDLE_TIMEOUT, seconds, default 30 */
 	bool webhook_dispatcher;    /* WEBHOOK_DISPATCHER, default on */
+	int webhook_secret_overlap_hours; /* WEBHOOK_SECRET_OVERLAP_HOURS (0-720), default 24 */
 	bool scheduler;             /* SCHEDULER, default on */
 	bool metrics;               /* METRICS, default off: GET /metrics has no auth */
 	bool allow_private;         /* WEBHOOK_ALLOW_PRIVATE, default off (tests and local development) */
+	int rate_limit_per_token;      /* RATE_LIMIT_PER_TOKEN, requests per minute per credential, default 600; 0: none */
+	int rate_limit_per_workspace;  /* RATE_LIMIT_PER_WORKSPACE, requests per minute per workspace, default 3000; 0: none */
 	const char *mcp_allowed_hosts; /* MCP_ALLOWED_HOSTS, comma-separated; NULL: the localhost names only */
 	const char *test_mcp_token;    /* WT_TEST_MCP_TOKEN, read by test builds only (make test-conformance) */
 
@@ -53,6 +57,18 @@ typedef struct {
 	 * OAUTH_JWKS_TTL_SECONDS 1 to 604800, default 3600. */
 	oauth_config oauth;       /* resource points into oauth_resource when defaulted */
 	char oauth_resource[512]; /* the default resource (a copy of cfg moves it: pass cfg by pointer) */
+
+	/* the AI chat (POST /api/ai/chat): on when AI_BASE_URL and AI_MODEL are
+	 * set. AI_BASE_URL an http(s):// URL (private addresses allowed: the
+	 * operator's own server); AI_API_KEY (a secret); AI_CONNECT_TIMEOUT 1-300
+	 * (10), AI_TIMEOUT 1-3600 (120), AI_IDLE_TIMEOUT 1-3600 (30) seconds;
+	 * AI_MAX_RETRIES 0-10 (2), AI_MAX_RETRY_WAIT 0-600 (20) seconds;
+	 * AI_MAX_CHATS 1-256 (8) turns at once; AI_MAX_TOOL_ROUNDS 1-50 (8);
+	 * AI_MAX_CONTEXT_BYTES 4096-10000000 (200000); AI_CHAT_RATE 1-10000 (20)
+	 * messages per user and minute. */
+	bool ai_on;
+	chat_model_config ai;
+	int ai_max_chats, ai_max_rounds, ai_max_context, ai_rate_per_minute;
 
 	/* mail */
 	bool smtp_on;     /* SMTP_URL is set; otherwise email stays in the outbox */

@@ -3,7 +3,8 @@
  * its door: /healthz, /readyz and /metrics are answered here, /api/cron/NAME
  * by the cron door, /mcp by MCP's Streamable HTTP (taking OAuth access
  * tokens when configured), /.well-known/oauth-protected-resource(/mcp) by
- * app/oauth, anything under /api/v1/ and /api/ai/ by REST. */
+ * app/oauth, anything under /api/v1/ and /api/ai/ by REST, and the web
+ * console's pages ("/", "/time/...", "/assets/...", "/openapi.json") by web. */
 #include "app/router.h"
 #include "app/oauth.h"
 #include "cron/cron_api.h"
@@ -14,6 +15,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 #include "util/metrics.h"
+#include "web/console.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +45,9 @@ static void *worker_new(void *app)
 	w->cfg = app;
 	const app_config *config = w->cfg->config;
 	w->db = db_open(w->cfg->database_url);
-	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config };
+	w->rest = (rest_env){ w->db, config->jwt_secret, &w->cfg->confirm, send_webhook_now, (void *)config,
+			      config->webhook_secret_overlap_hours, config->rate_limit_per_token,
+			      config->rate_limit_per_workspace, w->cfg->chat };
 	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
 				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL, config->workers / 2 };
 	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };
@@ -125,7 +129,9 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		respond_metrics(w, req, resp);
 		return;
 	}
-	if (strcmp(req->path, "/healthz") && !ensure_migrated(w, &err)) {
+	/* The console's files need no database: they are served while it is down
+	 * (their pages then show the API's 503). */
+	if (strcmp(req->path, "/healthz") && !console_owns(req->path) && !ensure_migrated(w, &err)) {
 		if (!strncmp(req->path, "/api/v1/", 8))
 			http_response_header(req->arena, resp, "x-api-version", "v1");
 		http_response_error(req->arena, resp, &err);
@@ -148,6 +154,8 @@ static void handle(void *state, const http_request *req, http_response *resp)
 		/* answered */
 	} else if (!strncmp(req->path, "/api/v1/", 8) || !strncmp(req->path, "/api/ai/", 8))
 		rest_api_handle(&w->rest, req, resp);
+	else if (console_owns(req->path))
+		console_handle(req, resp);
 	else {
 		err_set(&err, ERR_CODE_NOT_FOUND, "no such endpoint");
 		http_response_error(req->arena, resp, &err);
@@ -161,7 +169,7 @@ static bool admit(void *state, const http_request *req, http_response *resp)
 {
 	router_worker *w = state;
 	err_t err = { 0 };
-	if (!ensure_migrated(w, &err)) {
+	if (!console_owns(req->path) && !ensure_migrated(w, &err)) {
 		http_response_error(req->arena, resp, &err);
 		return false;
 	}

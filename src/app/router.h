@@ -13,6 +13,7 @@ typedef struct {
 	bool migrated;            /* false: the first request that reaches the database migrates */
 	confirm_key confirm;      /* signs AI confirmation tokens */
 	app_oauth oauth;          /* /mcp's OAuth access tokens (oauth.config NULL: off) */
+	struct chat_runner *chat; /* the AI chat's threads (rest/chat_runner.h) */
 } router_config;
 
 /* An http_app whose app pointer is cfg (which must outlive the server). */

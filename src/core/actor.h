@@ -10,6 +10,10 @@ typedef struct {
 	char role[16];   /* member | manager | admin */
 	char plan[8];    /* free | pro */
 	char modules[256]; /* subscribed modules, comma-separated */
+	/* The bearer credential that authenticated the request: an API token's
+	 * id, or "jwt:<user id>" for a session JWT ("" otherwise). What
+	 * idempotency keys and per-token rate limits belong to. */
+	char credential[80];
 	const char *source;     /* api | timer | ai_tool | cron (static strings) */
 	const char *ip;         /* may be NULL */
 	const char *user_agent; /* may be NULL */

@@ -62,6 +62,7 @@ static bool auth_api_token(db_t *db, const char *cred, actor_t *actor, err_t *er
 	 * error (or an aborted transaction) for the request's first write. */
 	tx_best_effort(db, "UPDATE api_tokens SET last_used_at = now() WHERE id = $1 AND"
 			   " (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1, id);
+	snprintf(actor->credential, sizeof actor->credential, "%s", id);
 	return load_user(db, user_id, actor, err);
 }
 
@@ -81,6 +82,7 @@ bool auth_bearer(db_t *db, const char *cred, const char *jwt_secret, actor_t *ac
 		jwt_result jr = jwt_verify_hs256(cred, jwt_secret, time(NULL), sub, sizeof sub);
 		if (jr != JWT_OK)
 			return err_set(err, ERR_CODE_UNAUTHORIZED, "invalid session token: %s", jwt_result_str(jr));
+		snprintf(actor->credential, sizeof actor->credential, "jwt:%.70s", sub);
 		return load_user(db, sub, actor, err);
 	}
 	return auth_api_token(db, cred, actor, err);

@@ -110,7 +110,7 @@ bool calendar_convert_check_body(json_t *body, err_t *err)
 		return false;
 	/* A record id alone could be read as any type: the two come together. */
 	if (json_object_get(body, "entity_id") && !json_object_get(body, "entity_type"))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is required with 'entity_id'");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type", "'entity_type' is required with 'entity_id'");
 	return true;
 }
 

@@ -23,11 +23,11 @@ bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 {
 	size_t len = url ? strlen(url) : 0;
 	if (!len || len > CALENDAR_MAX_URL)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must be 1 to %d characters",
-			       CALENDAR_MAX_URL);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must be 1 to %d characters",
+				     CALENDAR_MAX_URL);
 	for (const char *p = url; *p; p++)
 		if ((unsigned char)*p <= ' ' || *p == 0x7f)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must not contain spaces or control characters");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must not contain spaces or control characters");
 	if (!strncasecmp(url, "https://", 8) && len > 8)
 		return true;
 	if (!strncasecmp(url, "http://", 7) && len > 7 && netpolicy_allow_private())
@@ -35,7 +35,7 @@ bool calendar_url_allowed(const char *url, bool from_client, err_t *err)
 	/* Never file:// from a client: that would read the server's own files. */
 	if (!strncasecmp(url, "file://", 7) && !from_client && netpolicy_allow_private())
 		return true;
-	return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must be an https:// ICS feed URL");
+	return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must be an https:// ICS feed URL");
 }
 
 static bool own_user(core_ctx *c, err_t *err)
@@ -67,7 +67,7 @@ json_t *calendar_connections_create(core_ctx *c, json_t *body, bool dry_run, err
 		return NULL;
 	name = name ? name : "";
 	if (provider && strcmp(provider, "ics")) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'provider' must be 'ics'");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "provider", "'provider' must be 'ics'");
 		return NULL;
 	}
 	tx_unit u;
@@ -113,7 +113,7 @@ static bool query_day(const char *name, const char *v, err_t *err)
 {
 	long d;
 	return !v || dates_parse(v, &d) ? true
-		: err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a date YYYY-MM-DD", name);
+		: err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' must be a date YYYY-MM-DD", name);
 }
 
 json_t *calendar_imports_list(core_ctx *c, const char *from, const char *to, err_t *err)

@@ -16,11 +16,17 @@ typedef struct {
 	struct tx_unit *tx;
 } core_ctx;
 
-/* A page of a list: 1-based page, limit 1..200. */
+/* A page of a list: 1-based page, limit 1..200. Lists with keyset cursors
+ * (core/listing.h) also read starting_after and fill the cursor fields. */
 typedef struct {
 	long page;
 	long limit;
-	long total; /* filled by the list operation */
+	long total; /* filled by the list operation (not in cursor mode) */
+	const char *starting_after; /* a next_cursor handed back, or NULL */
+	bool keyset;                /* set by such a list: answer has_more and next_cursor */
+	bool cursor_mode;           /* and without page and total */
+	bool has_more;
+	char next_cursor[256];      /* "" when there is none */
 } core_page;
 
 #endif

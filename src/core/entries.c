@@ -1,17 +1,23 @@
 #include "core/entries.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/listing.h"
 #include "core/rates.h"
 #include "core/refs.h"
 #include "core/representation.h"
 #include "core/timesheets.h"
 #include "core/tx.h"
 #include "store/query.h"
+#include "util/csv.h"
 #include "util/dates.h"
 #include "util/utf8.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* created_at as whole microseconds, exact both ways, for the list's cursor. */
+#define ENTRY_CREATED_US "(extract(epoch FROM e.created_at) * 1000000)::bigint"
+#define US_TO_TIME "::bigint * interval '1 microsecond')"
 
 static const char *const ENTRY_STATUSES[] = { "running", "draft", "submitted", "approved", "rejected", NULL };
 
@@ -23,13 +29,13 @@ static bool check_entity(core_ctx *c, entry_input *in, bool project_given, err_t
 	if (!refs_lookup(c, in->entity_type, in->entity_id, &ref, err))
 		return false;
 	if (!ref.found)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_id': no %s %s in this workspace",
-			       in->entity_type, in->entity_id);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_id", "'entity_id': no %s %s in this workspace",
+				     in->entity_type, in->entity_id);
 	const char *project = ref.project_id[0] ? ref.project_id : NULL;
 	bool ok = true;
 	if (project && project_given && strcmp(project, in->project_id))
-		ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
-			     "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
+		ok = err_set_param(err, ERR_CODE_VALIDATION_FAILED, "project_id",
+				   "'project_id' %s does not match the %s's project %s", in->project_id, in->entity_type, project);
 	else if (project)
 		snprintf(in->project_id, sizeof in->project_id, "%s", project);
 	/* A conversation's entry with no description takes the thread's subject. */
@@ -45,7 +51,7 @@ static bool check_user(core_ctx *c, const char *user_id, err_t *err)
 	if (!strcmp(user_id, c->actor->user_id))
 		return true;
 	if (!actor_sees_team(c->actor))
-		return err_set(err, ERR_CODE_FORBIDDEN, "members can log time only for themselves");
+		return err_set_param(err, ERR_CODE_FORBIDDEN, "user_id", "members can log time only for themselves");
 	return refs_check(c, "user", user_id, "user_id", err);
 }
 
@@ -65,33 +71,39 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
 	in->billable = true;
 	const char *entity_id, *project_id, *user_id = NULL;
 	long day;
-	if (!fields_only(body, kind == ENTRY_TIMER ? timer_fields : manual_fields, err) ||
-	    fields_string(body, "entity_type", true, false, false, 32, &in->entity_type, err) == FIELD_ERROR ||
-	    fields_string(body, "entity_id", false, true, false, 63, &entity_id, err) == FIELD_ERROR ||
-	    fields_string(body, "project_id", false, true, false, 63, &project_id, err) == FIELD_ERROR ||
-	    fields_string(body, "description", false, true, true, ENTRY_MAX_DESCRIPTION, &in->description, err) == FIELD_ERROR ||
-	    fields_bool(body, "billable", &in->billable, err) == FIELD_ERROR)
+	if (!json_is_object(body))
+		return fields_only(body, manual_fields, err);
+	/* Every field is checked, not only up to the first bad one: a form
+	 * shows all of its problems at once (err's list of problems). */
+	fields_only(body, kind == ENTRY_TIMER ? timer_fields : manual_fields, err);
+	bool type_ok = fields_string(body, "entity_type", true, false, false, 32, &in->entity_type, err) == FIELD_SET;
+	bool ids_ok = fields_string(body, "entity_id", false, true, false, 63, &entity_id, err) != FIELD_ERROR;
+	ids_ok &= fields_string(body, "project_id", false, true, false, 63, &project_id, err) != FIELD_ERROR;
+	fields_string(body, "description", false, true, true, ENTRY_MAX_DESCRIPTION, &in->description, err);
+	fields_bool(body, "billable", &in->billable, err);
+	if (kind != ENTRY_TIMER) {
+		fields_date(body, "log_date", kind == ENTRY_MANUAL, &day, in->log_date, err);
+		fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err);
+		fields_string(body, "user_id", false, false, false, 63, &user_id, err);
+	}
+	if (type_ok && !refs_loggable(in->entity_type))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type",
+			      "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
+	bool project_entity = type_ok && !strcmp(in->entity_type, "project");
+	/* Time attached to nothing would show on no record and in no rollup. */
+	if (ids_ok && !entity_id && !project_id)
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "entity_id",
+			      "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
+			      " an entry names the record or the project it is logged against");
+	if (err_any(err))
 		return false;
-	if (kind != ENTRY_TIMER &&
-	    (fields_date(body, "log_date", kind == ENTRY_MANUAL, &day, in->log_date, err) == FIELD_ERROR ||
-	     fields_hours(body, "hours", kind == ENTRY_MANUAL, ENTRY_MAX_SECONDS, &in->seconds, err) == FIELD_ERROR ||
-	     fields_string(body, "user_id", false, false, false, 63, &user_id, err) == FIELD_ERROR))
-		return false;
-	if (!refs_loggable(in->entity_type))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project");
 	if (!in->description)
 		in->description = "";
 	copy_opt(in->entity_id, sizeof in->entity_id, entity_id);
 	copy_opt(in->project_id, sizeof in->project_id, project_id);
 	copy_opt(in->user_id, sizeof in->user_id, user_id ? user_id : c->actor->user_id);
-	if (!strcmp(in->entity_type, "project") && !in->entity_id[0] && in->project_id[0])
+	if (project_entity && !in->entity_id[0] && in->project_id[0])
 		copy_opt(in->entity_id, sizeof in->entity_id, in->project_id);
-	/* Time attached to nothing would show on no record and in no rollup. */
-	if (!in->entity_id[0] && !in->project_id[0])
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'entity_id' is required (or, for time on a project as a whole, 'project_id'):"
-			       " an entry names the record or the project it is logged against");
 	bool project_given = in->project_id[0] != '\0';
 	return check_user(c, in->user_id, err) && (!project_given || refs_check(c, "project", in->project_id, "project_id", err)) &&
 	       check_entity(c, in, project_given, err);
@@ -116,9 +128,10 @@ json_t *entries_get(core_ctx *c, const char *id, err_t *err)
 	return entries_fetch(c, id, err);
 }
 
-static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
+/* A sync read (with_deleted) also returns soft-deleted entries, as tombstones. */
+static void add_filters(query_t *q, core_ctx *c, const entries_filter *f, bool with_deleted)
 {
-	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, " AND e.deleted_at IS NULL");
+	query_cond(q, " WHERE e.workspace_id = ", c->actor->workspace_id, with_deleted ? "" : " AND e.deleted_at IS NULL");
 	if (!actor_sees_team(c->actor))
 		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
 	if (f->user_id)
@@ -141,36 +154,111 @@ static void add_filters(query_t *q, core_ctx *c, const entries_filter *f)
 		query_cond(q, " AND NOT " ENTRY_RUNNING " AND t.status = ", f->status, "");
 }
 
-json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+static bool check_filter(core_ctx *c, const entries_filter *f, err_t *err)
 {
 	long d;
-	if (f->entity_type && !refs_loggable(f->entity_type)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' is not a known entity type");
+	if (f->entity_type && !refs_loggable(f->entity_type))
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type", "'entity_type' is not a known entity type");
+	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES))
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "status",
+				     "'status' must be running, draft, submitted, approved or rejected");
+	if (f->from && !dates_parse(f->from, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "from", "'from' must be a date YYYY-MM-DD");
+	if (f->to && !dates_parse(f->to, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "to", "'to' must be a date YYYY-MM-DD");
+	if (err_any(err))
+		return false;
+	if (f->user_id && !actor_may_access_user(c->actor, f->user_id))
+		return err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
+	return true;
+}
+
+json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+{
+	if (!check_filter(c, f, err))
 		return NULL;
-	}
-	if (f->status && !fields_one_of(f->status, ENTRY_STATUSES)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be running, draft, submitted, approved or rejected");
+	listing_t l;
+	if (!listing_begin(c, &l, "e", "dui", f->updated_since, page, err))
 		return NULL;
-	}
-	if ((f->from && !dates_parse(f->from, &d)) || (f->to && !dates_parse(f->to, &d))) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' and 'to' must be dates YYYY-MM-DD");
-		return NULL;
-	}
-	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
-		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own time entries");
-		return NULL;
-	}
-	char limit[24], offset[24];
-	snprintf(limit, sizeof limit, "%ld", page->limit);
-	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	query_t count, q;
+	if (l.sync) {
+		query_init(&q, "SELECT " ENTRY_JSON " || jsonb_build_object('deleted_at', wt_iso(e.deleted_at)),"
+			       " e.change_xid::text, e.id" ENTRY_FROM);
+		add_filters(&q, c, f, true);
+		listing_sync_tail(&q, &l, "e");
+		return listing_run(c, &l, NULL, &q, page, err);
+	}
 	query_init(&count, "SELECT count(*)" ENTRY_FROM);
-	add_filters(&count, c, f);
-	query_init(&q, "SELECT " ENTRY_JSON ENTRY_FROM);
-	add_filters(&q, c, f);
-	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", limit, "::bigint");
-	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	add_filters(&count, c, f, false);
+	query_init(&q, "SELECT " ENTRY_JSON ", e.log_date::text, " ENTRY_CREATED_US "::text, e.id" ENTRY_FROM);
+	add_filters(&q, c, f, false);
+	if (l.nkey) {
+		/* After (log_date, created_at, id) in the list's order: dates and
+		 * times descending, ids ascending. */
+		query_cond(&q, " AND e.log_date <= ", l.key[0], "::date");
+		query_cond(&q, " AND (e.log_date < ", l.key[0], "::date");
+		query_cond(&q, " OR e.created_at < ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " OR (e.created_at = ('epoch'::timestamptz + ", l.key[1], US_TO_TIME);
+		query_cond(&q, " AND e.id > ", l.key[2], "))");
+	}
+	query_sql(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id");
+	listing_limit(&q, &l);
+	return listing_run(c, &l, &count, &q, page, err);
+}
+
+/* The CSV columns, in order, and the SQL that selects them as text. */
+static const char CSV_HEADER[] = "id,user_id,log_date,entity_type,entity_id,project_id,description,hours,"
+				 "duration_seconds,billable,status,hourly_rate,currency,invoiced,source,started_at,"
+				 "ended_at,created_at,updated_at\r\n";
+#define CSV_COLUMNS                                                                                              \
+	"SELECT e.id, e.user_id, e.log_date::text, e.entity_type, e.entity_id, e.project_id, e.description,"     \
+	" round(coalesce(e.duration_seconds, greatest(0, floor(extract(epoch FROM now() - e.started_at))))"      \
+	"::numeric / 3600, 4)::text, e.duration_seconds::text, e.billable::text,"                               \
+	" CASE WHEN " ENTRY_RUNNING " THEN 'running' ELSE t.status END, e.hourly_rate::text, e.currency,"        \
+	" (e.invoice_line_id IS NOT NULL)::text, e.source, wt_iso(e.started_at), wt_iso(e.ended_at),"           \
+	" wt_iso(e.created_at), wt_iso(e.updated_at)"
+
+bool entries_export_csv(core_ctx *c, const entries_filter *f, char **out, size_t *len, err_t *err)
+{
+	char cap[24];
+	if (!check_filter(c, f, err))
+		return false;
+	snprintf(cap, sizeof cap, "%d", ENTRY_CSV_MAX_ROWS + 1);
+	query_t q;
+	query_init(&q, CSV_COLUMNS ENTRY_FROM);
+	add_filters(&q, c, f, false);
+	query_cond(&q, " ORDER BY e.log_date DESC, e.created_at DESC, e.id LIMIT ", cap, "::bigint");
+	PGresult *r = query_run(c->db, &q, err);
+	if (!r)
+		return false;
+	int rows = PQntuples(r), cols = PQnfields(r);
+	if (rows > ENTRY_CSV_MAX_ROWS) {
+		PQclear(r);
+		return err_set(err, ERR_CODE_EXPORT_TOO_LARGE,
+			       "more than %d entries match; narrow the filters (e.g. from and to) and export in parts",
+			       ENTRY_CSV_MAX_ROWS);
+	}
+	FILE *m = open_memstream(out, len);
+	if (!m) {
+		PQclear(r);
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+	}
+	fputs(CSV_HEADER, m);
+	for (int i = 0; i < rows; i++) {
+		for (int k = 0; k < cols; k++) {
+			if (k)
+				fputc(',', m);
+			csv_field(m, PQgetisnull(r, i, k) ? NULL : PQgetvalue(r, i, k));
+		}
+		fputs("\r\n", m);
+	}
+	PQclear(r);
+	if (fclose(m) != 0) {
+		free(*out);
+		*out = NULL;
+		return err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+	}
+	return true;
 }
 
 bool entries_insert(core_ctx *c, const entry_input *in, const char *ts_id, bool running, const char *source,
@@ -278,7 +366,7 @@ json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, 
 	if (!before)
 		goto done;
 	if (json_is_true(json_object_get(before, "running")) && json_object_get(body, "hours")) {
-		err_set(err, ERR_CODE_TIMER_RUNNING, "a running timer has no hours yet; stop it first");
+		err_set_param(err, ERR_CODE_TIMER_RUNNING, "hours", "a running timer has no hours yet; stop it first");
 		goto done;
 	}
 	merged = merge_patch(before, body);

@@ -5,7 +5,7 @@
 #include "core/ctx.h"
 #include <jansson.h>
 
-enum { ENTRY_MAX_SECONDS = 24 * 3600, ENTRY_MAX_DESCRIPTION = 2000 };
+enum { ENTRY_MAX_SECONDS = 24 * 3600, ENTRY_MAX_DESCRIPTION = 2000, ENTRY_CSV_MAX_ROWS = 50000 };
 
 /* A validated entry, as it would be written. Strings are borrowed from the
  * request body or held in the fixed buffers. */
@@ -24,6 +24,7 @@ typedef struct {
 
 typedef struct {
 	const char *entity_type, *entity_id, *project_id, *user_id, *status, *from, *to; /* NULL: any */
+	const char *updated_since; /* an ISO 8601 instant: a sync read (core/listing.h), tombstones included */
 	int billable; /* -1 any, 0 or 1 */
 } entries_filter;
 
@@ -42,6 +43,11 @@ bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in
  * run every check and write and roll back, returning what they would return. */
 json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err);
 json_t *entries_get(core_ctx *c, const char *id, err_t *err);
+/* The entries f selects (the list's filters and order, no paging) as CSV:
+ * UTF-8, a header row, CRLF lines, every cell through csv_field (quoted as
+ * needed, formulas neutralised). At most ENTRY_CSV_MAX_ROWS rows: beyond,
+ * 422 export_too_large rather than a file cut short. *out is malloc'd. */
+bool entries_export_csv(core_ctx *c, const entries_filter *f, char **out, size_t *len, err_t *err);
 json_t *entries_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
 json_t *entries_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
 /* Soft delete; returns the entry as it was. */

@@ -18,12 +18,13 @@ bool fields_only(json_t *body, const char *const *allowed, err_t *err)
 		return err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
 	const char *key;
 	json_t *v;
+	bool ok = true;
 	json_object_foreach(body, key, v) {
 		if (!fields_one_of(key, allowed))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown field '%.*s'", utf8_prefix(key, 64),
-				       key);
+			ok = err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "unknown field '%.*s'",
+					   utf8_prefix(key, 64), key);
 	}
-	return true;
+	return ok;
 }
 
 static field_state presence(json_t *body, const char *key, bool required, bool nullable, json_t **v, err_t *err)
@@ -31,14 +32,14 @@ static field_state presence(json_t *body, const char *key, bool required, bool n
 	*v = json_object_get(body, key);
 	if (!*v) {
 		if (required) {
-			err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required", key);
+			err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' is required", key);
 			return FIELD_ERROR;
 		}
 		return FIELD_ABSENT;
 	}
 	if (json_is_null(*v)) {
 		if (!nullable || required) {
-			err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be null", key);
+			err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' cannot be null", key);
 			return FIELD_ERROR;
 		}
 		return FIELD_NULL;
@@ -55,20 +56,20 @@ field_state fields_string(json_t *body, const char *key, bool required, bool nul
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_string(v)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a string", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be a string", key);
 		return FIELD_ERROR;
 	}
 	size_t len = json_string_length(v);
 	if (len > maxlen) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is longer than %zu characters", key, maxlen);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' is longer than %zu characters", key, maxlen);
 		return FIELD_ERROR;
 	}
 	if (len == 0 && !allow_empty) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be empty", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' cannot be empty", key);
 		return FIELD_ERROR;
 	}
 	if (memchr(json_string_value(v), '\0', len)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' contains a NUL character", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' contains a NUL character", key);
 		return FIELD_ERROR;
 	}
 	*out = json_string_value(v);
@@ -82,7 +83,7 @@ field_state fields_bool(json_t *body, const char *key, bool *out, err_t *err)
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_boolean(v)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be true or false", key);
 		return FIELD_ERROR;
 	}
 	*out = json_is_true(v);
@@ -105,11 +106,11 @@ field_state fields_hours(json_t *body, const char *key, bool required, long max_
 	else
 		ok = false;
 	if (!ok) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a decimal number of hours, e.g. 1.5", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be a decimal number of hours, e.g. 1.5", key);
 		return FIELD_ERROR;
 	}
 	if (*seconds <= 0 || *seconds > max_seconds) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be more than 0 and at most %ld hours", key,
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be more than 0 and at most %ld hours", key,
 			max_seconds / 3600);
 		return FIELD_ERROR;
 	}
@@ -123,7 +124,7 @@ field_state fields_date(json_t *body, const char *key, bool required, long *day,
 	if (st != FIELD_SET)
 		return st;
 	if (!json_is_string(v) || !dates_parse(json_string_value(v), day)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a real calendar date YYYY-MM-DD", key);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, key, "'%s' must be a real calendar date YYYY-MM-DD", key);
 		return FIELD_ERROR;
 	}
 	dates_format(*day, out);

@@ -1,5 +1,8 @@
-/* Validation of JSON request objects. Every error names the field, so a
- * client (or a model) can correct exactly that field. */
+/* Validation of JSON request objects. Every error names the field (in the
+ * message and as err's param), so a client (or a model) can correct exactly
+ * that field; a problem found after another validation problem joins its
+ * list (err_add_param), so a caller that checks every field before it gives
+ * up reports them all at once. */
 #ifndef CORE_FIELDS_H
 #define CORE_FIELDS_H
 #include <jansson.h>

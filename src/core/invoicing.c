@@ -82,11 +82,11 @@ static bool parse_pull(json_t *body, pull_t *p, err_t *err)
 	    fields_string(body, "group_by", false, false, false, 16, &group_by, err) == FIELD_ERROR)
 		return false;
 	if (from > to)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'from' must not be after 'to'");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "from", "'from' must not be after 'to'");
 	for (p->grouping = 0; group_by && p->grouping < NGROUPINGS && strcmp(GROUPINGS[p->grouping].name, group_by);)
 		p->grouping++;
 	if (p->grouping == NGROUPINGS)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'group_by' must be project, task, user or entry");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "group_by", "'group_by' must be project, task, user or entry");
 	return true;
 }
 

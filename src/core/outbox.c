@@ -16,7 +16,9 @@
 	" SELECT d.id, d.webhook_id, d.workspace_id, d.event, d.attempts, d.max_attempts, d.lease_owner,"      \
 	" (SELECT w.url FROM time_webhooks w WHERE w.id = d.webhook_id),"                                     \
 	" (SELECT w.secret_sealed FROM time_webhooks w WHERE w.id = d.webhook_id),"                           \
-	" (SELECT e.payload::text FROM time_webhook_events e WHERE e.id = d.event_id) FROM leased d"
+	" (SELECT e.payload::text FROM time_webhook_events e WHERE e.id = d.event_id),"                      \
+	" (SELECT w.previous_secret_sealed FROM time_webhooks w WHERE w.id = d.webhook_id"                    \
+	"  AND w.previous_expires_at > to_timestamp($1::float8)) FROM leased d"
 
 /* A delivery with an attempt still in flight is never leased again before
  * outbox_reap has closed that attempt. */
@@ -55,6 +57,8 @@ static outbox_job *job_from_row(const PGresult *r, int i)
 	/* The secret is sealed to its webhook id: a row copied elsewhere does not open. */
 	j->secret = db_value(r, i, 8) ? keyring_open(db_value(r, i, 8), j->webhook_id) : NULL;
 	j->body = dup_or_empty(db_value(r, i, 9));
+	/* A rotated-out secret still in its overlap (on the scheduler's clock). */
+	j->previous_secret = db_value(r, i, 10) ? keyring_open(db_value(r, i, 10), j->webhook_id) : NULL;
 	j->body_len = strlen(j->body);
 	return j;
 }
@@ -295,15 +299,21 @@ void outbox_unsigned_outcome(double at, outbox_outcome *o)
 		 "the signing secret cannot be decrypted (was WORKESTRA_SECRET_KEY changed?); set a new secret with PATCH");
 }
 
+static void wipe(char *secret)
+{
+	if (secret) {
+		memset(secret, 0, strlen(secret));
+		free(secret);
+	}
+}
+
 void outbox_job_free(outbox_job *job)
 {
 	while (job) {
 		outbox_job *next = job->next;
 		free(job->url);
-		if (job->secret) {
-			memset(job->secret, 0, strlen(job->secret));
-			free(job->secret);
-		}
+		wipe(job->secret);
+		wipe(job->previous_secret);
 		free(job->body);
 		free(job);
 		job = next;

@@ -24,6 +24,7 @@ typedef struct outbox_job {
 	int max_attempts;
 	char *url;
 	char *secret;     /* NULL when the sealed secret does not open (key changed) */
+	char *previous_secret; /* the rotated-out secret during its overlap, else NULL */
 	char *body;       /* the event payload, sent and signed as is */
 	size_t body_len;
 	struct outbox_job *next;

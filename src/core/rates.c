@@ -87,7 +87,7 @@ static bool check_targets(core_ctx *c, const char *user_id, const char *project_
 		return err_set(err, ERR_CODE_VALIDATION_FAILED,
 			       "an entity rate (entity_type/entity_id) cannot also name a user or project");
 	if (!entity_type != !entity_id)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' and 'entity_id' go together");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type", "'entity_type' and 'entity_id' go together");
 	if (user_id && !refs_check(c, "user", user_id, "user_id", err))
 		return false;
 	if (project_id && !refs_check(c, "project", project_id, "project_id", err))
@@ -114,12 +114,12 @@ json_t *rates_upsert(core_ctx *c, json_t *body, int *created, bool dry_run, err_
 		return NULL;
 	json_t *rate = json_object_get(body, "hourly_rate");
 	if (!json_is_integer(rate) || json_integer_value(rate) < 0 || json_integer_value(rate) > 1000000000000LL) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED,
-			"'hourly_rate' must be a whole number of minor units per hour (12000 = 120.00)");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "hourly_rate",
+			      "'hourly_rate' must be a whole number of minor units per hour (12000 = 120.00)");
 		return NULL;
 	}
 	if (currency && (strlen(currency) != 3 || strspn(currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'currency' must be an ISO 4217 code such as EUR");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "currency", "'currency' must be an ISO 4217 code such as EUR");
 		return NULL;
 	}
 	char rate_text[32];

@@ -68,15 +68,15 @@ bool refs_check(core_ctx *c, const char *type, const char *id, const char *field
 	if (!refs_lookup(c, type, id, &ref, err))
 		return false;
 	return ref.found ? true
-			 : err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s': no %s %s in this workspace", field,
-				   type, id);
+			 : err_set_param(err, ERR_CODE_VALIDATION_FAILED, field, "'%s': no %s %s in this workspace",
+					 field, type, id);
 }
 
 bool refs_check_target(core_ctx *c, const char *type, const char *id, err_t *err)
 {
 	if (!refs_loggable(type))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'entity_type' %s is not a known entity type",
-			       type ? type : "(none)");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type", "'entity_type' %s is not a known entity type",
+				     type ? type : "(none)");
 	return refs_check(c, type, id, !strcmp(type, "project") ? "project_id" : "entity_id", err);
 }
 

@@ -140,9 +140,9 @@ typedef struct {
 static bool check_date(const char *name, const char *value, long *day, err_t *err)
 {
 	if (!value)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' is required: a date YYYY-MM-DD", name);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' is required: a date YYYY-MM-DD", name);
 	if (!dates_parse(value, day))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be a date YYYY-MM-DD", name);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' must be a date YYYY-MM-DD", name);
 	return true;
 }
 
@@ -151,10 +151,10 @@ static bool check_range(const char *from, const char *to, long *first, long *las
 	if (!check_date("from", from, first, err) || !check_date("to", to, last, err))
 		return false;
 	if (*last < *first)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'to' must be on or after 'from'");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "to", "'to' must be on or after 'from'");
 	if (*last - *first + 1 > REPORTS_MAX_RANGE_DAYS)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'from' to 'to' may span at most %d days; ask for the range in parts", REPORTS_MAX_RANGE_DAYS);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "from",
+				     "'from' to 'to' may span at most %d days; ask for the range in parts", REPORTS_MAX_RANGE_DAYS);
 	return true;
 }
 
@@ -440,8 +440,8 @@ json_t *reports_rollup(core_ctx *c, const char *entity_type, const char *entity_
 	while (i < n && strcmp(ROLLUPS[i].type, entity_type))
 		i++;
 	if (i == n) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED,
-			"'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project, contact");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "entity_type",
+			      "'entity_type' must be one of task, ticket, deal, candidate, calendar_event, conversation, project, contact");
 		return NULL;
 	}
 	report_t r;
@@ -486,7 +486,7 @@ json_t *reports_task_rollups(core_ctx *c, const char *project_id, err_t *err)
 {
 	report_t r;
 	if (!project_id) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'project_id' is required");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "project_id", "'project_id' is required");
 		return NULL;
 	}
 	if (!report_begin(&r, c, err))

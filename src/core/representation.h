@@ -28,6 +28,7 @@
 
 #define TIMESHEET_JSON                                                                                           \
 	"jsonb_build_object('id', t.id, 'workspace_id', t.workspace_id, 'user_id', t.user_id,"                   \
+	" 'user_name', (SELECT u.name FROM users u WHERE u.id = t.user_id),"                                      \
 	" 'period_start', t.period_start::text, 'period_end', t.period_end::text, 'status', t.status,"           \
 	" 'notes', t.notes, 'total_seconds', s.total, 'billable_seconds', s.billable,"                           \
 	" 'total_hours', round(s.total::numeric / 3600, 4), 'billable_hours', round(s.billable::numeric / 3600, 4)," \

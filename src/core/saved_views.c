@@ -189,8 +189,8 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 		return false;
 	json_t *rcpt = json_object_get(v, "recipients");
 	if (!json_is_array(rcpt) || json_array_size(rcpt) == 0 || json_array_size(rcpt) > SAVED_VIEWS_MAX_RECIPIENTS)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'recipients' must be a list of 1 to %d email addresses", SAVED_VIEWS_MAX_RECIPIENTS);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "recipients",
+				     "'recipients' must be a list of 1 to %d email addresses", SAVED_VIEWS_MAX_RECIPIENTS);
 	char role[16], email[330];
 	if (!owner_info(c, owner, role, email, err))
 		return false;
@@ -200,12 +200,12 @@ static bool validate(core_ctx *c, json_t *v, const char *owner, bool *enabled, e
 	json_array_foreach(rcpt, i, r) {
 		const char *s = json_string_value(r);
 		if (!s || !saved_views_email_ok(s))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'recipients[%zu]' must be an email address such as ana@example.com", i);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "recipients",
+					     "'recipients[%zu]' must be an email address such as ana@example.com", i);
 		for (j = 0; j < i; j++)
 			if (!strcasecmp(s, json_string_value(json_array_get(rcpt, j))))
-				return err_set(err, ERR_CODE_VALIDATION_FAILED,
-					       "'recipients[%zu]' is listed twice", i);
+				return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "recipients",
+						     "'recipients[%zu]' is listed twice", i);
 		if (member && strcasecmp(s, email))
 			return err_set(err, ERR_CODE_FORBIDDEN,
 				       "a member's saved view can only be sent to the member's own address (%s)", email);

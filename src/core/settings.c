@@ -127,7 +127,7 @@ static bool valid_timezone(core_ctx *c, const char *tz, err_t *err)
 	int n = PQntuples(r);
 	PQclear(r);
 	return n > 0 ? true
-		     : err_set(err, ERR_CODE_VALIDATION_FAILED, "'timezone' must be an IANA time zone such as Europe/Berlin");
+		     : err_set_param(err, ERR_CODE_VALIDATION_FAILED, "timezone", "'timezone' must be an IANA time zone such as Europe/Berlin");
 }
 
 /* Validates one setting's value and renders it as SQL parameter text (in arena-free storage out). */
@@ -136,7 +136,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	const char *name = SETTINGS[i].name;
 	if (json_is_null(v)) {
 		if (!SETTINGS[i].nullable)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' cannot be null", name);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' cannot be null", name);
 		out[0] = '\0';
 		return true;
 	}
@@ -160,19 +160,19 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 	}
 	case SET_TIMEZONE:
 		if (!json_is_string(v) || json_string_length(v) > 63)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'timezone' must be an IANA time zone name");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "timezone", "'timezone' must be an IANA time zone name");
 		snprintf(out, 64, "%s", json_string_value(v));
 		return valid_timezone(c, out, err);
 	case SET_ROUNDING: {
 		rounding_mode m;
 		if (!json_is_string(v) || !rounding_parse(json_string_value(v), &m))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'rounding' must be none, up, down or nearest");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "rounding", "'rounding' must be none, up, down or nearest");
 		snprintf(out, 64, "%s", rounding_name(m));
 		return true;
 	}
 	case SET_BOOL:
 		if (!json_is_boolean(v))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", name);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' must be true or false", name);
 		snprintf(out, 64, "%s", json_is_true(v) ? "true" : "false");
 		return true;
 	case SET_CURRENCY: {
@@ -181,7 +181,7 @@ static bool setting_value(core_ctx *c, int i, json_t *v, char out[64], err_t *er
 		for (int k = 0; ok && k < 3; k++)
 			ok = s[k] >= 'A' && s[k] <= 'Z';
 		if (!ok)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'default_currency' must be an ISO 4217 code such as EUR");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "default_currency", "'default_currency' must be an ISO 4217 code such as EUR");
 		snprintf(out, 64, "%s", s);
 		return true;
 	}
@@ -207,7 +207,7 @@ json_t *settings_update(core_ctx *c, json_t *body, bool dry_run, err_t *err)
 		while (i < NSETTINGS && strcmp(SETTINGS[i].name, key))
 			i++;
 		if (i == NSETTINGS) {
-			err_set(err, ERR_CODE_VALIDATION_FAILED, "unknown setting '%.*s'", utf8_prefix(key, 64), key);
+			err_set_param(err, ERR_CODE_VALIDATION_FAILED, key, "unknown setting '%.*s'", utf8_prefix(key, 64), key);
 			return NULL;
 		}
 	}

@@ -136,7 +136,7 @@ json_t *timer_stop_at(core_ctx *c, const char *entry_id, const char *ended_at, b
 			  "SELECT 1 FROM time_entries e WHERE e.id = $1 AND e.workspace_id = $2 AND e.deleted_at IS NULL AND " ENTRY_RUNNING,
 			  entry_id, c->actor->workspace_id))) {
 		if (PQntuples(r) == 0)
-			err_set(err, ERR_CODE_NO_ACTIVE_TIMER, "entry %s is not a running timer", entry_id);
+			err_set_param(err, ERR_CODE_NO_ACTIVE_TIMER, "entry_id", "entry %s is not a running timer", entry_id);
 		else
 			out = stop_entry(c, entry_id, ended_at, err);
 		PQclear(r);

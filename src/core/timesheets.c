@@ -1,6 +1,7 @@
 #include "core/timesheets.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/listing.h"
 #include "core/representation.h"
 #include "core/settings.h"
 #include "core/tx.h"
@@ -92,7 +93,7 @@ bool timesheets_writable_for_day(core_ctx *c, const char *user_id, const char *l
 		if (!settings_calendar(c, &dow, tz, err))
 			return false;
 		if (!dates_parse(log_date, &day))
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'log_date' must be a real calendar date");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "log_date", "'log_date' must be a real calendar date");
 		char start[11];
 		dates_format(dates_period_start(day, dow), start);
 		/* The week start may have changed since older periods were made: clip the
@@ -171,29 +172,43 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 {
 	long d;
 	if (f->status && !fields_one_of(f->status, STATUSES)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'status' must be draft, submitted, approved or rejected");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "status", "'status' must be draft, submitted, approved or rejected");
 		return NULL;
 	}
-	if ((f->period_start_from && !dates_parse(f->period_start_from, &d)) ||
-	    (f->period_start_to && !dates_parse(f->period_start_to, &d))) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'period_start_from' and 'period_start_to' must be dates YYYY-MM-DD");
+	if (f->period_start_from && !dates_parse(f->period_start_from, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "period_start_from",
+			      "'period_start_from' must be a date YYYY-MM-DD");
+	if (f->period_start_to && !dates_parse(f->period_start_to, &d))
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "period_start_to", "'period_start_to' must be a date YYYY-MM-DD");
+	if (err_any(err))
 		return NULL;
-	}
 	if (f->user_id && !actor_may_access_user(c->actor, f->user_id)) {
 		err_set(err, ERR_CODE_FORBIDDEN, "members can list only their own timesheets");
 		return NULL;
 	}
-	char limit[24], offset[24];
-	snprintf(limit, sizeof limit, "%ld", page->limit);
-	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
+	listing_t l;
+	if (!listing_begin(c, &l, "t", "di", f->updated_since, page, err))
+		return NULL;
 	query_t count, q;
+	query_init(&q, "SELECT " TIMESHEET_JSON ", " /* the key: sync, or the list's */);
+	query_sql(&q, l.sync ? "t.change_xid::text, t.id" : "t.period_start::text, t.id");
+	query_sql(&q, " FROM timesheets t" TIMESHEET_TOTALS);
+	add_filters(&q, c, f);
+	if (l.sync) {
+		listing_sync_tail(&q, &l, "t");
+		return listing_run(c, &l, NULL, &q, page, err);
+	}
 	query_init(&count, "SELECT count(*) FROM timesheets t");
 	add_filters(&count, c, f);
-	query_init(&q, "SELECT " TIMESHEET_JSON " FROM timesheets t" TIMESHEET_TOTALS);
-	add_filters(&q, c, f);
-	query_cond(&q, " ORDER BY t.period_start DESC, t.id LIMIT ", limit, "::bigint");
-	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	if (l.nkey) {
+		/* After (period_start, id) in the list's order: descending, then ascending. */
+		query_cond(&q, " AND t.period_start <= ", l.key[0], "::date");
+		query_cond(&q, " AND (t.period_start < ", l.key[0], "::date");
+		query_cond(&q, " OR t.id > ", l.key[1], ")");
+	}
+	query_sql(&q, " ORDER BY t.period_start DESC, t.id");
+	listing_limit(&q, &l);
+	return listing_run(c, &l, &count, &q, page, err);
 }
 
 /* Locks the visible timesheet id FOR UPDATE and copies its status and owner. */
@@ -293,7 +308,7 @@ static bool transition_body(timesheet_action action, json_t *body, const char **
 	if (action == TS_REJECT) {
 		static const char *const allowed[] = { "reason", NULL };
 		if (!body)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED, "'reason' is required to reject a timesheet");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "reason", "'reason' is required to reject a timesheet");
 		return fields_only(body, allowed, err) &&
 		       fields_string(body, "reason", true, false, false, 2000, reason, err) != FIELD_ERROR;
 	}

@@ -8,6 +8,7 @@
 
 typedef struct {
 	const char *user_id, *status, *period_start_from, *period_start_to; /* NULL: any */
+	const char *updated_since; /* an ISO 8601 instant: a sync read (core/listing.h) */
 } timesheets_filter;
 
 typedef enum { TS_SUBMIT, TS_APPROVE, TS_REJECT } timesheet_action;

@@ -1,9 +1,12 @@
 #include "core/webhook_deliveries.h"
 #include "core/audit.h"
+#include "core/fields.h"
 #include "core/tx.h"
 #include "core/webhooks.h"
 #include "store/query.h"
+#include "util/dates.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ATTEMPT_JSON                                                                                            \
@@ -15,7 +18,8 @@
 	"jsonb_build_object('id', d.id, 'webhook_id', d.webhook_id, 'event', d.event, 'event_id', d.event_id,"  \
 	" 'status', d.status, 'attempts', coalesce((SELECT jsonb_agg(" ATTEMPT_JSON " ORDER BY a.attempt)"       \
 	" FROM time_webhook_attempts a WHERE a.delivery_id = d.id), '[]'::jsonb),"                               \
-	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at))"
+	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at),"                     \
+	" 'payload', (SELECT e.payload FROM time_webhook_events e WHERE e.id = d.event_id))"
 
 json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
 {
@@ -125,4 +129,56 @@ bool webhook_deliveries_test(core_ctx *c, const char *webhook_id, const char *le
 	bool ok = done != NULL;
 	json_decref(done);
 	return ok;
+}
+
+json_t *webhook_deliveries_replay(core_ctx *c, const char *webhook_id, json_t *body, err_t *err)
+{
+	static const char *const allowed[] = { "from", "to", NULL };
+	const char *from, *to;
+	double t0, t1;
+	char cap[16];
+	if (!webhooks_authorize(c, err) || !fields_only(body, allowed, err) ||
+	    fields_string(body, "from", true, false, false, 40, &from, err) == FIELD_ERROR ||
+	    fields_string(body, "to", true, false, false, 40, &to, err) == FIELD_ERROR)
+		return NULL;
+	if (!dates_parse_instant(from, &t0) || !dates_parse_instant(to, &t1)) {
+		err_set(err, ERR_CODE_VALIDATION_FAILED,
+			"'from' and 'to' must be ISO 8601 instants such as 2026-04-29T10:23:00Z");
+		return NULL;
+	}
+	if (t1 <= t0) {
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'to' must be after 'from'");
+		return NULL;
+	}
+	snprintf(cap, sizeof cap, "%d", WEBHOOK_REPLAY_MAX);
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
+		return NULL;
+	json_t *out = NULL;
+	PGresult *r = NULL;
+	/* As a manual retry of each: due at once with one more attempt, oldest
+	 * first, the dispatcher woken; failed deliveries hold no lease. */
+	if (webhooks_exists(c, webhook_id, err) &&
+	    (r = DB_QUERY(c->db, err,
+			  "WITH picked AS (SELECT d.id FROM time_webhook_deliveries d WHERE d.webhook_id = $1"
+			  "  AND d.workspace_id = $2 AND d.status = 'failed' AND d.created_at >= $3::timestamptz"
+			  "  AND d.created_at < $4::timestamptz ORDER BY d.created_at, d.id LIMIT $5::int FOR UPDATE),"
+			  " queued AS (UPDATE time_webhook_deliveries d SET status = 'pending',"
+			  "  next_attempt_at = clock_timestamp(), max_attempts = d.attempts + 1, lease_owner = NULL,"
+			  "  lease_until = NULL, updated_at = clock_timestamp() FROM picked WHERE d.id = picked.id RETURNING d.id)"
+			  " SELECT (SELECT count(*) FROM queued), EXISTS (SELECT 1 FROM time_webhook_deliveries d"
+			  "  WHERE d.webhook_id = $1 AND d.status = 'failed' AND d.created_at >= $3::timestamptz"
+			  "  AND d.created_at < $4::timestamptz AND d.id NOT IN (SELECT id FROM queued))",
+			  webhook_id, c->actor->workspace_id, from, to, cap))) {
+		long queued = atol(PQgetvalue(r, 0, 0));
+		bool more = PQgetvalue(r, 0, 1)[0] == 't';
+		PQclear(r);
+		out = json_pack("{s:I, s:b, s:s, s:s}", "queued", (json_int_t)queued, "has_more", more, "from", from, "to", to);
+		if (!DB_EXEC(c->db, err, "SELECT pg_notify('time_events', $1)", c->actor->workspace_id) ||
+		    !audit_record(c, "time_webhook.deliveries_replayed", "time_webhook", webhook_id, out, err)) {
+			json_decref(out);
+			out = NULL;
+		}
+	}
+	return tx_end(&u, out, false, err);
 }

@@ -10,7 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_SUBSCRIPTIONS = 50, SECRET_MIN = 16, SECRET_MAX = 256, URL_MAX = 2048 };
+enum {
+	MAX_SUBSCRIPTIONS = 50,
+	SECRET_MIN = 16,
+	SECRET_MAX = 256,
+	SECRET_KEY_MIN = 16, /* bytes a whsec_ secret stands for */
+	SECRET_KEY_MAX = 64,
+	URL_MAX = 2048,
+	OVERLAP_MAX_HOURS = 720,
+};
 
 const char *const WEBHOOK_EVENTS[] = {
 	"time_entry.created", "time_entry.updated", "time_entry.deleted", "time_entry.invoiced", "timer.started",
@@ -19,6 +27,7 @@ const char *const WEBHOOK_EVENTS[] = {
 
 #define WEBHOOK_JSON                                                                                          \
 	"jsonb_build_object('id', w.id, 'url', w.url, 'events', to_jsonb(w.events), 'enabled', w.enabled,"    \
+	" 'previous_secret_expires_at', CASE WHEN w.previous_expires_at > now() THEN wt_iso(w.previous_expires_at) END," \
 	" 'created_at', wt_iso(w.created_at), 'updated_at', wt_iso(w.updated_at))"
 
 static const char *const AUDITED[] = { "url", "events", "enabled", NULL };
@@ -77,7 +86,7 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 	if (!ev && !required)
 		return true;
 	if (!json_is_array(ev) || json_array_size(ev) == 0)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'events' must be a non-empty array of event names");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "events", "'events' must be a non-empty array of event names");
 	bool chosen[16] = { false };
 	size_t i;
 	json_t *v;
@@ -87,11 +96,11 @@ static bool parse_events(json_t *body, bool required, char out[512], err_t *err)
 		while (name && WEBHOOK_EVENTS[k] && strcmp(WEBHOOK_EVENTS[k], name))
 			k++;
 		if (!name || !WEBHOOK_EVENTS[k])
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'events[%zu]' must be one of time_entry.created, time_entry.updated, time_entry.deleted,"
-				       " time_entry.invoiced, timer.started, timer.stopped, timesheet.submitted,"
-				       " timesheet.approved, timesheet.rejected",
-				       i);
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "events",
+					     "'events[%zu]' must be one of time_entry.created, time_entry.updated, time_entry.deleted,"
+					     " time_entry.invoiced, timer.started, timer.stopped, timesheet.submitted,"
+					     " timesheet.approved, timesheet.rejected",
+					     i);
 		chosen[k] = true; /* duplicates collapse */
 	}
 	size_t len = 0;
@@ -107,23 +116,34 @@ static bool check_secret(const char *secret, err_t *err)
 {
 	size_t n = strlen(secret);
 	if (n < SECRET_MIN || n > SECRET_MAX)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'secret' must be %d to %d characters", SECRET_MIN,
-			       SECRET_MAX);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret", "'secret' must be %d to %d characters", SECRET_MIN,
+				     SECRET_MAX);
 	for (const char *p = secret; *p; p++)
 		if (*p <= 32 || *p >= 127)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'secret' must be printable ASCII without spaces");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret",
+					     "'secret' must be printable ASCII without spaces");
+	/* A whsec_ secret is a Standard Webhooks key: what follows must decode. */
+	unsigned char key[SECRET_MAX];
+	long k = strncmp(secret, "whsec_", 6) ? 0 : crypto_b64_decode(secret + 6, n - 6, key);
+	memset(key, 0, sizeof key);
+	if (k < 0 || (k > 0 && (k < SECRET_KEY_MIN || k > SECRET_KEY_MAX)))
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "secret",
+			       "'secret' starting with whsec_ must go on with the base64 of %d to %d bytes",
+			       SECRET_KEY_MIN, SECRET_KEY_MAX);
 	return true;
 }
 
-/* "whsec_" and 32 random bytes, base64url: 256 bits a receiver can paste anywhere. */
+/* "whsec_" and the standard base64 of 32 random bytes (256 bits), the form
+ * Standard Webhooks libraries read. Secrets made before were URL-safe base64
+ * of 32 bytes: delivery decodes both (delivery/signing.h). */
 static bool generate_secret(char out[64], err_t *err)
 {
 	unsigned char raw[32];
 	if (!crypto_random(raw, sizeof raw))
 		return err_set(err, ERR_CODE_INTERNAL_ERROR, "no secure random source");
 	memcpy(out, "whsec_", 6);
-	crypto_b64url_encode(raw, sizeof raw, out + 6);
+	crypto_b64_encode(raw, sizeof raw, out + 6);
+	memset(raw, 0, sizeof raw);
 	return true;
 }
 
@@ -225,7 +245,9 @@ json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, bool dry_run,
 	const char *enabled = f.enabled_state == FIELD_SET ? (f.enabled ? "true" : "false") : NULL;
 	if (!DB_EXEC(c->db, err,
 		     "UPDATE time_webhooks SET url = coalesce($3, url), events = coalesce($4::text[], events),"
-		     " enabled = coalesce($5::boolean, enabled), secret_sealed = coalesce($6, secret_sealed), updated_at = now()"
+		     " enabled = coalesce($5::boolean, enabled), secret_sealed = coalesce($6, secret_sealed),"
+		     " previous_secret_sealed = CASE WHEN $6 IS NULL THEN previous_secret_sealed END,"
+		     " previous_expires_at = CASE WHEN $6 IS NULL THEN previous_expires_at END, updated_at = now()"
 		     " WHERE id = $1 AND workspace_id = $2",
 		     id, c->actor->workspace_id, f.url, f.events[0] ? f.events : NULL, enabled, sealed))
 		goto done;
@@ -240,6 +262,55 @@ done:
 	free(sealed);
 	json_decref(before);
 	return tx_end(&u, after, dry_run, err);
+}
+
+json_t *webhooks_rotate_secret(core_ctx *c, const char *id, json_t *body, int overlap_hours, bool dry_run,
+			       err_t *err)
+{
+	static const char *const allowed[] = { "secret", "overlap_hours", NULL };
+	const char *given = NULL;
+	char secret[64], overlap[16];
+	json_t *oh = body ? json_object_get(body, "overlap_hours") : NULL;
+	if (!webhooks_authorize(c, err))
+		return NULL;
+	if (body && (!fields_only(body, allowed, err) ||
+		     fields_string(body, "secret", false, false, false, SECRET_MAX, &given, err) == FIELD_ERROR))
+		return NULL;
+	if (oh && (!json_is_integer(oh) || json_integer_value(oh) < 0 || json_integer_value(oh) > OVERLAP_MAX_HOURS)) {
+		err_set(err, ERR_CODE_VALIDATION_FAILED, "'overlap_hours' must be a whole number from 0 to %d",
+			OVERLAP_MAX_HOURS);
+		return NULL;
+	}
+	if (oh)
+		overlap_hours = (int)json_integer_value(oh);
+	if ((given && !check_secret(given, err)) || (!given && !generate_secret(secret, err)))
+		return NULL;
+	snprintf(overlap, sizeof overlap, "%d", overlap_hours);
+	tx_unit u;
+	if (!tx_begin(c, &u, err))
+		return NULL;
+	json_t *before = NULL, *out = NULL;
+	char *sealed = NULL;
+	const char *plain = given ? given : secret;
+	/* The current secret becomes the previous one, still signing for the
+	 * overlap; a rotation within an overlap drops the older one. */
+	if ((before = fetch(c, id, true, err)) && (sealed = seal(plain, id, err)) &&
+	    DB_EXEC(c->db, err,
+		    "UPDATE time_webhooks SET previous_secret_sealed = CASE WHEN $4::int > 0 THEN secret_sealed END,"
+		    " previous_expires_at = CASE WHEN $4::int > 0 THEN now() + make_interval(hours => $4::int) END,"
+		    " secret_sealed = $3, updated_at = now() WHERE id = $1 AND workspace_id = $2",
+		    id, c->actor->workspace_id, sealed, overlap) &&
+	    (out = fetch(c, id, false, err))) {
+		json_t *changes = json_pack("{s:s, s:i, s:O?}", "secret", "rotated", "overlap_hours", overlap_hours,
+					    "previous_secret_expires_at", json_object_get(out, "previous_secret_expires_at"));
+		if (audit_record(c, "time_webhook.secret_rotated", "time_webhook", id, changes, err))
+			json_object_set_new(out, "secret", json_string(plain));
+		json_decref(changes);
+	}
+	free(sealed);
+	json_decref(before);
+	memset(secret, 0, sizeof secret);
+	return tx_end(&u, out, dry_run, err);
 }
 
 json_t *webhooks_delete(core_ctx *c, const char *id, bool dry_run, err_t *err)

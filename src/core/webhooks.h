@@ -25,6 +25,11 @@ json_t *webhooks_get(core_ctx *c, const char *id, err_t *err);
 json_t *webhooks_create(core_ctx *c, json_t *body, bool dry_run, err_t *err);
 /* Partial update of url, events, enabled and secret (a new secret is not echoed). */
 json_t *webhooks_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);
+/* A new secret (generated, or body's "secret") returned once; the one it
+ * replaces keeps signing (both signatures sent) for overlap_hours, or
+ * body's "overlap_hours" (0-720; 0 ends it at once). body may be NULL. */
+json_t *webhooks_rotate_secret(core_ctx *c, const char *id, json_t *body, int overlap_hours, bool dry_run,
+			       err_t *err);
 json_t *webhooks_delete(core_ctx *c, const char *id, bool dry_run, err_t *err);
 
 #endif

@@ -58,7 +58,7 @@ json_t *week_summary(core_ctx *c, const char *day, err_t *err)
 		day = today;
 	}
 	if (!dates_parse(day, &dnum)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'period_start' must be a date YYYY-MM-DD");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "period_start", "'period_start' must be a date YYYY-MM-DD");
 		return NULL;
 	}
 	if (!timesheets_id_for_day(c, c->actor->user_id, day, ts_id, &found, err))

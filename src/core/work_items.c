@@ -66,30 +66,30 @@ json_t *work_items_find(core_ctx *c, const work_items_query *q, err_t *err)
 {
 	long limit = q->limit ? q->limit : WORK_ITEMS_DEFAULT_LIMIT;
 	if (limit < 1 || limit > WORK_ITEMS_MAX_LIMIT) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'limit' must be from 1 to %d", WORK_ITEMS_MAX_LIMIT);
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "limit", "'limit' must be from 1 to %d", WORK_ITEMS_MAX_LIMIT);
 		return NULL;
 	}
 	if (q->query && strlen(q->query) > 200) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'query' must be at most 200 characters");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "query", "'query' must be at most 200 characters");
 		return NULL;
 	}
 	char types[128] = "";
 	size_t i, used = 0;
 	json_t *t;
 	if (q->types && !json_is_array(q->types)) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'types' must be an array");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "types", "'types' must be an array");
 		return NULL;
 	}
 	json_array_foreach(q->types, i, t) {
 		const char *name = json_string_value(t);
 		if (!known_type(name)) {
-			err_set(err, ERR_CODE_VALIDATION_FAILED,
-				"'types' may hold task, ticket, deal, candidate, calendar_event, conversation, project");
+			err_set_param(err, ERR_CODE_VALIDATION_FAILED, "types",
+				      "'types' may hold task, ticket, deal, candidate, calendar_event, conversation, project");
 			return NULL;
 		}
 		int n = snprintf(types + used, sizeof types - used, "%s%s", used ? "," : "", name);
 		if (n < 0 || (size_t)n >= sizeof types - used) {
-			err_set(err, ERR_CODE_VALIDATION_FAILED, "'types' lists too many types");
+			err_set_param(err, ERR_CODE_VALIDATION_FAILED, "types", "'types' lists too many types");
 			return NULL;
 		}
 		used += (size_t)n;

@@ -41,13 +41,13 @@ static bool run_clock(db_t *db, const char *now_iso, job_run *run, char started[
 	long d;
 	snprintf(date, sizeof date, "%s", now_iso ? now_iso : "");
 	if (now_iso && (strlen(now_iso) < 10 || !dates_parse(date, &d)))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED,
-			       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "now",
+				     "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 	err_t e = { 0 };
 	if (!cron_runs_clock(db, now_iso, run->now, run->day, started, &e)) {
 		if (e.kind == ERR_VALIDATION)
-			return err_set(err, ERR_CODE_VALIDATION_FAILED,
-				       "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
+			return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "now",
+					     "'now' must be an ISO 8601 time such as 2026-04-29T10:23:00Z");
 		*err = e;
 		return false;
 	}

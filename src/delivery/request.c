@@ -50,15 +50,29 @@ delivery_request *request_new(const outbox_job *job, double at, bool allow_priva
 	/* Receivers compare the timestamp with their own clock: it is real time,
 	 * even when the scheduler runs on an injected clock. */
 	long long ts = (long long)time(NULL);
-	char ts_text[24], sig[SIGNING_HEADER_LEN];
+	char ts_text[24], sig[SIGNING_HEADER_LEN], std[2 * SIGNING_STANDARD_LEN];
 	snprintf(ts_text, sizeof ts_text, "%lld", ts);
 	signing_sign(job->secret ? job->secret : "", ts, job->body, job->body_len, sig);
+	/* Standard Webhooks: one v1 entry per valid secret, space-separated; the
+	 * receiver accepts the message when any entry verifies. */
+	signing_standard(job->secret ? job->secret : "", job->id, ts, job->body, job->body_len, std);
 	add_header(r, "Content-Type", "application/json");
 	add_header(r, "User-Agent", "Workestra-Webhooks/1");
 	add_header(r, "X-Workestra-Event", job->event);
 	add_header(r, "X-Workestra-Delivery", job->id);
 	add_header(r, "X-Workestra-Timestamp", ts_text);
 	add_header(r, "X-Workestra-Signature", sig);
+	if (job->previous_secret) {
+		char prev[SIGNING_HEADER_LEN];
+		signing_sign(job->previous_secret, ts, job->body, job->body_len, prev);
+		add_header(r, "X-Workestra-Signature-Previous", prev);
+		size_t n = strlen(std);
+		std[n++] = ' ';
+		signing_standard(job->previous_secret, job->id, ts, job->body, job->body_len, std + n);
+	}
+	add_header(r, "webhook-id", job->id);
+	add_header(r, "webhook-timestamp", ts_text);
+	add_header(r, "webhook-signature", std);
 	add_header(r, "Expect", ""); /* no 100-continue round trip */
 	CURL *c = r->curl;
 	curl_easy_setopt(c, CURLOPT_URL, job->url);

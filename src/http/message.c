@@ -41,6 +41,21 @@ const char *http_response_header_get(const http_response *resp, const char *name
 	return NULL;
 }
 
+/* The error's param and its list of problems, when it names a field. */
+static void add_params(json_t *error, const err_t *err)
+{
+	if (!error || !err->param[0])
+		return;
+	json_object_set_new(error, "param", json_string(err->param));
+	json_t *list = json_array();
+	for (int i = 0; i < err->nproblems; i++) {
+		const err_problem *p = &err->problems[i];
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "param", p->param, "code",
+						      err_code_name(p->code), "message", p->message));
+	}
+	json_object_set_new(error, "errors", list);
+}
+
 void http_response_error_data(arena_t *arena, http_response *resp, const err_t *err, json_t *data)
 {
 	err_t fallback = { 0 };
@@ -51,9 +66,10 @@ void http_response_error_data(arena_t *arena, http_response *resp, const err_t *
 	int status = err_status(err);
 	if (status == 401 && !http_response_header_get(resp, "www-authenticate"))
 		http_response_header(arena, resp, "www-authenticate", "Bearer realm=\"workestra\"");
-	if (status == 503 && !http_response_header_get(resp, "retry-after"))
+	if ((status == 503 || status == 429) && !http_response_header_get(resp, "retry-after"))
 		http_response_header(arena, resp, "retry-after", "1");
 	json_t *body = json_pack("{s:{s:s, s:s}}", "error", "code", err_name(err), "message", err->message);
+	add_params(json_object_get(body, "error"), err);
 	if (body && data)
 		json_object_set_new(body, "data", data);
 	else

@@ -49,6 +49,24 @@ bool http_stream_start(http_response *resp);
  * handler leaves in resp->body when it returns follows as the last part. */
 bool http_stream_write(http_response *resp, const char *data, size_t len);
 
+/* Detached answers, for a handler whose answer takes long to make (a chat
+ * model thinking): the handler calls http_stream_detach, hands the stream to
+ * a thread of its own and returns, so the worker is free at once; the answer
+ * ends only at http_stream_end. Until its first http_stream_send, the holder
+ * may still set the response (http_stream_response: status, content type,
+ * headers, a body in the request's arena); http_stream_end without a send
+ * answers that response whole. NULL when this server cannot stream. */
+struct http_stream *http_stream_detach(http_response *resp);
+http_response *http_stream_response(struct http_stream *st);
+arena_t *http_stream_arena(struct http_stream *st); /* the request's */
+/* Sends len bytes (the first call sends the head: no Content-Length, the
+ * connection closes after the answer); false once the client has left. */
+bool http_stream_send(struct http_stream *st, const char *data, size_t len);
+/* The client left or the server is stopping: the holder should wind up. */
+bool http_stream_gone(struct http_stream *st);
+/* Ends the answer; st must not be used afterwards. Exactly once. */
+void http_stream_end(struct http_stream *st);
+
 /* The value of header name (lowercase), NULL when absent. */
 const char *http_request_header(const http_request *req, const char *name);
 
@@ -56,8 +74,9 @@ const char *http_request_header(const http_request *req, const char *name);
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
 /* The one writer of error answers: the {"error":{"code","message"}} envelope
  * with the registry's status for err's code (util/errors.def), plus
- * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503
- * unless the caller set its own first. A 405's Allow is the caller's: set it
+ * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503 or
+ * 429 unless the caller set its own first. An error that names a field adds
+ * "param" and "errors" (every problem found: [{param, code, message}]). A 405's Allow is the caller's: set it
  * before or after. An err_t that holds no error is answered 500
  * internal_error (a bug of the caller's, not a success). */
 void http_response_error(arena_t *arena, http_response *resp, const err_t *err);

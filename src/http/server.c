@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -80,6 +81,11 @@ struct http_stream {
 	workers_job *job;
 	bool started;
 	bool queued; /* on the server's pending list (server lock) */
+	bool detached; /* http_stream_detach: the answer ends at http_stream_end, not with the handler */
+	bool ended;    /* http_stream_end was called */
+	bool gone;     /* the client left: sends fail */
+	bool stopping; /* the server is stopping: the holder should finish soon */
+	bool returned; /* the loop's: the handler returned while the stream was still open */
 	char *buf;
 	size_t len, cap;
 	struct http_stream *next_pending;
@@ -97,6 +103,7 @@ struct server {
 	long long accept_resume, drain_until, next_sweep;
 	pthread_mutex_t lock;
 	struct http_stream *pending;
+	int detached_open; /* detached streams whose handler returned and that have not ended */
 };
 
 /* epoll data for the two descriptors that are not connections. */
@@ -137,6 +144,7 @@ static const char *reason_phrase(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 402: return "Payment Required";
@@ -159,6 +167,7 @@ static const char *reason_phrase(int status)
 	case 501: return "Not Implemented";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	case 505: return "HTTP Version Not Supported";
 	default: return "Status";
 	}
@@ -194,16 +203,9 @@ bool http_stream_start(http_response *resp)
 	return http_stream_write(resp, "", 0);
 }
 
-bool http_stream_write(http_response *resp, const char *data, size_t len)
+/* Puts st on the server's pending list and wakes the loop. */
+static void stream_queue(struct http_stream *st)
 {
-	struct http_stream *st = resp->stream;
-	if (!st || !st->started)
-		return false;
-	pthread_mutex_lock(&st->lock);
-	bool ok = buffer_append(&st->buf, &st->len, &st->cap, data, len);
-	pthread_mutex_unlock(&st->lock);
-	if (!ok)
-		return false;
 	server_t *s = st->server;
 	pthread_mutex_lock(&s->lock);
 	if (!st->queued) {
@@ -213,7 +215,89 @@ bool http_stream_write(http_response *resp, const char *data, size_t len)
 	}
 	pthread_mutex_unlock(&s->lock);
 	wake_loop(s);
-	return true;
+}
+
+bool http_stream_write(http_response *resp, const char *data, size_t len)
+{
+	struct http_stream *st = resp->stream;
+	if (!st || !st->started)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	bool ok = !st->gone && buffer_append(&st->buf, &st->len, &st->cap, data, len);
+	pthread_mutex_unlock(&st->lock);
+	if (ok)
+		stream_queue(st);
+	return ok;
+}
+
+struct http_stream *http_stream_detach(http_response *resp)
+{
+	struct http_stream *st = resp->stream;
+	if (!st)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	st->detached = true;
+	pthread_mutex_unlock(&st->lock);
+	return st;
+}
+
+http_response *http_stream_response(struct http_stream *st)
+{
+	return &st->job->resp;
+}
+
+arena_t *http_stream_arena(struct http_stream *st)
+{
+	return st->job->arena;
+}
+
+bool http_stream_send(struct http_stream *st, const char *data, size_t len)
+{
+	pthread_mutex_lock(&st->lock);
+	st->started = true;
+	bool ok = !st->gone && buffer_append(&st->buf, &st->len, &st->cap, data, len);
+	pthread_mutex_unlock(&st->lock);
+	if (ok)
+		stream_queue(st);
+	return ok;
+}
+
+bool http_stream_gone(struct http_stream *st)
+{
+	pthread_mutex_lock(&st->lock);
+	bool gone = st->gone || st->stopping;
+	pthread_mutex_unlock(&st->lock);
+	return gone;
+}
+
+void http_stream_end(struct http_stream *st)
+{
+	pthread_mutex_lock(&st->lock);
+	st->ended = true;
+	pthread_mutex_unlock(&st->lock);
+	stream_queue(st);
+}
+
+/* Sets a flag of st under its lock. */
+static void stream_mark(struct http_stream *st, bool gone, bool stopping)
+{
+	if (!st)
+		return;
+	pthread_mutex_lock(&st->lock);
+	st->gone |= gone;
+	st->stopping |= stopping;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Whether st was detached and has not ended yet. */
+static bool stream_open_detached(struct http_stream *st)
+{
+	if (!st)
+		return false;
+	pthread_mutex_lock(&st->lock);
+	bool open = st->detached && !st->ended;
+	pthread_mutex_unlock(&st->lock);
+	return open;
 }
 
 static void stream_free(struct http_stream *st)
@@ -259,6 +343,9 @@ static void conn_close(server_t *s, conn *c)
 		return;
 	if (c->job) {
 		if (c->state == ST_ADMIT || c->state == ST_WORK) {
+			/* A worker or a detached stream's holder still has it: freed
+			 * when it comes back (on_jobs_done, on_streams). */
+			stream_mark(c->job->resp.stream, true, false);
 			c->job->orphaned = true;
 			c->job->owner = NULL;
 		} else {
@@ -398,7 +485,7 @@ static void build_head(conn *c, bool streamed)
 	char line[256];
 	int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, reason_phrase(status));
 	append_out(c, line, (size_t)n);
-	if (status != 204 && status >= 200) {
+	if (status != 204 && status != 304 && status >= 200) {
 		n = snprintf(line, sizeof line, "content-type: %s\r\n", resp->content_type ? resp->content_type : "text/plain");
 		append_out(c, line, (size_t)n);
 		if (!streamed) {
@@ -433,7 +520,7 @@ static void start_response(server_t *s, conn *c)
 	const http_response *resp = &c->job->resp;
 	bool head_only = c->job->req.method && !strcmp(c->job->req.method, "HEAD");
 	c->body = resp->body;
-	c->body_len = head_only || resp->status == 204 ? 0 : resp->body_len;
+	c->body_len = head_only || resp->status == 204 || resp->status == 304 ? 0 : resp->body_len;
 	c->body_off = 0;
 	c->finished = true;
 	conn_write(s, c);
@@ -846,7 +933,18 @@ static void on_jobs_done(server_t *s)
 	while (job) {
 		workers_job *next = job->next;
 		conn *c = job->owner;
-		if (job->orphaned || !c) {
+		if (!job->admitting && stream_open_detached(job->resp.stream)) {
+			/* The handler handed its answer to another thread: the
+			 * connection waits for http_stream_end (on_streams). */
+			job->resp.stream->returned = true;
+			s->detached_open++;
+			if (c && !job->orphaned && stream_started(job->resp.stream)) {
+				if (!stream_take(c, job->resp.stream))
+					conn_close(s, c);
+				else
+					conn_write(s, c);
+			}
+		} else if (job->orphaned || !c) {
 			job_free(job);
 		} else if (job->admitting) {
 			job->admitting = false;
@@ -895,6 +993,25 @@ static void on_streams(server_t *s)
 		n = st->next_pending;
 		st->next_pending = NULL;
 		conn *c = st->job->orphaned ? NULL : st->job->owner;
+		if (st->returned && !stream_open_detached(st)) {
+			/* A detached answer ended: finish it like a returned handler's. */
+			st->returned = false;
+			s->detached_open--;
+			if (!c) {
+				job_free(st->job);
+			} else if (stream_started(st)) {
+				if (!stream_take(c, st)) {
+					conn_close(s, c);
+				} else {
+					c->finished = true;
+					c->state = ST_WRITE;
+					conn_write(s, c);
+				}
+			} else {
+				start_response(s, c);
+			}
+			continue;
+		}
 		if (!c || c->state != ST_WORK)
 			continue;
 		if (!stream_take(c, st))
@@ -933,6 +1050,8 @@ static void begin_drain(server_t *s)
 		n = c->next;
 		if ((c->state == ST_HEAD && c->in_len == 0) || c->state == ST_LINGER)
 			conn_close(s, c);
+		else if (c->state == ST_WORK && c->job)
+			stream_mark(c->job->resp.stream, false, true); /* detached holders wind up */
 	}
 	log_msg(LOG_INFO, "shutting down");
 }
@@ -1080,6 +1199,21 @@ int http_serve(const http_config *given, const http_app *app)
 	on_jobs_done(&s);
 	while (s.conns)
 		conn_close(&s, s.conns);
+	/* Detached streams' holders still write to their streams: wait (bounded)
+	 * until each has ended, so none writes to freed memory. */
+	long long until = now_ms() + DRAIN_MS;
+	while (s.detached_open > 0 && now_ms() < until) {
+		struct pollfd pfd = { .fd = s.wake_fd, .events = POLLIN };
+		if (poll(&pfd, 1, SWEEP_MS) > 0) {
+			uint64_t v;
+			if (read(s.wake_fd, &v, sizeof v) < 0) {
+				/* spurious */
+			}
+		}
+		on_streams(&s);
+	}
+	if (s.detached_open > 0)
+		log_msg(LOG_WARN, "%d detached answers had not ended; left to their threads", s.detached_open);
 	free_dead(&s);
 	signal_wake_fd = -1;
 	workers_free(s.workers);

@@ -260,22 +260,25 @@ static void prompt(const char *def, mcp_prompt_fn fn)
 }
 
 /* Resources. */
-static json_t *static_text(const char *uri, json_t *vars, err_t *err)
+static json_t *static_text(core_ctx *c, const char *uri, json_t *vars, err_t *err)
 {
+	(void)c;
 	(void)vars, (void)err;
 	return json_pack("[{s:s, s:s, s:s}]", "uri", uri, "mimeType", "text/plain", "text",
 			 !strcmp(uri, "test://static-text") ? "This is the content of the static text resource."
 							     : "This resource is watched for updates.");
 }
 
-static json_t *static_binary(const char *uri, json_t *vars, err_t *err)
+static json_t *static_binary(core_ctx *c, const char *uri, json_t *vars, err_t *err)
 {
+	(void)c;
 	(void)vars, (void)err;
 	return json_pack("[{s:s, s:s, s:s}]", "uri", uri, "mimeType", "image/png", "blob", PNG_B64);
 }
 
-static json_t *template_data(const char *uri, json_t *vars, err_t *err)
+static json_t *template_data(core_ctx *c, const char *uri, json_t *vars, err_t *err)
 {
+	(void)c;
 	(void)err;
 	json_t *id = json_object_get(vars, "id");
 	char *data = NULL;
@@ -297,9 +300,87 @@ static void resource(const char *def, mcp_resource_fn fn)
 		log_msg(LOG_ERROR, "fixture resource not registered: %s", def);
 }
 
+/* The fixtures that take several rounds, by kind and name. Answers a result
+ * (CallToolResult, GetPromptResult, or mcp_input_required's), or NULL with
+ * error_code and error_message set in c. */
+typedef json_t *(*mcp_input_fn)(mcp_input_call *c);
+static struct {
+	char kind[8], name[64];
+	mcp_input_fn fn;
+} inputs[32];
+static size_t ninputs;
+
+static bool input_register(const char *kind, const char *name, mcp_input_fn fn)
+{
+	if (ninputs >= sizeof inputs / sizeof inputs[0] || strlen(kind) >= sizeof inputs[0].kind || strlen(name) >= sizeof inputs[0].name)
+		return false;
+	snprintf(inputs[ninputs].kind, sizeof inputs[0].kind, "%s", kind);
+	snprintf(inputs[ninputs].name, sizeof inputs[0].name, "%s", name);
+	inputs[ninputs++].fn = fn;
+	return true;
+}
+
+static mcp_input_fn input_find(const char *kind, const char *name)
+{
+	for (size_t i = 0; i < ninputs; i++)
+		if (!strcmp(inputs[i].kind, kind) && !strcmp(inputs[i].name, name))
+			return inputs[i].fn;
+	return NULL;
+}
+
+static json_t *invalid_params(const jsonrpc_msg *m, const char *message)
+{
+	return jsonrpc_error(m->id, JSONRPC_INVALID_PARAMS, message, NULL);
+}
+
+/* A 2026-07-28 tools/call or prompts/get of a fixture answered over several
+ * rounds (input_required): the JSON-RPC response, or NULL when m calls no
+ * such fixture. */
+static json_t *input_round(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
+{
+	const char *kind = !strcmp(m->method, "tools/call") ? "tool" : !strcmp(m->method, "prompts/get") ? "prompt" : NULL;
+	const char *name = json_string_value(json_object_get(m->params, "name"));
+	json_t *args = json_object_get(m->params, "arguments");
+	mcp_input_fn fn = kind && name ? input_find(kind, name) : NULL;
+	if (!fn)
+		return NULL;
+	if (args && !json_is_object(args))
+		return invalid_params(m, "Invalid params: arguments must be an object");
+	json_t *responses = json_object_get(m->params, "inputResponses");
+	json_t *rs = json_object_get(m->params, "requestState");
+	if (responses && !json_is_object(responses))
+		return invalid_params(m, "Invalid params: inputResponses must be an object");
+	const char *key;
+	json_t *v;
+	json_object_foreach(responses, key, v)
+		if (!json_is_object(v))
+			return invalid_params(m, "Invalid params: each of inputResponses must be the client's result (an object)");
+	if (rs && !json_is_string(rs))
+		return invalid_params(m, "Invalid params: requestState must be a string");
+	char full[100];
+	snprintf(full, sizeof full, "%s:%s", kind, name);
+	json_t *empty = json_object();
+	mcp_input_call c = { .name = full, .arguments = args ? args : empty, .input_responses = responses,
+			     .client_capabilities = s->client_capabilities, .user_id = call->core->actor->user_id,
+			     .key = call->confirm };
+	json_t *state = NULL;
+	if (rs && !(state = mcp_input_state(&c, json_string_value(rs)))) {
+		json_decref(empty);
+		return invalid_params(m, "Invalid params: requestState failed verification (altered, expired, or "
+					 "not from this caller's request)");
+	}
+	c.state = state;
+	json_t *r = fn(&c);
+	json_decref(state);
+	json_decref(empty);
+	if (!r)
+		return jsonrpc_error(m->id, c.error_code ? c.error_code : JSONRPC_INTERNAL_ERROR, c.error_message, c.error_data);
+	return jsonrpc_result(m->id, r);
+}
+
 /* The 2026-07-28 era's multi-round-trip fixtures (input_required). Each is
  * listed as an ordinary tool (or prompt) whose session-era answer says it
- * needs the stateless era, and registered with mcp_input_register, which the
+ * needs the stateless era, and registered with input_register, which the
  * stateless era runs with what the client sent back. */
 static json_t *needs_stateless(const ai_env *env, json_t *args, err_t *err)
 {
@@ -480,12 +561,13 @@ static json_t *ir_prompt(mcp_input_call *c)
 static void input_tool(const char *name, const char *description, mcp_input_fn fn)
 {
 	tool(name, description, NO_ARGS, needs_stateless);
-	if (!mcp_input_register("tool", name, fn))
+	if (!input_register("tool", name, fn))
 		log_msg(LOG_ERROR, "fixture input tool %s not registered", name);
 }
 
 void mcp_fixtures_register(void)
 {
+	mcp_test_input_hook = input_round;
 	tool("test_simple_text", "Returns simple text content", NO_ARGS, simple_text);
 	tool("test_image_content", "Returns image content", NO_ARGS, image_content);
 	tool("test_audio_content", "Returns audio content", NO_ARGS, audio_content);
@@ -529,7 +611,7 @@ void mcp_fixtures_register(void)
 	prompt("{\"name\":\"test_input_required_result_prompt\",\"description\":\"A prompt that asks for context "
 	       "(input_required)\"}",
 	       needs_stateless_prompt);
-	if (!mcp_input_register("prompt", "test_input_required_result_prompt", ir_prompt))
+	if (!input_register("prompt", "test_input_required_result_prompt", ir_prompt))
 		log_msg(LOG_ERROR, "fixture input prompt not registered");
 
 	resource("{\"uri\":\"test://static-text\",\"name\":\"static-text\",\"description\":\"A static text resource\","

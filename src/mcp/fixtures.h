@@ -7,7 +7,8 @@
 #define MCP_FIXTURES_H
 
 #ifdef WT_TEST_BUILD
-/* Registers every fixture; call once at start, before the first request. */
+/* Registers every fixture (and mcp_test_input_hook, for the ones answered
+ * over several rounds); call once at start, before the first request. */
 void mcp_fixtures_register(void);
 #endif
 

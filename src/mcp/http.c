@@ -430,7 +430,8 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 		json_decref(reply);
 		reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the level", NULL);
 	}
-	if (s.subscriptions_changed) {
+#ifdef WT_TEST_BUILD
+	if (s.subscriptions_changed) { /* resources/subscribe: test builds only (mcp/server.c) */
 		char *uris = json_dumps(s.subscriptions, JSON_COMPACT);
 		bool ok = uris && sessions_set_subscriptions(env->db, req->mcp_session_id, uris, &err);
 		free(uris);
@@ -439,6 +440,7 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 			reply = jsonrpc_error(m.id, JSONRPC_INTERNAL_ERROR, "Internal error: could not save the subscription", NULL);
 		}
 	}
+#endif
 	if (reply) {
 		respond(req, resp, col.queued, reply, col.streaming);
 	} else {

@@ -22,6 +22,7 @@ static struct {
 } registered[MAX_REGISTERED];
 static size_t nregistered;
 
+#ifdef WT_TEST_BUILD
 bool mcp_prompts_register(json_t *def, mcp_prompt_fn fn)
 {
 	if (in_use || !fn || nregistered >= MAX_REGISTERED || !json_is_string(json_object_get(def, "name"))) {
@@ -32,6 +33,7 @@ bool mcp_prompts_register(json_t *def, mcp_prompt_fn fn)
 	registered[nregistered++].fn = fn;
 	return true;
 }
+#endif
 
 static mcp_prompt_fn fn_of(json_t *p)
 {

@@ -11,10 +11,12 @@
  * messages: [{role, content}]} (new reference), or NULL with a message in
  * errbuf (invalid params). */
 typedef json_t *(*mcp_prompt_fn)(json_t *arguments, char *errbuf, size_t errlen);
+#ifdef WT_TEST_BUILD
 /* Adds a prompt before first use (test builds register fixtures this way):
  * def is {name, title?, description, arguments?: [{name, description, required}]},
  * stolen. false when the prompts are already in use or the table is full. */
 bool mcp_prompts_register(json_t *def, mcp_prompt_fn fn);
+#endif
 
 /* prompts/list result: {prompts: [{name, title, description, arguments}]}. */
 json_t *mcp_prompts_list(void);

@@ -15,7 +15,6 @@ static resource_t table[MAX_RESOURCES];
 static size_t count;
 static bool in_use;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* Registration happens at start, before any request; using the table closes it. */
 static void use(void)
 {
@@ -37,12 +36,6 @@ bool mcp_resources_register(json_t *def, mcp_resource_fn fn)
 	if (!ok)
 		json_decref(def);
 	return ok;
-}
-
-bool mcp_resources_any(void)
-{
-	use();
-	return count > 0;
 }
 
 static json_t *list(bool templates, const char *key)
@@ -113,6 +106,7 @@ static resource_t *find(const char *uri, json_t **vars)
 	return NULL;
 }
 
+#ifdef WT_TEST_BUILD
 bool mcp_resources_exists(const char *uri)
 {
 	json_t *vars = NULL;
@@ -120,8 +114,9 @@ bool mcp_resources_exists(const char *uri)
 	json_decref(vars);
 	return found;
 }
+#endif
 
-json_t *mcp_resources_read(const char *uri, err_t *err)
+json_t *mcp_resources_read(core_ctx *c, const char *uri, err_t *err)
 {
 	json_t *vars = NULL;
 	resource_t *r = find(uri, &vars);
@@ -129,7 +124,7 @@ json_t *mcp_resources_read(const char *uri, err_t *err)
 		err_set(err, ERR_CODE_NOT_FOUND, "no resource at '%s'", uri ? uri : "");
 		return NULL;
 	}
-	json_t *contents = r->fn(uri, vars, err);
+	json_t *contents = r->fn(c, uri, vars, err);
 	json_decref(vars);
 	return contents ? json_pack("{s:o}", "contents", contents) : NULL;
 }

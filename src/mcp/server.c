@@ -90,18 +90,23 @@ static json_t *server_info(void)
 	return json_pack("{s:s, s:s, s:s}", "name", "workestra-time", "title", "Workestra Time", "version", "0.1.0");
 }
 
-/* What the server offers. Resources only when some are registered (none in
- * production); the stateless era has no resources/subscribe (it would need
- * subscriptions/listen), so it offers resources without it. */
+/* Subscriptions would need a stream of our own to send
+ * notifications/resources/updated on (GET /mcp is 405; the stateless era
+ * would need subscriptions/listen), so only test builds offer them, for the
+ * conformance fixtures: there the session remembers the URIs and nothing is
+ * ever sent. */
+#ifdef WT_TEST_BUILD
+json_t *(*mcp_test_input_hook)(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
+#define SUBSCRIBE_OFFERED 1
+#else
+#define SUBSCRIBE_OFFERED 0
+#endif
+
 static json_t *capabilities(bool stateless)
 {
-	json_t *c = json_pack("{s:{s:b}, s:{s:b}, s:{}, s:{}}", "tools", "listChanged", 0, "prompts", "listChanged", 0,
-			      "completions", "logging");
-	if (mcp_resources_any())
-		json_object_set_new(c, "resources",
-				    stateless ? json_pack("{s:b}", "listChanged", 0)
-					      : json_pack("{s:b, s:b}", "subscribe", 1, "listChanged", 0));
-	return c;
+	return json_pack("{s:{s:b}, s:{s:b}, s:{s:b, s:b}, s:{}, s:{}}", "tools", "listChanged", 0, "prompts",
+			 "listChanged", 0, "resources", "subscribe", !stateless && SUBSCRIBE_OFFERED, "listChanged", 0,
+			 "completions", "logging");
 }
 
 static json_t *initialize(mcp_session *s, const jsonrpc_msg *m)
@@ -222,8 +227,6 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 	return t->call->request(t->call->request_ctx, method, params, err);
 }
 
-static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, const char *kind, const char *name,
-			 json_t *args);
 static json_t *ask_person(mcp_session *s, const ai_env *env, const char *name, json_t *args, json_t *pending);
 static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, const char *name, json_t *args);
 
@@ -236,11 +239,6 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	if (args && !json_is_object(args) && !json_is_null(args))
 		return invalid_params(m, "Invalid params: arguments must be an object");
 	args = json_is_object(args) ? args : NULL;
-	if (s->stateless) {
-		json_t *r = run_input(call, s, m, "tool", name, args);
-		if (r)
-			return r;
-	}
 	json_t *token = json_object_get(json_object_get(m->params, "_meta"), "progressToken");
 	if (token && !json_is_string(token) && !json_is_integer(token))
 		token = NULL;
@@ -283,17 +281,12 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	return jsonrpc_result(m->id, result);
 }
 
-static json_t *prompts_get(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
+static json_t *prompts_get(const jsonrpc_msg *m)
 {
 	char errbuf[300];
 	json_t *args = json_object_get(m->params, "arguments");
 	if (args && !json_is_object(args))
 		return invalid_params(m, "Invalid params: arguments must be an object");
-	if (s->stateless && param(m, "name")) {
-		json_t *r = run_input(call, s, m, "prompt", param(m, "name"), args);
-		if (r)
-			return r;
-	}
 	json_t *r = mcp_prompts_get(param(m, "name"), args, errbuf, sizeof errbuf);
 	return r ? jsonrpc_result(m->id, r) : invalid_params(m, errbuf);
 }
@@ -328,24 +321,29 @@ static json_t *resource_not_found(const mcp_session *s, const jsonrpc_msg *m, co
 			     json_pack("{s:s}", "uri", uri ? uri : ""));
 }
 
-static json_t *resources_read(const mcp_session *s, const jsonrpc_msg *m)
+static json_t *resources_read(mcp_call *call, const mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *uri = param(m, "uri");
 	if (!uri)
 		return invalid_params(m, "Invalid params: resources/read needs uri");
 	err_t err = { 0 };
-	json_t *r = mcp_resources_read(uri, &err);
+	json_t *r = mcp_resources_read(call->core, uri, &err);
 	if (r)
 		return jsonrpc_result(m->id, r);
 	if (err.kind == ERR_NOT_FOUND)
 		return resource_not_found(s, m, uri);
+	if (err.kind == ERR_VALIDATION) {
+		char msg[300];
+		utf8_snprintf(msg, sizeof msg, "Invalid params: %s", err.message);
+		return invalid_params(m, msg);
+	}
 	log_msg(LOG_ERROR, "resources/read %s: %s: %s", uri, err_name(&err), err.message);
 	return jsonrpc_error(m->id, JSONRPC_INTERNAL_ERROR, "Internal error", NULL);
 }
 
-/* resources/subscribe and unsubscribe: the session remembers the URIs (the
- * transport persists them); nothing registered here changes yet, so no
- * notifications/resources/updated is ever due. */
+#ifdef WT_TEST_BUILD
+/* resources/subscribe and unsubscribe (test builds): the session remembers
+ * the URIs (the transport persists them). */
 static json_t *subscribe(mcp_session *s, const jsonrpc_msg *m, bool on)
 {
 	const char *uri = param(m, "uri");
@@ -372,6 +370,7 @@ static json_t *subscribe(mcp_session *s, const jsonrpc_msg *m, bool on)
 	}
 	return jsonrpc_result(m->id, NULL);
 }
+#endif
 
 static json_t *set_level(mcp_session *s, const jsonrpc_msg *m)
 {
@@ -400,6 +399,11 @@ static json_t *notification(mcp_session *s, const jsonrpc_msg *m)
 static json_t *common_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 {
 	const char *method = m->method;
+#ifdef WT_TEST_BUILD
+	json_t *fixture = s->stateless && mcp_test_input_hook ? mcp_test_input_hook(call, s, m) : NULL;
+	if (fixture)
+		return fixture;
+#endif
 	if (!strcmp(method, "tools/list"))
 		return tools_list(call, m);
 	if (!strcmp(method, "tools/call"))
@@ -407,17 +411,15 @@ static json_t *common_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg
 	if (!strcmp(method, "prompts/list"))
 		return jsonrpc_result(m->id, mcp_prompts_list());
 	if (!strcmp(method, "prompts/get"))
-		return prompts_get(call, s, m);
+		return prompts_get(m);
 	if (!strcmp(method, "completion/complete"))
 		return complete(call, m);
-	if (mcp_resources_any()) {
-		if (!strcmp(method, "resources/list"))
-			return jsonrpc_result(m->id, mcp_resources_list());
-		if (!strcmp(method, "resources/templates/list"))
-			return jsonrpc_result(m->id, mcp_resources_templates_list());
-		if (!strcmp(method, "resources/read"))
-			return resources_read(s, m);
-	}
+	if (!strcmp(method, "resources/list"))
+		return jsonrpc_result(m->id, mcp_resources_list());
+	if (!strcmp(method, "resources/templates/list"))
+		return jsonrpc_result(m->id, mcp_resources_templates_list());
+	if (!strcmp(method, "resources/read"))
+		return resources_read(call, s, m);
 	return NULL;
 }
 
@@ -439,10 +441,12 @@ json_t *mcp_handle(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 		return answer;
 	if (!strcmp(method, "logging/setLevel"))
 		return set_level(s, m);
-	if (mcp_resources_any() && !strcmp(method, "resources/subscribe"))
+#ifdef WT_TEST_BUILD
+	if (!strcmp(method, "resources/subscribe"))
 		return subscribe(s, m, true);
-	if (mcp_resources_any() && !strcmp(method, "resources/unsubscribe"))
+	if (!strcmp(method, "resources/unsubscribe"))
 		return subscribe(s, m, false);
+#endif
 	char msg[200];
 	utf8_snprintf(msg, sizeof msg, "Method not found: %.*s", utf8_prefix(method, 150), method);
 	return jsonrpc_error(m->id, JSONRPC_METHOD_NOT_FOUND, msg, NULL);
@@ -459,31 +463,7 @@ static json_t *discover(const jsonrpc_msg *m)
 					       server_info()));
 }
 
-enum { MAX_INPUT = 32, STATE_TTL_SECONDS = 3600, LIST_TTL_MS = 60000 };
-static struct {
-	char kind[8], name[64];
-	mcp_input_fn fn;
-} inputs[MAX_INPUT];
-static size_t ninputs;
-
-bool mcp_input_register(const char *kind, const char *name, mcp_input_fn fn)
-{
-	if (ninputs >= MAX_INPUT || strlen(kind) >= sizeof inputs[0].kind || strlen(name) >= sizeof inputs[0].name)
-		return false;
-	snprintf(inputs[ninputs].kind, sizeof inputs[0].kind, "%s", kind);
-	snprintf(inputs[ninputs].name, sizeof inputs[0].name, "%s", name);
-	inputs[ninputs++].fn = fn;
-	return true;
-}
-
-static mcp_input_fn input_find(const char *kind, const char *name)
-{
-	for (size_t i = 0; i < ninputs; i++)
-		if (!strcmp(inputs[i].kind, kind) && !strcmp(inputs[i].name, name))
-			return inputs[i].fn;
-	return NULL;
-}
-
+enum { STATE_TTL_SECONDS = 3600, LIST_TTL_MS = 60000 };
 /* requestState is base64url(JSON {n: kind:name, u: user, e: expiry, s: state})
  * "." base64url(HMAC-SHA256 of that JSON), under a key derived from the
  * server secret, so any instance sharing the secret verifies it, and the
@@ -518,7 +498,7 @@ static char *sign_state(const mcp_input_call *c, json_t *state)
 
 /* The state inside requestState rs (new reference), or NULL when it does not
  * verify, has expired or belongs to another caller or request. */
-static json_t *verify_state(const mcp_input_call *c, const char *rs)
+json_t *mcp_input_state(const mcp_input_call *c, const char *rs)
 {
 	const char *dot = strchr(rs, '.');
 	size_t blen = dot ? (size_t)(dot - rs) : 0;
@@ -584,46 +564,6 @@ json_t *mcp_input_required(mcp_input_call *c, json_t *requests, json_t *state)
 		json_decref(state);
 	}
 	return r;
-}
-
-/* Runs the input-round function registered for kind/name, or answers NULL
- * when none is (the ordinary registries then handle the request). */
-static json_t *run_input(mcp_call *call, mcp_session *s, const jsonrpc_msg *m, const char *kind, const char *name,
-			 json_t *args)
-{
-	mcp_input_fn fn = input_find(kind, name);
-	if (!fn)
-		return NULL;
-	json_t *responses = json_object_get(m->params, "inputResponses");
-	json_t *rs = json_object_get(m->params, "requestState");
-	if (responses && !json_is_object(responses))
-		return invalid_params(m, "Invalid params: inputResponses must be an object");
-	const char *key;
-	json_t *v;
-	json_object_foreach(responses, key, v)
-		if (!json_is_object(v))
-			return invalid_params(m, "Invalid params: each of inputResponses must be the client's result (an object)");
-	if (rs && !json_is_string(rs))
-		return invalid_params(m, "Invalid params: requestState must be a string");
-	char full[100];
-	snprintf(full, sizeof full, "%s:%s", kind, name);
-	json_t *empty = json_object();
-	mcp_input_call c = { .name = full, .arguments = args ? args : empty, .input_responses = responses,
-			     .client_capabilities = s->client_capabilities, .user_id = call->core->actor->user_id,
-			     .key = call->confirm };
-	json_t *state = NULL;
-	if (rs && !(state = verify_state(&c, json_string_value(rs)))) {
-		json_decref(empty);
-		return invalid_params(m, "Invalid params: requestState failed verification (altered, expired, or "
-					 "not from this caller's request)");
-	}
-	c.state = state;
-	json_t *r = fn(&c);
-	json_decref(state);
-	json_decref(empty);
-	if (!r)
-		return jsonrpc_error(m->id, c.error_code ? c.error_code : JSONRPC_INTERNAL_ERROR, c.error_message, c.error_data);
-	return jsonrpc_result(m->id, r);
 }
 
 /* What a confirmation's requestState is bound to besides the tool and the
@@ -692,7 +632,7 @@ static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, c
 	args_hash(args, hash);
 	mcp_input_call c = { .name = full, .client_capabilities = s->client_capabilities,
 			     .user_id = env->core->actor->user_id, .key = env->confirm };
-	json_t *state = verify_state(&c, json_string_value(rs));
+	json_t *state = mcp_input_state(&c, json_string_value(rs));
 	const char *ws = json_string_value(json_object_get(state, "ws"));
 	const char *bound = json_string_value(json_object_get(state, "args"));
 	if (!ws || !bound || strcmp(ws, env->core->actor->workspace_id) || strcmp(bound, hash) ||

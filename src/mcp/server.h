@@ -81,9 +81,9 @@ bool mcp_is_stateless(const jsonrpc_msg *msg, const char *header_version);
  * capability; 404 for an unknown method). headers is NULL on stdio. */
 json_t *mcp_handle_stateless(mcp_call *call, const jsonrpc_msg *msg, const mcp_headers *headers, int *http_status);
 
-/* Requests answered over several round trips (input_required): a tool or
- * prompt registered here is run by the stateless era with what the client
- * sent back. The legacy era runs what the ai/prompts registries hold. */
+/* Requests answered over several round trips (input_required), in the
+ * 2026-07-28 era: the write tools' confirmations (mcp/elicit.h) and the
+ * conformance fixtures of test builds (mcp/fixtures.h). */
 typedef struct {
 	const char *name;            /* "tool:NAME" or "prompt:NAME" */
 	json_t *arguments;           /* borrowed; an object, maybe empty */
@@ -97,11 +97,14 @@ typedef struct {
 	char error_message[200];
 	json_t *error_data;          /* owned by the caller after the call */
 } mcp_input_call;
-/* Answers a result (CallToolResult, GetPromptResult, or mcp_input_required's),
- * or NULL with error_code and error_message set. */
-typedef json_t *(*mcp_input_fn)(mcp_input_call *c);
-/* kind is "tool" or "prompt"; before first use. false when the table is full. */
-bool mcp_input_register(const char *kind, const char *name, mcp_input_fn fn);
+#ifdef WT_TEST_BUILD
+/* Test builds: answers a 2026-07-28 request before the registries when it
+ * calls a multi-round conformance fixture, else NULL (set by mcp/fixtures.c). */
+extern json_t *(*mcp_test_input_hook)(mcp_call *call, mcp_session *s, const jsonrpc_msg *m);
+#endif
+/* The state inside requestState rs (new reference), or NULL when it does not
+ * verify, has expired, or was issued for another caller or name than c's. */
+json_t *mcp_input_state(const mcp_input_call *c, const char *rs);
 /* An InputRequiredResult asking requests ({key: {method, params}}, stolen),
  * with state (stolen, may be NULL) signed into requestState. Requests whose
  * capability (sampling, elicitation, roots) the client did not declare are

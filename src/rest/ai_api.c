@@ -12,7 +12,7 @@ json_t *ai_api_tools_list(rest_call *call, err_t *err)
 	if (format && !strcmp(format, "openai"))
 		return ai_tools_openai();
 	if (format && strcmp(format, "mcp")) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'format' must be mcp or openai");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "format", "'format' must be mcp or openai");
 		return NULL;
 	}
 	json_t *out = json_array();

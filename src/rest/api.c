@@ -3,6 +3,8 @@
  * returns. */
 #include "rest/api.h"
 #include "core/auth.h"
+#include "rest/idempotency.h"
+#include "rest/rate_limit.h"
 #include "rest/rest.h"
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +14,20 @@ typedef struct {
 	const char *method;
 	const char *pattern; /* segments; "{}" matches one path segment */
 	rest_handler handler;
+	/* Commits on its own (db_begin/db_commit, or commits around a network
+	 * call): no unit of work may be open around it, so an Idempotency-Key
+	 * runs it under a session-level lock instead (see rest/idempotency.h).
+	 * A route that commits on its own without this flag would commit the
+	 * door's unit from under it. */
+	bool commits_itself;
+	/* Answers as a stream written by another thread (the AI chat): there is
+	 * no answer to store and replay, so an Idempotency-Key is ignored. */
+	bool streams;
 } route;
 
 static const route ROUTES[] = {
 	{ "GET", "/api/v1/time-entries", entries_api_list },
+	{ "GET", "/api/v1/time-entries.csv", entries_api_csv },
 	{ "POST", "/api/v1/time-entries", entries_api_create },
 	{ "GET", "/api/v1/time-entries/{}", entries_api_get },
 	{ "PATCH", "/api/v1/time-entries/{}", entries_api_update },
@@ -35,6 +47,7 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/time/rates", rates_api_upsert },
 	{ "DELETE", "/api/v1/time/rates/{}", rates_api_delete },
 	{ "GET", "/api/v1/time/reports/summary", reports_api_summary },
+	{ "GET", "/api/v1/time/reports/summary.csv", reports_api_summary_csv },
 	{ "GET", "/api/v1/time/reports/estimate-vs-actual", reports_api_estimate_vs_actual },
 	{ "GET", "/api/v1/time/reports/utilization", reports_api_utilization },
 	{ "GET", "/api/v1/time/saved-views", saved_views_api_list },
@@ -56,6 +69,11 @@ static const route ROUTES[] = {
 	{ "POST", "/api/v1/notifications/{}/read", notifications_api_read },
 	{ "GET", "/api/ai/tools", ai_api_tools_list },
 	{ "POST", "/api/ai/tools/{}", ai_api_tools_call },
+	{ "POST", "/api/ai/chat", chat_api_post, .streams = true },
+	{ "GET", "/api/ai/conversations", chat_api_list },
+	{ "GET", "/api/ai/conversations/{}", chat_api_get },
+	{ "DELETE", "/api/ai/conversations/{}", chat_api_delete },
+	{ "POST", "/api/ai/conversations/{}/cards/{}/decline", chat_api_decline },
 	{ "GET", "/api/v1/time/webhooks", webhooks_api_list },
 	{ "POST", "/api/v1/time/webhooks", webhooks_api_create },
 	{ "GET", "/api/v1/time/webhooks/{}", webhooks_api_get },
@@ -63,7 +81,11 @@ static const route ROUTES[] = {
 	{ "DELETE", "/api/v1/time/webhooks/{}", webhooks_api_delete },
 	{ "GET", "/api/v1/time/webhooks/{}/deliveries", webhooks_api_deliveries },
 	{ "POST", "/api/v1/time/webhooks/{}/deliveries/{}/retry", webhooks_api_retry },
-	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test },
+	{ "POST", "/api/v1/time/webhooks/{}/test", webhooks_api_test, .commits_itself = true },
+	{ "POST", "/api/v1/time/webhooks/{}/deliveries/replay", webhooks_api_replay },
+	{ "POST", "/api/v1/time/webhooks/{}/rotate-secret", webhooks_api_rotate_secret },
+	{ "GET", "/api/v1/me", me_api_get },
+	{ "GET", "/api/v1/work-items", work_items_api_find },
 };
 
 /* Matches path against pattern, capturing "{}" segments; true on a match. */
@@ -143,10 +165,24 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 	return true;
 }
 
+/* page/limit/total; lists with keyset cursors add has_more and next_cursor,
+ * and in cursor mode answer those without page and total. */
+static json_t *pagination(const core_page *p)
+{
+	json_t *out = p->cursor_mode ? json_pack("{s:I}", "limit", (json_int_t)p->limit)
+				     : json_pack("{s:I, s:I, s:I}", "page", (json_int_t)p->page, "limit",
+						 (json_int_t)p->limit, "total", (json_int_t)p->total);
+	if (p->keyset) {
+		json_object_set_new(out, "has_more", json_boolean(p->has_more));
+		json_object_set_new(out, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());
+	}
+	return out;
+}
+
 void rest_api_handle(const rest_env *env, const http_request *req, http_response *resp)
 {
 	err_t err = { 0 };
-	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env };
+	rest_call call = { .req = req, .arena = req->arena, .status = 200, .confirm = env->confirm, .env = env, .resp = resp };
 	const route *r = route_or_answer(req, resp, call.params);
 	if (!r)
 		return;
@@ -154,6 +190,8 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	if (!authenticate(env, req, resp, &actor))
 		return;
 	resp->log_user = arena_strdup(req->arena, actor.user_id);
+	if (!rest_rate_limit(env->db, env->rate_limit_per_token, env->rate_limit_per_workspace, req, &actor, resp))
+		return;
 	if (req->body_len > 0) {
 		json_error_t jerr;
 		call.body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
@@ -166,20 +204,40 @@ void rest_api_handle(const rest_env *env, const http_request *req, http_response
 	}
 	call.core.db = env->db;
 	call.core.actor = &actor;
+	rest_idempotency idem = { 0 };
+	if (!r->streams && !rest_idempotency_begin(&idem, &call, r->commits_itself, resp)) {
+		json_decref(call.body);
+		return;
+	}
 	json_t *data = r->handler(&call, &err);
 	json_decref(call.body);
+	if (call.detached) { /* another thread answers */
+		json_decref(data);
+		return;
+	}
 	if (!data) {
 		if (!err_any(&err))
 			err_set(&err, ERR_CODE_INTERNAL_ERROR, "internal error");
 		http_response_error(req->arena, resp, &err);
+		rest_idempotency_end(&idem, req, resp);
+		return;
+	}
+	if (call.file_body) {
+		json_decref(data);
+		resp->status = call.status;
+		resp->content_type = call.file_type;
+		resp->body = call.file_body;
+		resp->body_len = call.file_len;
+		http_response_header(req->arena, resp, "content-disposition",
+				     arena_sprintf(req->arena, "attachment; filename=\"%s\"", call.file_name));
 		return;
 	}
 	json_t *envelope = json_pack("{s:o}", "data", data);
 	if (call.paginated)
-		json_object_set_new(envelope, "pagination",
-				    json_pack("{s:I, s:I, s:I}", "page", (json_int_t)call.page.page, "limit",
-					      (json_int_t)call.page.limit, "total", (json_int_t)call.page.total));
+		json_object_set_new(envelope, "pagination", pagination(&call.page));
 	http_response_json(req->arena, resp, call.status, envelope);
+	/* The answer is final here: stored with the change, or the change undone. */
+	rest_idempotency_end(&idem, req, resp);
 }
 
 bool rest_api_admit(const rest_env *env, const http_request *req, http_response *resp)

@@ -16,6 +16,10 @@ typedef struct rest_env {
 	 * composition root (app/) plugs delivery's sender in here. */
 	bool (*send_webhook_now)(void *arg, db_t *db, const char *delivery_id, const char *lease, err_t *err);
 	void *send_arg;
+	int webhook_secret_overlap_hours; /* how long a rotated-out secret still signs */
+	/* Requests per minute per credential and per workspace (0: no limit). */
+	int rate_limit_per_token, rate_limit_per_workspace;
+	struct chat_runner *chat;   /* the AI chat's threads (rest/chat_runner.h); NULL: no chat */
 } rest_env;
 
 /* Whether the body of req, still to come, may be read: its route exists and

@@ -2,9 +2,10 @@
 #include "core/entries.h"
 #include "rest/rest.h"
 
-json_t *entries_api_list(rest_call *call, err_t *err)
+/* The list's filters, shared by the JSON list and the CSV export. */
+static bool read_filter(rest_call *call, entries_filter *f, err_t *err)
 {
-	entries_filter f = {
+	*f = (entries_filter){
 		.entity_type = rest_query(call, "entity_type"),
 		.entity_id = rest_query(call, "entity_id"),
 		.project_id = rest_query(call, "project_id"),
@@ -13,9 +14,26 @@ json_t *entries_api_list(rest_call *call, err_t *err)
 		.from = rest_query(call, "from"),
 		.to = rest_query(call, "to"),
 	};
-	if (!rest_query_bool(call, "billable", &f.billable, err) || !rest_paging(call, err))
+	return rest_query_bool(call, "billable", &f->billable, err);
+}
+
+json_t *entries_api_list(rest_call *call, err_t *err)
+{
+	entries_filter f;
+	if (!read_filter(call, &f, err) || !rest_cursor_paging(call, err))
 		return NULL;
+	f.updated_since = rest_query(call, "updated_since");
 	return entries_list(&call->core, &f, &call->page, err);
+}
+
+json_t *entries_api_csv(rest_call *call, err_t *err)
+{
+	entries_filter f;
+	char *csv = NULL;
+	size_t len = 0;
+	if (!read_filter(call, &f, err) || !entries_export_csv(&call->core, &f, &csv, &len, err))
+		return NULL;
+	return rest_csv(call, csv, len, "time-entries.csv");
 }
 
 json_t *entries_api_get(rest_call *call, err_t *err)

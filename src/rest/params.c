@@ -25,10 +25,20 @@ bool rest_paging(rest_call *call, err_t *err)
 	call->page.limit = REST_DEFAULT_LIMIT;
 	call->paginated = true;
 	if (page && !parse_long(page, 1, 1000000, &call->page.page))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'page' must be a whole number from 1");
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "page", "'page' must be a whole number from 1");
 	if (limit && !parse_long(limit, 1, REST_MAX_LIMIT, &call->page.limit))
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'limit' must be a whole number from 1 to %d",
-			       REST_MAX_LIMIT);
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "limit", "'limit' must be a whole number from 1 to %d",
+			      REST_MAX_LIMIT);
+	return !err_any(err);
+}
+
+bool rest_cursor_paging(rest_call *call, err_t *err)
+{
+	if (!rest_paging(call, err))
+		return false;
+	call->page.starting_after = rest_query(call, "starting_after");
+	if (call->page.starting_after && rest_query(call, "page"))
+		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'page' and 'starting_after' cannot be combined");
 	return true;
 }
 
@@ -43,7 +53,7 @@ bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err)
 	else if (!strcmp(v, "false") || !strcmp(v, "0"))
 		*out = 0;
 	else
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'%s' must be true or false", name);
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, name, "'%s' must be true or false", name);
 	return true;
 }
 
@@ -58,4 +68,14 @@ json_t *rest_body_object(rest_call *call, err_t *err)
 		return NULL;
 	}
 	return call->body;
+}
+
+json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename)
+{
+	call->file_body = arena_strndup(call->arena, body, len);
+	call->file_len = len;
+	call->file_type = "text/csv; charset=utf-8";
+	call->file_name = filename;
+	free(body);
+	return json_true();
 }

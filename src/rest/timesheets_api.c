@@ -9,8 +9,9 @@ json_t *timesheets_api_list(rest_call *call, err_t *err)
 		.status = rest_query(call, "status"),
 		.period_start_from = rest_query(call, "period_start_from"),
 		.period_start_to = rest_query(call, "period_start_to"),
+		.updated_since = rest_query(call, "updated_since"),
 	};
-	if (!rest_paging(call, err))
+	if (!rest_cursor_paging(call, err))
 		return NULL;
 	return timesheets_list(&call->core, &f, &call->page, err);
 }

@@ -61,3 +61,21 @@ json_t *webhooks_api_test(rest_call *call, err_t *err)
 	}
 	return d;
 }
+
+json_t *webhooks_api_replay(rest_call *call, err_t *err)
+{
+	json_t *body = rest_body_object(call, err);
+	call->status = 202;
+	return body ? webhook_deliveries_replay(&call->core, call->params[0], body, err) : NULL;
+}
+
+/* The body is optional: {secret?, overlap_hours?}. */
+json_t *webhooks_api_rotate_secret(rest_call *call, err_t *err)
+{
+	if (call->body && !json_is_object(call->body)) {
+		err_set(err, ERR_CODE_INVALID_BODY, "the request body must be a JSON object");
+		return NULL;
+	}
+	return webhooks_rotate_secret(&call->core, call->params[0], call->body, call->env->webhook_secret_overlap_hours,
+				      false, err);
+}

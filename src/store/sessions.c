@@ -39,10 +39,12 @@ bool sessions_set_level(db_t *db, const char *id, const char *level, err_t *err)
 	return DB_EXEC(db, err, "UPDATE mcp_sessions SET log_level = $2 WHERE id = $1", id, level);
 }
 
+#ifdef WT_TEST_BUILD
 bool sessions_set_subscriptions(db_t *db, const char *id, const char *uris, err_t *err)
 {
 	return DB_EXEC(db, err, "UPDATE mcp_sessions SET subscriptions = $2::jsonb WHERE id = $1", id, uris);
 }
+#endif
 
 bool sessions_end(db_t *db, const char *id, const char *user_id, bool *found, err_t *err)
 {

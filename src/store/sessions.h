@@ -20,8 +20,10 @@ bool sessions_create(db_t *db, const char *id, const char *workspace_id, const c
 /* Loads the live session id of user_id into row; found false when there is none. */
 bool sessions_load(db_t *db, const char *id, const char *user_id, session_row *row, bool *found, err_t *err);
 bool sessions_set_level(db_t *db, const char *id, const char *level, err_t *err);
+#ifdef WT_TEST_BUILD
 /* Replaces the session's resource subscriptions (JSON array text). */
 bool sessions_set_subscriptions(db_t *db, const char *id, const char *uris, err_t *err);
+#endif
 /* Ends the session; found false when it was not live (or not the user's). */
 bool sessions_end(db_t *db, const char *id, const char *user_id, bool *found, err_t *err);
 

@@ -42,32 +42,50 @@ bool crypto_random(void *buf, size_t len)
 
 static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-size_t crypto_b64url_encode(const unsigned char *in, size_t len, char *out)
+static const char b64std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static size_t b64_encode(const char *alphabet, bool pad, const unsigned char *in, size_t len, char *out)
 {
 	size_t o = 0, i = 0;
 	for (; i + 2 < len; i += 3) {
 		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
-		out[o++] = b64url[v >> 6 & 63];
-		out[o++] = b64url[v & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		out[o++] = alphabet[v >> 6 & 63];
+		out[o++] = alphabet[v & 63];
 	}
 	if (len - i == 1) {
 		unsigned v = (unsigned)in[i] << 16;
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		if (pad)
+			out[o++] = '=', out[o++] = '=';
 	} else if (len - i == 2) {
 		unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
-		out[o++] = b64url[v >> 18 & 63];
-		out[o++] = b64url[v >> 12 & 63];
-		out[o++] = b64url[v >> 6 & 63];
+		out[o++] = alphabet[v >> 18 & 63];
+		out[o++] = alphabet[v >> 12 & 63];
+		out[o++] = alphabet[v >> 6 & 63];
+		if (pad)
+			out[o++] = '=';
 	}
 	out[o] = '\0';
 	return o;
 }
 
-static int b64val(char c)
+size_t crypto_b64url_encode(const unsigned char *in, size_t len, char *out)
 {
+	return b64_encode(b64url, false, in, len, out);
+}
+
+size_t crypto_b64_encode(const unsigned char *in, size_t len, char *out)
+{
+	return b64_encode(b64std, true, in, len, out);
+}
+
+static int b64val(char c, bool std)
+{
+	if (std && (c == '+' || c == '/'))
+		return c == '+' ? 62 : 63;
 	if (c >= 'A' && c <= 'Z')
 		return c - 'A';
 	if (c >= 'a' && c <= 'z')
@@ -81,7 +99,7 @@ static int b64val(char c)
 	return -1;
 }
 
-long crypto_b64url_decode(const char *in, size_t len, unsigned char *out)
+static long b64_decode(const char *in, size_t len, unsigned char *out, bool std)
 {
 	while (len > 0 && in[len - 1] == '=')
 		len--;
@@ -91,7 +109,7 @@ long crypto_b64url_decode(const char *in, size_t len, unsigned char *out)
 	unsigned acc = 0;
 	int bits = 0;
 	for (size_t i = 0; i < len; i++) {
-		int v = b64val(in[i]);
+		int v = b64val(in[i], std);
 		if (v < 0)
 			return -1;
 		acc = (acc << 6) | (unsigned)v;
@@ -102,4 +120,14 @@ long crypto_b64url_decode(const char *in, size_t len, unsigned char *out)
 		}
 	}
 	return (long)o;
+}
+
+long crypto_b64url_decode(const char *in, size_t len, unsigned char *out)
+{
+	return b64_decode(in, len, out, false);
+}
+
+long crypto_b64_decode(const char *in, size_t len, unsigned char *out)
+{
+	return b64_decode(in, len, out, true);
 }

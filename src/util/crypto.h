@@ -18,5 +18,9 @@ size_t crypto_b64url_encode(const unsigned char *in, size_t len, char *out);
 /* Decodes URL-safe base64 (padding optional). Returns decoded length or -1 on bad input;
  * out must hold 3*len/4+3 bytes. */
 long crypto_b64url_decode(const char *in, size_t len, unsigned char *out);
+/* Standard base64 with padding (RFC 4648 section 4); out as above. */
+size_t crypto_b64_encode(const unsigned char *in, size_t len, char *out);
+/* Decodes standard or URL-safe base64 (padding optional); as crypto_b64url_decode. */
+long crypto_b64_decode(const char *in, size_t len, unsigned char *out);
 
 #endif

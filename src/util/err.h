@@ -17,6 +17,7 @@ typedef enum {
 	ERR_TOO_LARGE,
 	ERR_UNAVAILABLE,  /* a dependency (the database) is down */
 	ERR_INTERNAL,
+	ERR_RATE_LIMITED, /* the caller sent too many requests; retry later */
 } err_kind;
 
 /* Every error code, from the registry. ERR_CODE_NONE: no error. */
@@ -28,15 +29,42 @@ typedef enum {
 	ERR_CODE_COUNT
 } err_code;
 
+enum { ERR_MAX_PROBLEMS = 8, ERR_PARAM_LEN = 64 };
+
+/* One problem of a request, named by the field or query parameter at fault,
+ * so a form can show it beside that field. */
+typedef struct {
+	err_code code;
+	char param[ERR_PARAM_LEN];
+	char message[200];
+} err_problem;
+
 typedef struct {
 	err_kind kind; /* always the registry's kind of code */
 	err_code code;
 	char message[400]; /* always valid UTF-8 (see err_set) */
+	/* The field or query parameter at fault ("" when the error is not
+	 * about one), and every such problem found, the first included, when
+	 * the error was set with one (err_set_param, err_add_param). */
+	char param[ERR_PARAM_LEN];
+	int nproblems;
+	err_problem problems[ERR_MAX_PROBLEMS];
 } err_t;
 
 /* Sets err (when it holds no error yet: the first error wins) to code, with
  * the registry's kind, and returns false. */
 bool err_set(err_t *err, err_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same, naming the field or query parameter at fault (param). */
+bool err_set_param(err_t *err, err_code code, const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Collects one more problem: sets err like err_set_param when it holds no
+ * error yet, and otherwise adds the problem to those err lists when err is
+ * a list of problems of the same kind (validation ones) with room left
+ * (ERR_MAX_PROBLEMS; more are dropped). So a validation can report every
+ * field at fault at once, while any other error set first still wins.
+ * Returns false. */
+bool err_add_param(err_t *err, err_code code, const char *param, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static inline bool err_any(const err_t *err) { return err->kind != ERR_NONE; }
 void err_clear(err_t *err);
 

@@ -179,20 +179,20 @@ static bool check_addresses(const char *host, bool https, bool allow_private, er
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc)
-		return err_set(err, ERR_CODE_VALIDATION_FAILED, "'url': the host %.200s does not resolve (%s)", host,
-			       gai_strerror(rc));
+		return err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url': the host %.200s does not resolve (%s)", host,
+				     gai_strerror(rc));
 	bool ok = true;
 	for (struct addrinfo *ai = res; ai && ok; ai = ai->ai_next) {
 		net_class c = netpolicy_classify(ai->ai_addr);
 		char text[64];
 		netpolicy_format(ai->ai_addr, text, sizeof text);
 		if (!netpolicy_address_allowed(ai->ai_addr, allow_private))
-			ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
-				     "'url': %.200s resolves to %s, a %s address; webhooks only reach public addresses", host,
-				     text, netpolicy_class_name(c));
+			ok = err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url",
+					   "'url': %.200s resolves to %s, a %s address; webhooks only reach public addresses", host,
+					   text, netpolicy_class_name(c));
 		else if (!https && c == NET_PUBLIC)
-			ok = err_set(err, ERR_CODE_VALIDATION_FAILED,
-				     "'url' must use https; plain http is only accepted for private test receivers");
+			ok = err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url",
+					   "'url' must use https; plain http is only accepted for private test receivers");
 	}
 	freeaddrinfo(res);
 	return ok;
@@ -206,21 +206,21 @@ bool netpolicy_check_url(const char *url, bool allow_private, err_t *err)
 	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must be an absolute http(s) URL");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must be an absolute http(s) URL");
 		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PASSWORD, &pass, 0) == CURLUE_OK) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must not carry credentials; use the signing secret");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must not carry credentials; use the signing secret");
 		goto done;
 	}
 	bool https = !strcasecmp(scheme, "https");
 	if (!https && strcasecmp(scheme, "http")) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must use https");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must use https");
 		goto done;
 	}
 	if (!https && !allow_private) {
-		err_set(err, ERR_CODE_VALIDATION_FAILED, "'url' must use https");
+		err_set_param(err, ERR_CODE_VALIDATION_FAILED, "url", "'url' must use https");
 		goto done;
 	}
 	/* curl keeps IPv6 literals bracketed; getaddrinfo wants them bare. */

@@ -43,14 +43,18 @@ static void ht_expect_header(const harness_response *r, const char *name, const 
 	free(v);
 }
 
-/* Asserts the error envelope {"error":{"code","message"}} with status and code. */
+/* Asserts the error envelope {"error":{"code","message"}} (with "param" and
+ * "errors" when it names a field) with status and code. */
 static void ht_expect_error(const harness_response *r, long status, const char *code, const char *what)
 {
 	cr_assert_eq(r->status, status, "%s: expected %ld, got %ld: %s", what, status, r->status, r->body);
 	cr_assert(json_is_object(r->json) && json_object_size(r->json) == 1, "%s: only \"error\" at the top: %s", what,
 		  r->body);
 	json_t *e = json_object_get(r->json, "error");
-	cr_assert(json_is_object(e) && json_object_size(e) == 2, "%s: error is {code, message}: %s", what, r->body);
+	/* A field's problem adds its param and the list of problems, together. */
+	size_t fields = ht_str(e, "param") && json_is_array(json_object_get(e, "errors")) ? 4 : 2;
+	cr_assert(json_is_object(e) && json_object_size(e) == fields, "%s: error is {code, message[, param, errors]}: %s",
+		  what, r->body);
 	cr_assert(ht_str(e, "code") && !strcmp(ht_str(e, "code"), code), "%s: expected code %s: %s", what, code, r->body);
 	cr_assert(ht_str(e, "message") && *ht_str(e, "message"), "%s: a message: %s", what, r->body);
 }
@@ -191,14 +195,18 @@ Test(http, envelope_shapes)
 	cr_assert_str_eq(ht_str(harness_data(&r), "id"), id);
 	harness_response_free(&r);
 
-	/* A list: {"data": [...], "pagination": {"page", "limit", "total"}}. */
+	/* A list: {"data": [...], "pagination": {"page", "limit", "total"}}, and
+	 * on lists with cursors "has_more" and "next_cursor" too. */
 	r = harness_request("GET", HT_ENTRIES "?limit=10", w.member_tok, NULL, NULL);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(json_object_size(r.json), 2, "data and pagination: %s", r.body);
 	cr_assert(json_is_array(harness_data(&r)));
 	cr_assert_eq(json_array_size(harness_data(&r)), 1);
 	json_t *p = json_object_get(r.json, "pagination");
-	cr_assert(json_is_object(p) && json_object_size(p) == 3, "pagination {page, limit, total}: %s", r.body);
+	cr_assert(json_is_object(p) && json_object_size(p) == 5, "pagination {page, limit, total, has_more, next_cursor}: %s",
+		  r.body);
+	cr_assert(json_is_false(json_object_get(p, "has_more")));
+	cr_assert(json_is_null(json_object_get(p, "next_cursor")));
 	cr_assert_eq(json_integer_value(json_object_get(p, "page")), 1);
 	cr_assert_eq(json_integer_value(json_object_get(p, "limit")), 10);
 	cr_assert_eq(json_integer_value(json_object_get(p, "total")), 1);

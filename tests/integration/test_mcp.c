@@ -275,13 +275,22 @@ static harness_response mcp_t_post(const char *token, const char *session, const
 	return harness_request("POST", "/mcp", token, body, hdrs);
 }
 
+/* initialize in the session era, asking for version. */
+static harness_response mcp_t_init(const char *token, const char *version)
+{
+	char body[300];
+	snprintf(body, sizeof body,
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"%s\","
+		 "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}",
+		 version);
+	return mcp_t_post(token, NULL, body);
+}
+
 Test(mcp_http, session_lifecycle_and_transport_rules)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	harness_response r = mcp_t_post(w.member_tok, NULL,
-					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-					 "\"2024-01-01\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	harness_response r = mcp_t_init(w.member_tok, "2024-01-01");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "result"), "protocolVersion")), "2025-11-25");
 	char *sid = harness_header(&r, "mcp-session-id");
@@ -420,9 +429,7 @@ Test(mcp_http, progress_arrives_as_sse_before_the_result)
 {
 	harness_ws w;
 	harness_workspace(&w, "free", NULL);
-	harness_response r = mcp_t_post(w.member_tok, NULL,
-					 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
-					 "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}");
+	harness_response r = mcp_t_init(w.member_tok, "2025-06-18");
 	char *sid = harness_header(&r, "mcp-session-id");
 	harness_response_free(&r);
 	r = mcp_t_post(w.member_tok, sid,
@@ -436,5 +443,71 @@ Test(mcp_http, progress_arrives_as_sse_before_the_result)
 	free(ct);
 	free(sid);
 	harness_response_free(&r);
+	harness_workspace_free(&w);
+}
+
+/* The caller's own time as resources, in both eras: the running timer, this
+ * week and any week by its day, each the caller's and nobody else's. */
+Test(mcp_http, the_callers_time_as_resources)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	harness_response r = mcp_t_init(w.member_tok, "2025-11-25");
+	json_t *resources = json_object_get(json_object_get(json_object_get(r.json, "result"), "capabilities"), "resources");
+	cr_assert(json_is_false(json_object_get(resources, "subscribe")), "%s", r.body);
+	char *sid = harness_header(&r, "mcp-session-id");
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/list\"}");
+	json_t *list = json_object_get(json_object_get(r.json, "result"), "resources");
+	cr_assert_eq(json_array_size(list), 2, "%s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid, "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/templates/list\"}");
+	cr_assert_str_eq(json_string_value(json_object_get(
+				 json_array_get(json_object_get(json_object_get(r.json, "result"), "resourceTemplates"), 0),
+				 "uriTemplate")),
+			 "workestra://time/weeks/{day}", "%s", r.body);
+	harness_response_free(&r);
+
+	/* The member's week holding a day with their entry in it. */
+	json_decref(harness_call(201, w.member_tok, "POST", "/api/v1/time-entries",
+				 "{\"entity_type\":\"task\",\"entity_id\":\"%s\",\"hours\":2.5,\"log_date\":\"2026-03-04\"}",
+				 harness_demo_id(&w, "tasks", 0)));
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/read\",\"params\":{\"uri\":"
+		       "\"workestra://time/weeks/2026-03-04\"}}");
+	json_t *c = json_array_get(json_object_get(json_object_get(r.json, "result"), "contents"), 0);
+	cr_assert_str_eq(json_string_value(json_object_get(c, "mimeType")), "application/json", "%s", r.body);
+	json_t *week = json_loads(json_string_value(json_object_get(c, "text")), 0, NULL);
+	cr_assert_eq(json_number_value(json_object_get(json_object_get(week, "totals"), "hours")), 2.5, "%s", r.body);
+	json_decref(week);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"resources/read\",\"params\":{\"uri\":\"workestra://time/timer\"}}");
+	c = json_array_get(json_object_get(json_object_get(r.json, "result"), "contents"), 0);
+	cr_assert(strstr(json_string_value(json_object_get(c, "text")), "\"running\":false"), "%s", r.body);
+	harness_response_free(&r);
+	/* A day that is none, an unknown URI, and subscriptions (not offered). */
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"resources/read\",\"params\":{\"uri\":"
+		       "\"workestra://time/weeks/someday\"}}");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32602, "%s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"resources/read\",\"params\":{\"uri\":\"workestra://nothing\"}}");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32002, "%s", r.body);
+	harness_response_free(&r);
+	r = mcp_t_post(w.member_tok, sid,
+		       "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"resources/subscribe\",\"params\":{\"uri\":\"workestra://time/timer\"}}");
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(r.json, "error"), "code")), -32601, "%s", r.body);
+	harness_response_free(&r);
+	/* Another member reads their own (empty) week at the same URI. */
+	harness_response o = mcp_t_stateless(harness_base(), w.member2_tok, "resources/read", "workestra://time/weeks/2026-03-04",
+					     "2026-07-28", "2026-07-28", "\"uri\":\"workestra://time/weeks/2026-03-04\"");
+	c = json_array_get(json_object_get(json_object_get(o.json, "result"), "contents"), 0);
+	week = json_loads(json_string_value(json_object_get(c, "text")), 0, NULL);
+	cr_assert_eq(json_number_value(json_object_get(json_object_get(week, "totals"), "hours")), 0, "%s", o.body);
+	json_decref(week);
+	harness_response_free(&o);
+	free(sid);
 	harness_workspace_free(&w);
 }

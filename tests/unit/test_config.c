@@ -38,6 +38,7 @@ Test(config, defaults)
 	cr_assert_not(c.secret_key_file_given);
 	cr_assert_null(c.oauth.issuer, "OAuth is off without OAUTH_ISSUER");
 	cr_assert_str_eq(c.host, "127.0.0.1");
+	cr_assert_eq(c.webhook_secret_overlap_hours, 24);
 	cr_assert_eq(c.port, 8080);
 	cr_assert_eq(c.workers, 4);
 	cr_assert_eq(c.max_connections, 10000);
@@ -45,6 +46,8 @@ Test(config, defaults)
 	cr_assert_eq(c.header_timeout_s, 10);
 	cr_assert_eq(c.body_timeout_s, 10);
 	cr_assert_eq(c.idle_timeout_s, 30);
+	cr_assert_eq(c.rate_limit_per_token, 600);
+	cr_assert_eq(c.rate_limit_per_workspace, 3000);
 	cr_assert(c.webhook_dispatcher);
 	cr_assert(c.scheduler);
 	cr_assert_not(c.metrics);
@@ -120,6 +123,18 @@ Test(config, numbers_must_be_whole_and_in_range)
 	refused((char *[]){ "HTTP_HEADER_TIMEOUT=0", NULL }, "HTTP_HEADER_TIMEOUT");
 	refused((char *[]){ "HTTP_BODY_TIMEOUT=1.5", NULL }, "HTTP_BODY_TIMEOUT");
 	refused((char *[]){ "HTTP_IDLE_TIMEOUT=3601", NULL }, "HTTP_IDLE_TIMEOUT");
+	refused((char *[]){ "RATE_LIMIT_PER_TOKEN=-1", NULL }, "RATE_LIMIT_PER_TOKEN must be a whole number from 0");
+	refused((char *[]){ "RATE_LIMIT_PER_WORKSPACE=lots", NULL }, "RATE_LIMIT_PER_WORKSPACE");
+}
+
+Test(config, rate_limits_are_read_and_zero_turns_one_off)
+{
+	char *env[] = { "RATE_LIMIT_PER_TOKEN=0", "RATE_LIMIT_PER_WORKSPACE=120", NULL };
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, env), "%s", err.message);
+	cr_assert_eq(c.rate_limit_per_token, 0);
+	cr_assert_eq(c.rate_limit_per_workspace, 120);
 }
 
 /* A typo must not switch a guard off, or on: it is refused. */
@@ -149,6 +164,8 @@ Test(config, switches_take_on_or_off_only)
 	refused((char *[]){ "METRICS=maybe", NULL }, "METRICS must be on or off");
 	refused((char *[]){ "SCHEDULER=disabled", NULL }, "SCHEDULER");
 	refused((char *[]){ "WEBHOOK_DISPATCHER=nope", NULL }, "WEBHOOK_DISPATCHER");
+	refused((char *[]){ "WEBHOOK_SECRET_OVERLAP_HOURS=721", NULL }, "WEBHOOK_SECRET_OVERLAP_HOURS");
+	refused((char *[]){ "WEBHOOK_SECRET_OVERLAP_HOURS=-1", NULL }, "WEBHOOK_SECRET_OVERLAP_HOURS");
 }
 
 Test(config, log_level_and_smtp)
@@ -246,4 +263,35 @@ Test(config, oauth_bad_values_are_refused)
 		"OAUTH_JWKS_TTL_SECONDS must be a whole number from 1 to 604800");
 	refused((char *[]){ "OAUTH_ISSUER=https://id.example.com", "OAUTH_JWKS_TTL_SECONDS=1h", NULL },
 		"OAUTH_JWKS_TTL_SECONDS must be");
+}
+
+Test(config, the_ai_chat_needs_a_base_url_and_a_model)
+{
+	app_config c;
+	err_t err;
+	cr_assert(load(&c, &err, (char *[]){ NULL }));
+	cr_assert_not(c.ai_on);
+	cr_assert_eq(c.ai.connect_timeout_s, 10);
+	cr_assert_eq(c.ai.timeout_s, 120);
+	cr_assert_eq(c.ai.idle_timeout_s, 30);
+	cr_assert_eq(c.ai.max_retries, 2);
+	cr_assert_eq(c.ai_max_chats, 8);
+	cr_assert_eq(c.ai_max_rounds, 8);
+	cr_assert_eq(c.ai_max_context, 200000);
+	cr_assert_eq(c.ai_rate_per_minute, 20);
+	cr_assert(load(&c, &err, (char *[]){ "AI_BASE_URL=http://127.0.0.1:11434/v1", NULL }));
+	cr_assert_not(c.ai_on, "a base URL without a model is not a chat");
+	cr_assert(load(&c, &err,
+		       (char *[]){ "AI_BASE_URL=http://127.0.0.1:11434/v1", "AI_MODEL=llama3.1", "AI_TIMEOUT=30",
+				   "AI_MAX_CHATS=2", NULL }));
+	cr_assert(c.ai_on);
+	cr_assert_str_eq(c.ai.model, "llama3.1");
+	cr_assert_null(c.ai.api_key);
+	cr_assert_eq(c.ai.timeout_s, 30);
+	cr_assert_eq(c.ai_max_chats, 2);
+	refused((char *[]){ "AI_BASE_URL=ftp://models.example", NULL }, "AI_BASE_URL must be an http:// or https:// URL");
+	refused((char *[]){ "AI_TIMEOUT=0", NULL }, "AI_TIMEOUT must be a whole number from 1 to 3600");
+	refused((char *[]){ "AI_MAX_CHATS=0", NULL }, "AI_MAX_CHATS");
+	refused((char *[]){ "AI_MAX_TOOL_ROUNDS=51", NULL }, "AI_MAX_TOOL_ROUNDS");
+	refused((char *[]){ "AI_CHAT_RATE=x", NULL }, "AI_CHAT_RATE");
 }

@@ -22,8 +22,9 @@ static bool status_fits(err_kind kind, int status)
 	case ERR_CONFLICT: return status == 409;
 	case ERR_VALIDATION: return status == 422;
 	case ERR_TOO_LARGE: return status == 413 || status == 414 || status == 431;
-	case ERR_UNAVAILABLE: return status == 503;
+	case ERR_UNAVAILABLE: return status == 503 || status == 502 || status == 504;
 	case ERR_INTERNAL: return status == 500;
+	case ERR_RATE_LIMITED: return status == 429;
 	}
 	return false;
 }
@@ -151,5 +152,57 @@ Test(errors, one_writer_of_error_answers)
 	http_response_error(a, &r5, &err);
 	cr_assert_eq(r5.status, 500);
 	cr_assert(strstr(r5.body, "\"internal_error\""));
+	arena_free(a);
+}
+
+Test(errors, problems_name_their_fields_and_collect)
+{
+	err_t err = { 0 };
+	err_add_param(&err, ERR_CODE_VALIDATION_FAILED, "hours", "'hours' is required");
+	err_add_param(&err, ERR_CODE_VALIDATION_FAILED, "log_date", "'log_date' must be a date");
+	/* another kind does not join a list of validation problems */
+	err_add_param(&err, ERR_CODE_NOT_FOUND, "entity_id", "no task");
+	err_set(&err, ERR_CODE_INTERNAL_ERROR, "ignored: the first error wins");
+	cr_assert_eq(err.code, ERR_CODE_VALIDATION_FAILED);
+	cr_assert_str_eq(err.param, "hours");
+	cr_assert_eq(err.nproblems, 2);
+	cr_assert_str_eq(err.problems[1].param, "log_date");
+	cr_assert_str_eq(err.message, "'hours' is required; 'log_date' must be a date");
+
+	arena_t *a = arena_new();
+	http_response r = { 0 };
+	http_response_error(a, &r, &err);
+	cr_assert_eq(r.status, 422);
+	json_t *body = json_loads(r.body, 0, NULL), *e = json_object_get(body, "error");
+	cr_assert_str_eq(json_string_value(json_object_get(e, "param")), "hours");
+	json_t *list = json_object_get(e, "errors");
+	cr_assert_eq(json_array_size(list), 2);
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "param")), "log_date");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "code")), "validation_failed");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(list, 1), "message")),
+			 "'log_date' must be a date");
+	json_decref(body);
+
+	/* a list is bounded; an error set without a field has neither key */
+	err_clear(&err);
+	for (int i = 0; i < ERR_MAX_PROBLEMS + 3; i++)
+		err_add_param(&err, ERR_CODE_VALIDATION_FAILED, "f", "problem %d", i);
+	cr_assert_eq(err.nproblems, ERR_MAX_PROBLEMS);
+	err_clear(&err);
+	err_set(&err, ERR_CODE_CONFLICT, "duplicate");
+	err_add_param(&err, ERR_CODE_CONFLICT, "name", "not added: the error names no field");
+	cr_assert_eq(err.nproblems, 0);
+	http_response r2 = { 0 };
+	http_response_error(a, &r2, &err);
+	cr_assert_not(strstr(r2.body, "\"param\""));
+	cr_assert_not(strstr(r2.body, "\"errors\""));
+
+	/* a 429 gets Retry-After unless the caller set its own */
+	http_response r3 = { 0 };
+	err_clear(&err);
+	err_set(&err, ERR_CODE_RATE_LIMITED, "slow down");
+	http_response_error(a, &r3, &err);
+	cr_assert_eq(r3.status, 429);
+	cr_assert_str_eq(header(&r3, "retry-after"), "1");
 	arena_free(a);
 }

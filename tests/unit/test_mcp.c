@@ -166,23 +166,8 @@ static json_int_t error_code(json_t *r)
 
 #define META "\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"%s\",\"io.modelcontextprotocol/clientCapabilities\":%s}"
 
-/* A fixture-like round trip: asks the user's name, then greets. */
-static json_t *ask_name(mcp_input_call *c)
-{
-	json_t *r = json_object_get(c->input_responses, "who");
-	if (!r || !c->state)
-		return mcp_input_required(
-			c,
-			json_pack("{s:{s:s, s:{s:s, s:{s:s, s:{s:{s:s}}}}}}", "who", "method", "elicitation/create",
-				  "params", "message", "Name?", "requestedSchema", "type", "object", "properties", "name",
-				  "type", "string"),
-			json_pack("{s:s}", "round", "1"));
-	return json_pack("{s:[{s:s, s:s}]}", "content", "type", "text", "text", "greeted");
-}
-
 Test(mcp_server, stateless_era_rules)
 {
-	cr_assert(mcp_input_register("tool", "unit_ask_name", ask_name));
 	actor_t actor = { .user_id = "u1" };
 	core_ctx core = { NULL, &actor };
 	confirm_key key;
@@ -236,12 +221,11 @@ Test(mcp_server, stateless_era_rules)
 
 	/* HTTP headers must agree with the body. */
 	snprintf(text, sizeof text,
-		 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\"," META "}}",
+		 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"stop_timer\"," META "}}",
 		 "2026-07-28", "{\"elicitation\":{}}");
-	mcp_headers ok = { "2026-07-28", "tools/call", " unit_ask_name " };
-	mcp_headers no_method = { "2026-07-28", NULL, "unit_ask_name" };
+	mcp_headers no_method = { "2026-07-28", NULL, "stop_timer" };
 	mcp_headers other_name = { "2026-07-28", "tools/call", "get_active_timer" };
-	mcp_headers other_version = { "2025-11-25", "tools/call", "unit_ask_name" };
+	mcp_headers other_version = { "2025-11-25", "tools/call", "stop_timer" };
 	const mcp_headers *bad[] = { &no_method, &other_name, &other_version };
 	for (size_t i = 0; i < 3; i++) {
 		r = stateless(&call, text, bad[i], &status);
@@ -250,47 +234,38 @@ Test(mcp_server, stateless_era_rules)
 		json_decref(r);
 	}
 
-	/* input_required, then the retry with the answer and the signed state. */
-	r = stateless(&call, text, &ok, &status);
-	res = json_object_get(r, "result");
-	cr_assert_eq(status, 200);
+	/* input_required: the requests the client can answer, and a requestState
+	 * that verifies only unaltered, for its caller and its name. */
+	json_t *caps = json_pack("{s:{}}", "elicitation");
+	mcp_input_call c = { .name = "tool:unit", .client_capabilities = caps, .user_id = "u1", .key = &key };
+	json_t *ask = json_pack("{s:{s:s, s:{s:s}}}", "who", "method", "elicitation/create", "params", "message", "Name?");
+	res = mcp_input_required(&c, ask, json_pack("{s:s}", "round", "1"));
 	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "input_required");
 	cr_assert(json_object_get(json_object_get(res, "inputRequests"), "who"));
-	const char *state = json_string_value(json_object_get(res, "requestState"));
-	cr_assert(state);
-	char retry[3000], tampered[3000];
-	const char *fmt = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\","
-			  "\"inputResponses\":{\"who\":{\"action\":\"accept\",\"content\":{\"name\":\"A\"}}},"
-			  "\"requestState\":\"%s%s\"," META "}}";
-	snprintf(retry, sizeof retry, fmt, state, "", "2026-07-28", "{\"elicitation\":{}}");
-	snprintf(tampered, sizeof tampered, fmt, state, "x", "2026-07-28", "{\"elicitation\":{}}");
-	json_decref(r);
-	r = stateless(&call, retry, NULL, &status);
-	res = json_object_get(r, "result");
-	cr_assert_str_eq(json_string_value(json_object_get(res, "resultType")), "complete");
-	cr_assert(json_object_get(res, "content"));
-	json_decref(r);
-	r = stateless(&call, tampered, NULL, &status);
-	cr_assert_eq(error_code(r), JSONRPC_INVALID_PARAMS, "an altered requestState is refused");
-	json_decref(r);
-	/* Another caller cannot replay it. */
-	snprintf(actor.user_id, sizeof actor.user_id, "u2");
-	r = stateless(&call, retry, NULL, &status);
-	cr_assert_eq(error_code(r), JSONRPC_INVALID_PARAMS, "requestState is bound to its caller");
-	json_decref(r);
-	snprintf(actor.user_id, sizeof actor.user_id, "u1");
+	char *state = strdup(json_string_value(json_object_get(res, "requestState")));
+	json_decref(res);
+	json_t *back = mcp_input_state(&c, state);
+	cr_assert_str_eq(json_string_value(json_object_get(back, "round")), "1");
+	json_decref(back);
+	state[3] = state[3] == 'A' ? 'B' : 'A';
+	cr_assert_null(mcp_input_state(&c, state), "an altered requestState is refused");
+	state[3] = state[3] == 'A' ? 'B' : 'A';
+	c.user_id = "u2";
+	cr_assert_null(mcp_input_state(&c, state), "requestState is bound to its caller");
+	c.user_id = "u1";
+	c.name = "tool:other";
+	cr_assert_null(mcp_input_state(&c, state), "requestState is bound to its tool");
+	free(state);
 
-	/* Without the elicitation capability: MissingRequiredClientCapability, 400. */
-	snprintf(text, sizeof text,
-		 "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"unit_ask_name\"," META "}}",
-		 "2026-07-28", "{}");
-	r = stateless(&call, text, NULL, &status);
-	cr_assert_eq(status, 400);
-	cr_assert_eq(error_code(r), MCP_MISSING_CAPABILITY);
-	cr_assert(json_object_get(json_object_get(json_object_get(json_object_get(r, "error"), "data"),
-						  "requiredCapabilities"),
-				  "elicitation"));
-	json_decref(r);
+	/* Without the elicitation capability: MissingRequiredClientCapability. */
+	json_object_clear(caps);
+	c.name = "tool:unit";
+	ask = json_pack("{s:{s:s, s:{s:s}}}", "who", "method", "elicitation/create", "params", "message", "Name?");
+	cr_assert_null(mcp_input_required(&c, ask, NULL));
+	cr_assert_eq(c.error_code, MCP_MISSING_CAPABILITY);
+	cr_assert(json_object_get(json_object_get(c.error_data, "requiredCapabilities"), "elicitation"));
+	json_decref(c.error_data);
+	json_decref(caps);
 
 	/* The session era's methods are gone: 404, method not found. */
 	const char *gone[] = { "initialize", "ping", "logging/setLevel", "resources/subscribe", "subscriptions/listen" };

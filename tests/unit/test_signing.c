@@ -35,6 +35,32 @@ Test(signing, covers_timestamp_body_and_secret)
 	cr_assert_eq(strlen(a), 71);
 }
 
+/* The vector of the Standard Webhooks reference libraries (the npm package
+ * signs the same bytes to the same value). */
+Test(signing, standard_webhooks_vector)
+{
+	char sig[SIGNING_STANDARD_LEN];
+	const char *body = "{\"test\": 2432232314}";
+	signing_standard("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
+			 strlen(body), sig);
+	cr_assert_str_eq(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+}
+
+/* whsec_ keys are the decoded bytes, in either base64 alphabet; any other
+ * secret (or a whsec_ that does not decode) is its own text. */
+Test(signing, standard_keys)
+{
+	unsigned char key[SIGNING_KEY_MAX];
+	cr_assert_eq(signing_standard_key("whsec_+/+/", key), 3);
+	cr_assert(!memcmp(key, "\xfb\xff\xbf", 3));
+	cr_assert_eq(signing_standard_key("whsec_-_-_", key), 3);
+	cr_assert(!memcmp(key, "\xfb\xff\xbf", 3));
+	cr_assert_eq(signing_standard_key("plain-secret", key), 12);
+	cr_assert(!memcmp(key, "plain-secret", 12));
+	cr_assert_eq(signing_standard_key("whsec_not*base64", key), 16);
+	cr_assert(!memcmp(key, "whsec_not*base64", 16));
+}
+
 Test(schedule, classifies_status_classes)
 {
 	cr_assert_eq(schedule_classify(200), VERDICT_DELIVERED);
