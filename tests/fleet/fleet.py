@@ -427,7 +427,11 @@ def main():
     env.update({"HOST": "127.0.0.1", "WEBHOOK_ALLOW_PRIVATE": "1", "SCHEDULER": "off", "CRON_SECRET": ctx.cron_secret,
                 "WORKESTRA_SECRET_KEY": "fleet-secret-key-" + secrets.token_hex(16),
                 "WORKESTRA_DATA_DIR": os.path.join(out, "data"), "WORKERS": env.get("WORKERS", "4"),
-                "LOG_LEVEL": env.get("LOG_LEVEL", "warn")})
+                "LOG_LEVEL": env.get("LOG_LEVEL", "warn"),
+                # Counted, never refusing: the load is thousands a minute per token.
+                "RATE_LIMIT_PER_TOKEN": "1000000", "RATE_LIMIT_PER_WORKSPACE": "1000000",
+                # HAProxy's connections all come from 127.0.0.1.
+                "HTTP_MAX_CONNECTIONS_PER_IP": "0"})
     for k in ("SMTP_URL", "http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         env.pop(k, None)
     os.makedirs(env["WORKESTRA_DATA_DIR"], exist_ok=True)
