@@ -209,14 +209,38 @@ test: deps
 	$(MAKE) test-unit test-fuzz-corpus test-integration test-openapi test-chat-wire test-e2e test-browser test-conformance
 	$(MAKE) test-san
 
-# Report timings on a year of seeded data (50 users); prints medians. Then
-# the chat loop's own overhead per turn against the scripted model server.
-bench: $(BIN) $(BUILD)/tests/model-server
-	bench/reports.sh
+# Throughput beside pgbench replaying our SQL, the prepared-statement A/B,
+# reports at 37 k and BENCH_SCALE entries (README, Performance); not a test.
+# Then the chat loop's own overhead per turn against the scripted model server.
+BENCH_PREPARED ?= $(shell git log -1 --format=%H --grep='Statements prepared once per connection' 2>/dev/null)
+bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time $(BUILD)/tests/model-server
+	BENCH_A_BIN=$(BUILD)/bench/a/build/workestra-time BENCH_LOAD=$(BUILD)/bench/load WT_BIN=$(BIN) bench/bench.sh
 	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
 
 bench-chat: $(BIN) $(BUILD)/tests/model-server
 	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
+
+$(BUILD)/bench/load: bench/load.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 $(WARN) -o $@ $<
+
+# This tree with that change to src/store/db.c taken out, so that the two
+# binaries differ in nothing else (an older commit's migrations would not
+# run on the schema this one migrates).
+$(BUILD)/bench/a/build/workestra-time:
+	rm -rf $(BUILD)/bench/a && mkdir -p $(BUILD)/bench/a
+	git archive HEAD | tar -x -C $(BUILD)/bench/a
+	git diff $(BENCH_PREPARED) $(BENCH_PREPARED)^ -- src/store/db.c | patch -s -p1 -d $(BUILD)/bench/a
+	$(MAKE) -C $(BUILD)/bench/a BUILD=build build/workestra-time
+
+# Three serve behind HAProxy on one PostgreSQL under mixed load, one killed
+# (README, Fleet); installs haproxy when missing. Report in $(BUILD)/fleet.
+.PHONY: fleet
+fleet: $(BIN) $(BUILD)/bench/load
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; }
+	tests/fleet/run.sh $(BIN) $(BUILD)/bench/load $(BUILD)/fleet
 
 # Failure drills against a real serve and PostgreSQL (kill -9 under webhook
 # load, the database stopped, slow clients, pipelining); a few minutes, not

@@ -655,6 +655,102 @@ def entry_body(fx, i, tag):
 # Drill 1: kill -9 during 2,000 webhook-producing writes
 
 
+def wait_drained(db, rcv, wh, path, deadline):
+    """When every delivery of webhook wh is done and every one of its events
+    reached rcv at path (monotonic time), or None if not by deadline."""
+    while now() < deadline:
+        try:
+            rows = db.query(f"SELECT event_id, status FROM time_webhook_deliveries WHERE webhook_id = '{wh}'")
+        except Exception as e:  # the database is ours; a failure here is worth a line, not a crash
+            log(f"polling the outbox failed: {e}")
+            rows = None
+        if rows is not None:
+            expected = {r[0] for r in rows}
+            pending = sum(1 for r in rows if r[1] == "pending")
+            got = {d["event_id"] for d in rcv.for_path(path)}
+            if pending == 0 and expected <= got:
+                return now()
+        time.sleep(1.0)
+    return None
+
+
+def judge_writes(R, D, db, ws, wh, path, tag, outcome, rcv):
+    """Judges writes (outcome: index -> ("ack", id) | ("uncertain", why) |
+    ("status", code) | ("not_sent", why); descriptions "TAG #index") and the
+    webhook wh's deliveries to rcv at path against the database: every 2xx
+    write committed, every committed entry has its event and a delivery row,
+    every event received, duplicates only under the same delivery id."""
+    rows = db.query(f"SELECT id, description FROM time_entries WHERE workspace_id = '{ws}'"
+                    f" AND description LIKE '{tag} #%' AND deleted_at IS NULL")
+    db_ids = {r[0] for r in rows}
+    db_descs = {r[1] for r in rows}
+    acked = {i: r[1] for i, r in outcome.items() if r[0] == "ack"}
+    uncertain = [i for i, r in outcome.items() if r[0] == "uncertain"]
+    other = collections.Counter(r[1] for r in outcome.values() if r[0] == "status")
+    not_sent = [i for i, r in outcome.items() if r[0] == "not_sent"]
+    missing = [e for e in acked.values() if e not in db_ids]
+    uncertain_committed = sum(1 for i in uncertain if f"{tag} #{i}" in db_descs)
+    refused_but_committed = sum(1 for i, r in outcome.items()
+                                if r[0] in ("status", "not_sent") and f"{tag} #{i}" in db_descs)
+    no_event = db.query(
+        f"SELECT te.id FROM time_entries te LEFT JOIN (SELECT payload->'data'->>'id' AS entry_id"
+        f" FROM time_webhook_events WHERE workspace_id = '{ws}' AND event = 'time_entry.created') e"
+        f" ON e.entry_id = te.id WHERE te.workspace_id = '{ws}' AND te.description LIKE '{tag} #%'"
+        f" AND e.entry_id IS NULL")
+    no_delivery = db.query(
+        f"SELECT e.id FROM time_webhook_events e JOIN time_entries te ON te.id = e.payload->'data'->>'id'"
+        f" WHERE e.workspace_id = '{ws}' AND te.workspace_id = '{ws}' AND te.description LIKE '{tag} #%'"
+        f" AND NOT EXISTS (SELECT 1 FROM time_webhook_deliveries d WHERE d.event_id = e.id"
+        f" AND d.webhook_id = '{wh}')")
+    dl = db.query(f"SELECT event_id, id, status, attempts FROM time_webhook_deliveries WHERE webhook_id = '{wh}'")
+    expected = {r[0]: r[1] for r in dl}
+    statuses = collections.Counter(r[2] for r in dl)
+    retried = sum(1 for r in dl if int(r[3]) > 1)
+    recs = rcv.for_path(path)
+    by_event = collections.defaultdict(list)
+    for d in recs:
+        by_event[d["event_id"]].append(d["delivery"])
+    lost = [e for e in expected if e not in by_event]
+    unknown = [e for e in by_event if e not in expected]
+    dups = {e: v for e, v in by_event.items() if len(v) > 1}
+    dup_extra = sum(len(v) - 1 for v in dups.values())
+    dup_same_id = all(len(set(v)) == 1 for v in dups.values())
+    wrong_delivery_id = sum(1 for e, v in by_event.items() if e in expected and any(x != expected[e] for x in v))
+    bad_sig = sum(1 for d in recs if d["signature_ok"] is False)
+
+    R.add(D, "writes acknowledged (2xx)", len(acked))
+    R.add(D, "writes cut by a kill (no answer) / of which committed", f"{len(uncertain)} / {uncertain_committed}")
+    R.add(D, "non-2xx answers / never sent", f"{dict(other) or 0} / {len(not_sent)}")
+    R.add(D, "entries in DB", len(db_ids), f"= {len(acked)} acked + {uncertain_committed} cut", 
+          len(db_ids) == len(acked) + uncertain_committed + refused_but_committed)
+    R.add(D, "2xx writes missing from DB", len(missing), "0", not missing)
+    R.add(D, "entries without their outbox event", len(no_event), "0", not no_event)
+    R.add(D, "events without a delivery row", len(no_delivery), "0", not no_delivery)
+    R.add(D, "events expected (deliveries to the receiver)", len(expected))
+    R.add(D, "events received (distinct)", len([e for e in by_event if e in expected]))
+    R.add(D, "events lost", len(lost), "0", not lost)
+    R.add(D, "duplicate receipts / all with the same delivery id",
+          f"{dup_extra} / {'yes' if dup_same_id else 'NO'}", "same id", dup_same_id)
+    R.add(D, "deliveries delivered / pending / failed; retried",
+          f"{statuses.get('delivered', 0)} / {statuses.get('pending', 0)} / {statuses.get('failed', 0)}; {retried}")
+    R.add(D, "bad signatures / wrong delivery ids / unknown events", f"{bad_sig} / {wrong_delivery_id} / {len(unknown)}",
+          "0 / 0 / 0", bad_sig == 0 and wrong_delivery_id == 0 and not unknown)
+    if missing:
+        R.fail(D, f"{len(missing)} acknowledged writes are not in the database (e.g. {missing[:3]})")
+    if no_event:
+        R.fail(D, f"{len(no_event)} committed entries have no time_entry.created outbox event")
+    if no_delivery:
+        R.fail(D, f"{len(no_delivery)} events of committed entries have no delivery row for the subscription")
+    if lost:
+        R.fail(D, f"{len(lost)} events never reached the receiver (e.g. {lost[:3]})")
+    if not dup_same_id:
+        R.fail(D, "a duplicated event came with different delivery ids")
+    if bad_sig or wrong_delivery_id or unknown:
+        R.fail(D, f"{bad_sig} bad signatures, {wrong_delivery_id} wrong delivery ids, {len(unknown)} unknown events")
+    if refused_but_committed:
+        R.note(D, f"{refused_but_committed} writes answered non-2xx (or never sent) are in the database")
+
+
 def drill1(ctx):
     R, srv, db, fx, rcv = ctx.results, ctx.server, ctx.db, ctx.fx, ctx.receiver
     D = "1 kill -9"
@@ -742,101 +838,17 @@ def drill1(ctx):
     # Drain: every delivery of the subscription done and every event at the receiver.
     last_kill = kills[-1] if kills else t0
     drain_deadline = max(last_kill + D1_DRAIN_AFTER_KILL, writes_end + D1_DRAIN_AFTER_WRITES)
-    drained_at = None
-    while now() < drain_deadline:
-        try:
-            rows = db.query(f"SELECT event_id, status FROM time_webhook_deliveries WHERE webhook_id = '{wh}'")
-        except Exception as e:  # the database is ours; a failure here is worth a line, not a crash
-            log(f"drill 1: polling the outbox failed: {e}")
-            rows = None
-        if rows is not None:
-            expected = {r[0] for r in rows}
-            pending = sum(1 for r in rows if r[1] == "pending")
-            got = {d["event_id"] for d in rcv.for_path(path)}
-            if pending == 0 and expected <= got:
-                drained_at = now()
-                break
-        time.sleep(1.0)
-
-    # Judge against the database.
-    ws = fx["workspace"]
-    rows = db.query(f"SELECT id, description FROM time_entries WHERE workspace_id = '{ws}'"
-                    f" AND description LIKE '{tag} #%' AND deleted_at IS NULL")
-    db_ids = {r[0] for r in rows}
-    db_descs = {r[1] for r in rows}
-    acked = {i: r[1] for i, r in outcome.items() if r[0] == "ack"}
-    uncertain = [i for i, r in outcome.items() if r[0] == "uncertain"]
-    other = collections.Counter(r[1] for r in outcome.values() if r[0] == "status")
-    not_sent = [i for i, r in outcome.items() if r[0] == "not_sent"]
-    missing = [e for e in acked.values() if e not in db_ids]
-    uncertain_committed = sum(1 for i in uncertain if f"{tag} #{i}" in db_descs)
-    refused_but_committed = sum(1 for i, r in outcome.items()
-                                if r[0] in ("status", "not_sent") and f"{tag} #{i}" in db_descs)
-    no_event = db.query(
-        f"SELECT te.id FROM time_entries te LEFT JOIN (SELECT payload->'data'->>'id' AS entry_id"
-        f" FROM time_webhook_events WHERE workspace_id = '{ws}' AND event = 'time_entry.created') e"
-        f" ON e.entry_id = te.id WHERE te.workspace_id = '{ws}' AND te.description LIKE '{tag} #%'"
-        f" AND e.entry_id IS NULL")
-    no_delivery = db.query(
-        f"SELECT e.id FROM time_webhook_events e JOIN time_entries te ON te.id = e.payload->'data'->>'id'"
-        f" WHERE e.workspace_id = '{ws}' AND te.workspace_id = '{ws}' AND te.description LIKE '{tag} #%'"
-        f" AND NOT EXISTS (SELECT 1 FROM time_webhook_deliveries d WHERE d.event_id = e.id"
-        f" AND d.webhook_id = '{wh}')")
-    dl = db.query(f"SELECT event_id, id, status, attempts FROM time_webhook_deliveries WHERE webhook_id = '{wh}'")
-    expected = {r[0]: r[1] for r in dl}
-    statuses = collections.Counter(r[2] for r in dl)
-    retried = sum(1 for r in dl if int(r[3]) > 1)
-    recs = rcv.for_path(path)
-    by_event = collections.defaultdict(list)
-    for d in recs:
-        by_event[d["event_id"]].append(d["delivery"])
-    lost = [e for e in expected if e not in by_event]
-    unknown = [e for e in by_event if e not in expected]
-    dups = {e: v for e, v in by_event.items() if len(v) > 1}
-    dup_extra = sum(len(v) - 1 for v in dups.values())
-    dup_same_id = all(len(set(v)) == 1 for v in dups.values())
-    wrong_delivery_id = sum(1 for e, v in by_event.items() if e in expected and any(x != expected[e] for x in v))
-    bad_sig = sum(1 for d in recs if d["signature_ok"] is False)
+    drained_at = wait_drained(db, rcv, wh, path, drain_deadline)
 
     R.add(D, "writes sent (8 client threads)", f"{len(outcome)} of {D1_WRITES}")
     R.add(D, "serve SIGKILLs / seconds back to healthy", f"{len(kills)} / " + (", ".join(f"{r:.1f}" for r in restarts) or "-"),
           "2", len(kills) == len(D1_KILL_AT))
-    R.add(D, "writes acknowledged (2xx)", len(acked))
-    R.add(D, "writes cut by a kill (no answer) / of which committed", f"{len(uncertain)} / {uncertain_committed}")
-    R.add(D, "non-2xx answers / never sent", f"{dict(other) or 0} / {len(not_sent)}")
-    R.add(D, "entries in DB", len(db_ids), f"= {len(acked)} acked + {uncertain_committed} cut", 
-          len(db_ids) == len(acked) + uncertain_committed + refused_but_committed)
-    R.add(D, "2xx writes missing from DB", len(missing), "0", not missing)
-    R.add(D, "entries without their outbox event", len(no_event), "0", not no_event)
-    R.add(D, "events without a delivery row", len(no_delivery), "0", not no_delivery)
-    R.add(D, "events expected (deliveries to the receiver)", len(expected))
-    R.add(D, "events received (distinct)", len([e for e in by_event if e in expected]))
-    R.add(D, "events lost", len(lost), "0", not lost)
-    R.add(D, "duplicate receipts / all with the same delivery id",
-          f"{dup_extra} / {'yes' if dup_same_id else 'NO'}", "same id", dup_same_id)
-    R.add(D, "deliveries delivered / pending / failed; retried",
-          f"{statuses.get('delivered', 0)} / {statuses.get('pending', 0)} / {statuses.get('failed', 0)}; {retried}")
-    R.add(D, "bad signatures / wrong delivery ids / unknown events", f"{bad_sig} / {wrong_delivery_id} / {len(unknown)}",
-          "0 / 0 / 0", bad_sig == 0 and wrong_delivery_id == 0 and not unknown)
+    judge_writes(R, D, db, fx["workspace"], wh, path, tag, outcome, rcv)
     R.add(D, "outbox drained, seconds after the last kill",
           f"{drained_at - last_kill:.1f}" if drained_at else f"not within {drain_deadline - last_kill:.0f}",
           f"< {D1_DRAIN_AFTER_KILL}", drained_at is not None)
     if len(kills) < len(D1_KILL_AT):
         R.fail(D, f"serve was killed {len(kills)} times, not {len(D1_KILL_AT)}")
-    if missing:
-        R.fail(D, f"{len(missing)} acknowledged writes are not in the database (e.g. {missing[:3]})")
-    if no_event:
-        R.fail(D, f"{len(no_event)} committed entries have no time_entry.created outbox event")
-    if no_delivery:
-        R.fail(D, f"{len(no_delivery)} events of committed entries have no delivery row for the subscription")
-    if lost:
-        R.fail(D, f"{len(lost)} events never reached the receiver (e.g. {lost[:3]})")
-    if not dup_same_id:
-        R.fail(D, "a duplicated event came with different delivery ids")
-    if bad_sig or wrong_delivery_id or unknown:
-        R.fail(D, f"{bad_sig} bad signatures, {wrong_delivery_id} wrong delivery ids, {len(unknown)} unknown events")
-    if refused_but_committed:
-        R.note(D, f"{refused_but_committed} writes answered non-2xx (or never sent) are in the database")
     if len(outcome) < D1_WRITES:
         R.fail(D, f"only {len(outcome)} of {D1_WRITES} writes were made")
     if not drained_at:
