@@ -32,40 +32,9 @@ SELECT :'ws', u.id, w::date, w::date + 6,
        CASE WHEN w < '2025-12-01' THEN 'approved' WHEN w < '2025-12-15' THEN 'submitted' ELSE 'draft' END
 FROM new_users u CROSS JOIN generate_series(DATE '2024-12-30', DATE '2025-12-29', interval '7 days') AS w;
 
--- As in seed.sql: 85 % tasks (with their project), 10 % tickets, 5 % deals.
-WITH ids AS (
-  SELECT (SELECT array_agg(id ORDER BY id) FROM tasks WHERE workspace_id = :'ws') AS tasks,
-         (SELECT array_agg(id ORDER BY id) FROM tickets WHERE workspace_id = :'ws') AS tickets,
-         (SELECT array_agg(id ORDER BY id) FROM deals WHERE workspace_id = :'ws') AS deals
-), work AS (
-  SELECT u.id AS user_id, u.n, d::date AS day, random() AS kind, random() AS pick, random() AS len,
-         random() AS bill, random() AS off
-  FROM new_users u
-  CROSS JOIN generate_series(DATE '2025-01-01', DATE '2025-12-31', interval '1 day') AS d
-  CROSS JOIN generate_series(1, 3) AS slot
-  WHERE extract(isodow FROM d) < 6
-), typed AS (
-  SELECT w.*,
-         CASE WHEN w.kind < 0.85 THEN 'task' WHEN w.kind < 0.95 THEN 'ticket' ELSE 'deal' END AS entity_type,
-         CASE WHEN w.kind < 0.85 THEN ids.tasks[1 + floor(w.pick * array_length(ids.tasks, 1))::int]
-              WHEN w.kind < 0.95 THEN ids.tickets[1 + floor(w.pick * array_length(ids.tickets, 1))::int]
-              ELSE ids.deals[1 + floor(w.pick * array_length(ids.deals, 1))::int] END AS entity_id
-  FROM work w CROSS JOIN ids
-  WHERE w.off >= 0.04
-)
-INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id, description, log_date,
-                          duration_seconds, billable, timesheet_id, hourly_rate, currency, source)
-SELECT :'ws', w.user_id, w.entity_type, w.entity_id, p.id, 'benchmark work', w.day,
-       CASE WHEN w.len < 0.66 THEN (1 + floor(w.len / 0.66 * 16))::int * 900
-            ELSE 300 + floor((w.len - 0.66) / 0.34 * 14000)::int END,
-       coalesce(p.billable, true) AND w.bill < 0.85,
-       ts.id, 8000 + (w.n % 10) * 1500, coalesce(p.currency, 'USD'), 'api'
-FROM typed w
-LEFT JOIN tasks tk ON w.entity_type = 'task' AND tk.id = w.entity_id
-LEFT JOIN tickets tt ON w.entity_type = 'ticket' AND tt.id = w.entity_id
-LEFT JOIN projects p ON p.id = coalesce(tk.project_id, tt.project_id)
-JOIN timesheets ts ON ts.workspace_id = :'ws' AND ts.user_id = w.user_id
- AND ts.period_start = date_trunc('week', w.day)::date;
+CREATE TEMP VIEW people AS SELECT id, n FROM new_users;
+\ir year_of_entries.sql
+DROP VIEW people;
 
 COMMIT;
 

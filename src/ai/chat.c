@@ -248,7 +248,7 @@ static json_t *run_tool(const ai_chat_env *env, const char *conv, const char *na
 		return e;
 	}
 	*is_error = false;
-	if (!json_is_true(json_object_get(data, "requires_confirmation")))
+	if (!ai_tools_pending(data))
 		return data;
 	json_t *card = chats_card_add(env->core, conv, name, data, err);
 	json_decref(data);
