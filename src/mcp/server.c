@@ -248,14 +248,8 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	ai_client client = { tool_log, tool_progress, tool_request, &tc };
 	ai_env env = { call->core, call->confirm, time(NULL), &client };
 	/* The second round of a confirmation asked with input_required. */
-	if (s->stateless && (json_object_get(m->params, "requestState") || json_object_get(m->params, "inputResponses"))) {
-		json_t *answer = resume(s, m, &env, name, args);
-		if (json_object_get(answer, "error"))
-			return answer;
-		json_t *r = json_incref(json_object_get(answer, "result"));
-		json_decref(answer);
-		return jsonrpc_result(m->id, r);
-	}
+	if (s->stateless && (json_object_get(m->params, "requestState") || json_object_get(m->params, "inputResponses")))
+		return resume(s, m, &env, name, args);
 	err_t err = { 0 };
 	json_t *result = ai_tools_call(&env, name, args, &err);
 	if (!result) {
@@ -652,7 +646,7 @@ static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, c
 	json_decref(state);
 	json_t *r = ai_tools_settle(env, pending, a);
 	json_decref(pending);
-	return json_pack("{s:o}", "result", r);
+	return jsonrpc_result(m->id, r);
 }
 
 bool mcp_is_stateless(const jsonrpc_msg *m, const char *header_version)
