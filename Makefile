@@ -17,12 +17,13 @@ override LDFLAGS += $(SAN)
 SRC      := $(filter-out src/main.c,$(shell find src -name '*.c' | sort))
 OBJ      := $(SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/migrations.o $(BUILD)/obj/gen/tools.o \
             $(BUILD)/obj/gen/prompts.o $(BUILD)/obj/gen/web.o \
-            $(BUILD)/obj/gen/chat_prompts.o
+            $(BUILD)/obj/gen/chat_prompts.o $(BUILD)/obj/gen/apps.o
 MIGRATIONS := $(sort $(wildcard schemas/sql/*.sql))
 TOOLS    := $(sort $(wildcard tools/*.json))
 PROMPTS  := $(sort $(wildcard prompts/*.json))
 WEB      := $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg)) schemas/openapi.json
 CHAT_PROMPTS := $(sort $(wildcard prompts/chat/*.json))
+APPS     := $(sort $(wildcard apps/*.html))
 
 BIN      := $(BUILD)/workestra-time
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -67,6 +68,11 @@ $(BUILD)/gen/chat_prompts.c: $(CHAT_PROMPTS) scripts/embed.sh
 $(BUILD)/gen/web.c: $(WEB) scripts/embed.sh
 	@mkdir -p $(dir $@)
 	@scripts/embed.sh embedded_web $(WEB) > $@
+
+# MCP Apps views (apps/): the confirmation card hosts render (mcp/app_card.c).
+$(BUILD)/gen/apps.c: $(APPS) scripts/embed.sh
+	@mkdir -p $(dir $@)
+	@scripts/embed.sh embedded_apps $(APPS) > $@
 
 $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c
 	@mkdir -p $(dir $@)

@@ -1,8 +1,10 @@
 #include "mcp/server.h"
 #include "ai/tools.h"
+#include "mcp/app_card.h"
 #include "mcp/elicit.h"
 #include "mcp/prompts.h"
 #include "mcp/resources.h"
+#include "mcp/state.h"
 #include "util/crypto.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -81,8 +83,8 @@ static const char INSTRUCTIONS[] =
 	"Time tracking for the caller's Workestra workspace. Read tools answer at once; find_work_items finds the "
 	"records to log time on by words. Write tools (log_time_entry, start_timer, stop_timer, "
 	"submit/approve/reject_timesheet, convert_time_to_invoice_lines) change something only when the user confirms: "
-	"a client that can show forms (elicitation) asks the user there and the result says confirmed, declined or "
-	"cancelled; otherwise the result is requires_confirmation with a summary and details to show the user and a "
+	"a client that renders MCP Apps shows the user a confirmation card beside the call, and one that can show forms "
+	"(elicitation) asks the user there, and the result says confirmed, declined or cancelled; otherwise the result is requires_confirmation with a summary and details to show the user and a "
 	"confirmation_token the user's client redeems at POST /api/v1/ai/confirm.";
 
 static json_t *server_info(void)
@@ -143,16 +145,20 @@ static bool decode_cursor(const char *cursor, size_t *offset)
 	return true;
 }
 
-static json_t *tools_list(mcp_call *call, const jsonrpc_msg *m)
+/* A client that renders MCP Apps also gets the card's app-only tool, after the others. */
+static json_t *tools_list(mcp_call *call, const mcp_session *s, const jsonrpc_msg *m)
 {
-	size_t offset = 0, total = ai_tools_count();
+	bool apps = mcp_app_supported(s->client_capabilities);
+	size_t offset = 0, count = ai_tools_count(), total = count + (apps ? 1 : 0);
 	size_t page = call->page_size > 0 ? (size_t)call->page_size : MCP_PAGE_SIZE;
 	json_t *cursor = json_object_get(m->params, "cursor");
 	if (cursor && (!json_is_string(cursor) || !decode_cursor(json_string_value(cursor), &offset) || offset > total))
 		return invalid_params(m, "Invalid params: unknown cursor");
 	json_t *list = json_array();
 	for (size_t i = offset; i < total && i < offset + page; i++)
-		json_array_append(list, ai_tools_definition(i));
+		json_array_append_new(list, i == count ? mcp_app_tool()
+					    : apps     ? mcp_app_listing(ai_tools_definition(i))
+						       : json_incref(ai_tools_definition(i)));
 	json_t *result = json_pack("{s:o}", "tools", list);
 	if (offset + page < total) {
 		char text[24], enc[40];
@@ -250,16 +256,26 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	/* The second round of a confirmation asked with input_required. */
 	if (s->stateless && (json_object_get(m->params, "requestState") || json_object_get(m->params, "inputResponses")))
 		return resume(s, m, &env, name, args);
+	bool apps = mcp_app_supported(s->client_capabilities);
 	err_t err = { 0 };
-	json_t *result = ai_tools_call(&env, name, args, &err);
+	char why[300];
+	json_t *result = NULL;
+	if (strcmp(name, MCP_APP_TOOL))
+		result = ai_tools_call(&env, name, args, &err);
+	else if (apps && !(result = mcp_app_answer(&env, args, why, sizeof why)))
+		return invalid_params(m, why);
 	if (!result) {
-		char msg[300];
-		utf8_snprintf(msg, sizeof msg, "Invalid params: unknown tool '%s'", name);
-		return invalid_params(m, msg);
+		utf8_snprintf(why, sizeof why, "Invalid params: unknown tool '%s'", name);
+		return invalid_params(m, why);
 	}
-	/* A write tool's card goes to the person when their client can show it. */
+	/* A write tool's card goes to the person where their client can show it:
+	 * as an app beside the call, else as a form. */
 	json_t *pending = json_object_get(result, "structuredContent");
-	json_t *asked = ai_tools_pending(pending) ? ask_person(s, &env, name, args, pending) : NULL;
+	json_t *asked = NULL;
+	if (ai_tools_pending(pending) && apps)
+		mcp_app_offer(&env, result);
+	else if (ai_tools_pending(pending))
+		asked = ask_person(s, &env, name, args, pending);
 	if (asked) {
 		json_decref(result);
 		result = asked;
@@ -320,6 +336,9 @@ static json_t *resources_read(mcp_call *call, const mcp_session *s, const jsonrp
 	const char *uri = param(m, "uri");
 	if (!uri)
 		return invalid_params(m, "Invalid params: resources/read needs uri");
+	json_t *card = mcp_app_read(uri);
+	if (card)
+		return jsonrpc_result(m->id, card);
 	err_t err = { 0 };
 	json_t *r = mcp_resources_read(call->core, uri, &err);
 	if (r)
@@ -399,7 +418,7 @@ static json_t *common_dispatch(mcp_call *call, mcp_session *s, const jsonrpc_msg
 		return fixture;
 #endif
 	if (!strcmp(method, "tools/list"))
-		return tools_list(call, m);
+		return tools_list(call, s, m);
 	if (!strcmp(method, "tools/call"))
 		return tools_call(call, s, m);
 	if (!strcmp(method, "prompts/list"))
@@ -458,67 +477,10 @@ static json_t *discover(const jsonrpc_msg *m)
 }
 
 enum { STATE_TTL_SECONDS = 3600, LIST_TTL_MS = 60000 };
-/* requestState is base64url(JSON {n: kind:name, u: user, e: expiry, s: state})
- * "." base64url(HMAC-SHA256 of that JSON), under a key derived from the
- * server secret, so any instance sharing the secret verifies it, and the
- * client can neither alter it nor replay it for another caller or request. */
-static void state_key(const confirm_key *k, unsigned char out[32])
-{
-	static const char label[] = "workestra-time mcp requestState";
-	crypto_hmac_sha256(k->key, sizeof k->key, label, sizeof label - 1, out);
-}
 
-static char *sign_state(const mcp_input_call *c, json_t *state)
-{
-	json_t *body = json_pack("{s:s, s:s, s:I, s:O}", "n", c->name, "u", c->user_id ? c->user_id : "", "e",
-				 (json_int_t)time(NULL) + STATE_TTL_SECONDS, "s", state);
-	char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(body);
-	if (!text)
-		return NULL;
-	size_t len = strlen(text);
-	unsigned char key[32], mac[32];
-	state_key(c->key, key);
-	crypto_hmac_sha256(key, sizeof key, text, len, mac);
-	char *out = malloc(4 * (len / 3 + 1) + 1 + 4 * (sizeof mac / 3 + 1) + 2);
-	if (!out)
-		abort();
-	size_t n = crypto_b64url_encode((const unsigned char *)text, len, out);
-	out[n++] = '.';
-	crypto_b64url_encode(mac, sizeof mac, out + n);
-	free(text);
-	return out;
-}
-
-/* The state inside requestState rs (new reference), or NULL when it does not
- * verify, has expired or belongs to another caller or request. */
 json_t *mcp_input_state(const mcp_input_call *c, const char *rs)
 {
-	const char *dot = strchr(rs, '.');
-	size_t blen = dot ? (size_t)(dot - rs) : 0;
-	if (!dot || blen == 0 || blen > 64 * 1024 || strlen(dot + 1) > 64)
-		return NULL;
-	unsigned char *text = malloc(3 * blen / 4 + 4), mac[64], want[32], key[32];
-	if (!text)
-		abort();
-	long tlen = crypto_b64url_decode(rs, blen, text);
-	long mlen = crypto_b64url_decode(dot + 1, strlen(dot + 1), mac);
-	json_t *state = NULL;
-	if (tlen > 0 && mlen == (long)sizeof want) {
-		state_key(c->key, key);
-		crypto_hmac_sha256(key, sizeof key, text, (size_t)tlen, want);
-		json_t *body = crypto_equal(mac, (size_t)mlen, want, sizeof want)
-				       ? json_loadb((const char *)text, (size_t)tlen, 0, NULL)
-				       : NULL;
-		const char *n = json_string_value(json_object_get(body, "n"));
-		const char *u = json_string_value(json_object_get(body, "u"));
-		json_int_t e = json_integer_value(json_object_get(body, "e"));
-		if (n && u && !strcmp(n, c->name) && !strcmp(u, c->user_id ? c->user_id : "") && e >= (json_int_t)time(NULL))
-			state = json_incref(json_object_get(body, "s"));
-		json_decref(body);
-	}
-	free(text);
-	return state;
+	return mcp_state_open(c->key, c->name, c->user_id ? c->user_id : "", rs);
 }
 
 json_t *mcp_input_required(mcp_input_call *c, json_t *requests, json_t *state)
@@ -551,7 +513,7 @@ json_t *mcp_input_required(mcp_input_call *c, json_t *requests, json_t *state)
 	json_decref(missing);
 	json_t *r = json_pack("{s:s, s:o}", "resultType", "input_required", "inputRequests", requests);
 	if (state) {
-		char *rs = sign_state(c, state);
+		char *rs = mcp_state_sign(c->key, c->name, c->user_id ? c->user_id : "", state, STATE_TTL_SECONDS);
 		if (rs)
 			json_object_set_new(r, "requestState", json_string(rs));
 		free(rs);

@@ -9,33 +9,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { createHmac } from 'node:crypto';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import puppeteer from 'puppeteer-core';
+import { SHOTS, axeViolations, cli as runCli, launchBrowser, restAt, startServe as serveWith, stopServe } from './harness.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-const BIN = process.env.WT_BIN ?? '../../build/workestra-time';
 const MODEL_SERVER = process.env.MODEL_SERVER ?? '../../build/tests/model-server';
-const SHOTS = process.env.SHOTS ?? '../../build/browser';
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const JWT_SECRET = 'browser-test-jwt-secret';
 const env = { ...process.env, WORKESTRA_SECRET_KEY: 'browser-test-secret-key', WORKESTRA_JWT_SECRET: JWT_SECRET };
-mkdirSync(SHOTS, { recursive: true });
 
-const cli = (...args) => JSON.parse(execFileSync(BIN, args, { env, stdio: ['ignore', 'pipe', 'ignore'] }).toString());
+const cli = (...args) => runCli(env, ...args);
 let base, server, receiver, browser, model, users = {}, demo, freeAdmin;
 const received = { ok: 0, flaky: 0 };
 const problems = []; // CSP violations, page errors, console errors: none allowed
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 const day = (offset = 0) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 
@@ -46,13 +31,7 @@ function jwt(sub) {
   return `${signed}.${createHmac('sha256', JWT_SECRET).update(signed).digest('base64url')}`;
 }
 
-async function rest(method, path, token, body) {
-  const r = await fetch(base + path, {
-    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: r.status, json: r.status === 204 ? null : await r.json() };
-}
+const rest = (...args) => restAt(base)(...args);
 
 before(async () => {
   const ws = cli('admin', 'workspace', 'create', '--name', 'Browser', '--plan', 'pro', '--modules', 'projects,finance,people').id;
@@ -82,10 +61,7 @@ before(async () => {
     WEBHOOK_ALLOW_PRIVATE: 'on', AI_BASE_URL: `http://127.0.0.1:${model.port}/v1`, AI_API_KEY: 'sk-browser-test',
     AI_MODEL: 'scripted-1', AI_MAX_RETRIES: '0', AI_CHAT_RATE: String(CHAT_RATE),
   }));
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -95,24 +71,8 @@ after(async () => {
   model?.proc.stdin.end(); // the model server stops when its stdin closes
 });
 
-// A serve on a free port with the test's environment and extra; resolves
-// once /healthz answers.
-async function startServe(extra) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = spawn(BIN, ['serve'], { env: { ...env, PORT: String(port), HOST: '127.0.0.1', SCHEDULER: 'off', ...extra }, stdio: 'ignore' });
-  let up = false;
-  for (let i = 0; i < 100 && !up; i++) {
-    try { up = (await fetch(`${url}/healthz`)).ok; } catch { await new Promise((r) => setTimeout(r, 100)); }
-  }
-  assert.ok(up, 'serve did not start');
-  return { proc, base: url };
-}
-
-async function stopServe(proc) {
-  proc.kill('SIGTERM');
-  return new Promise((resolve) => proc.on('exit', resolve));
-}
+// A serve with the test's environment and extra.
+const startServe = (extra) => serveWith(env, extra);
 
 // The scripted model server (`model-server 0 STEP...`), which prints
 // "ready PORT" once listening and serves the steps in order.
@@ -152,10 +112,7 @@ const shot = (page, name) => page.screenshot({ path: `${SHOTS}/${name}.png`, ful
 // axe-core in the page (evaluated through the DevTools protocol, which the
 // CSP does not govern), then the page at 375 px must not scroll sideways.
 async function checkPage(page, label) {
-  await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+  const violations = await axeViolations(page);
   assert.deepEqual(violations, [], `${label}: axe found serious or critical violations`);
   const vp = page.viewport();
   await page.setViewport({ width: 375, height: 800 });

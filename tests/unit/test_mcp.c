@@ -1,6 +1,7 @@
 /* Unit tests of the parts of the MCP server that need no database: the tool
  * registry loaded from tools/, prompts, Host/Origin allow-list, cursors,
- * protocol versions and the confirmation key. */
+ * protocol versions, the confirmation key and which clients get the MCP App
+ * card. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "ai/tools.h"
 #include "core/confirm.h"
 #include "core/ctx.h"
+#include "mcp/app_card.h"
 #include "mcp/http.h"
 #include "mcp/prompts.h"
 #include "mcp/server.h"
@@ -277,6 +279,42 @@ Test(mcp_server, stateless_era_rules)
 		cr_assert_eq(error_code(r), JSONRPC_METHOD_NOT_FOUND);
 		json_decref(r);
 	}
+}
+
+/* The card is offered only to clients that declare the MCP Apps extension
+ * with its HTML profile, and only the write tools name it. */
+Test(mcp_app, offered_to_apps_clients_on_write_tools_only)
+{
+	const char *caps[] = {
+		"{\"extensions\":{\"io.modelcontextprotocol/ui\":{\"mimeTypes\":[\"text/html;profile=mcp-app\"]}}}",
+		"{\"extensions\":{\"io.modelcontextprotocol/ui\":{\"mimeTypes\":[\"text/html\"]}}}",
+		"{\"extensions\":{\"io.modelcontextprotocol/ui\":{}}}",
+		"{\"extensions\":{\"io.modelcontextprotocol/ui\":{\"mimeTypes\":\"text/html;profile=mcp-app\"}}}",
+		"{\"elicitation\":{}}",
+	};
+	for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+		json_t *c = json_loads(caps[i], 0, NULL);
+		cr_assert_eq(mcp_app_supported(c), i == 0, "case %zu", i);
+		json_decref(c);
+	}
+	cr_assert_not(mcp_app_supported(NULL));
+
+	size_t writes = 0;
+	for (size_t i = 0; i < ai_tools_count(); i++) {
+		json_t *def = ai_tools_definition(i), *seen = mcp_app_listing(def);
+		bool write = json_is_false(json_object_get(json_object_get(def, "annotations"), "readOnlyHint"));
+		const char *uri = json_string_value(json_object_get(json_object_get(json_object_get(seen, "_meta"), "ui"), "resourceUri"));
+		cr_assert_eq(uri != NULL, write, "%s", json_string_value(json_object_get(def, "name")));
+		cr_assert_null(json_object_get(def, "_meta"), "the registry's definition is left as it was");
+		writes += write;
+		json_decref(seen);
+	}
+	cr_assert_eq(writes, 7, "the seven write tools");
+	json_t *tool = mcp_app_tool();
+	json_t *vis = json_object_get(json_object_get(json_object_get(tool, "_meta"), "ui"), "visibility");
+	cr_assert_eq(json_array_size(vis), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(vis, 0)), "app", "hidden from the model");
+	json_decref(tool);
 }
 
 Test(confirm, key_from_secret_or_generated_file)
