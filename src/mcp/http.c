@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Transport errors carry a JSON-RPC error body (id null), as MCP SDKs expect. */
 static void fail(const http_request *req, http_response *resp, int status, int code, const char *message)
@@ -142,20 +143,33 @@ typedef struct {
 	const char *session_id;
 	bool streaming; /* the SSE answer has started (a request went to the client) */
 	int max_waiting; /* mcp_http_env's */
+	struct http_stream *later; /* detached by ask_later: the answer waits for the client's */
+	int later_slot;
 } collector;
+
+static char *sse_event(arena_t *a, json_t *msg)
+{
+	char *text = jsontext_dump(msg);
+	char *ev = arena_sprintf(a, "event: message\ndata: %s\n\n", text ? text : "{}");
+	free(text);
+	return ev;
+}
 
 static void sse_write(collector *col, json_t *msg)
 {
-	char *text = jsontext_dump(msg);
-	char *ev = arena_sprintf(col->req->arena, "event: message\ndata: %s\n\n", text ? text : "{}");
-	free(text);
+	if (col->later) {
+		char *ev = sse_event(http_stream_arena(col->later), msg);
+		http_stream_send(col->later, ev, strlen(ev));
+		return;
+	}
+	char *ev = sse_event(col->req->arena, msg);
 	http_stream_write(col->resp, ev, strlen(ev));
 }
 
 static void collect(void *ctx, json_t *msg)
 {
 	collector *col = ctx;
-	if (col->streaming) {
+	if (col->streaming || col->later) {
 		sse_write(col, msg);
 		json_decref(msg);
 		return;
@@ -167,33 +181,53 @@ static void collect(void *ctx, json_t *msg)
  * The answer must reach this instance: behind several instances the load
  * balancer must keep a session on one (sessions themselves work anywhere).
  * A person reading a confirmation card takes a while: they get five minutes
- * (the card's token lasts ten). */
-enum { MAX_WAITERS = 64, CLIENT_ANSWER_SECONDS = 300 };
+ * (the card's token lasts ten).
+ *
+ * Two kinds wait. A request asked with client_request holds its worker until
+ * the answer (the conformance fixtures' sampling); at most max_waiting of
+ * those at once. A confirmation asked with ask_later holds no worker: its
+ * call's answer is a detached stream, and the slot keeps the stream and the
+ * call's response with the token path (fallback). The answer, on whichever
+ * worker it arrives, settles the call and ends the stream; the reaper thread
+ * ends with the fallback the calls whose client left or did not answer in
+ * time, and those of a server shutting down. */
+enum { MAX_WAITERS = 256, CLIENT_ANSWER_SECONDS = 300 };
 typedef struct {
 	bool used, answered;
 	char session[65], id[32];
-	json_t *answer; /* the whole response message */
+	json_t *answer;              /* the whole response message */
+	struct http_stream *stream;  /* ask_later: the call's detached answer */
+	json_t *fallback;            /* ask_later: the call's response, once its handler returned */
+	time_t deadline;
 } waiter_t;
 static waiter_t waiters[MAX_WAITERS];
 static pthread_mutex_t waiters_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t waiters_cond = PTHREAD_COND_INITIALIZER;
 static unsigned long next_request;
+static pthread_once_t reaper_once = PTHREAD_ONCE_INIT;
 
-static bool deliver(const char *session, json_t *id, json_t *message)
+/* A free slot for session with a new request id, or -1 when the table is
+ * full or (blocking) max_blocking requests already hold their workers. */
+static int reserve(const char *session, char id[32], bool blocking, int max_blocking, int *holding)
 {
-	if (!json_is_string(id))
-		return false;
-	bool found = false;
+	int slot = -1;
+	*holding = 0;
 	pthread_mutex_lock(&waiters_lock);
-	for (int i = 0; i < MAX_WAITERS && !found; i++)
-		if (waiters[i].used && !waiters[i].answered && !strcmp(waiters[i].session, session) &&
-		    !strcmp(waiters[i].id, json_string_value(id))) {
-			waiters[i].answer = json_incref(message);
-			waiters[i].answered = found = true;
-		}
-	pthread_cond_broadcast(&waiters_cond);
+	for (int i = 0; i < MAX_WAITERS; i++) {
+		*holding += waiters[i].used && !waiters[i].stream;
+		if (!waiters[i].used && slot < 0)
+			slot = i;
+	}
+	if (blocking && *holding >= max_blocking)
+		slot = -1;
+	if (slot >= 0) {
+		snprintf(id, 32, "wt-%lu", ++next_request);
+		waiters[slot] = (waiter_t){ .used = true };
+		snprintf(waiters[slot].session, sizeof waiters[slot].session, "%s", session);
+		snprintf(waiters[slot].id, sizeof waiters[slot].id, "%s", id);
+	}
 	pthread_mutex_unlock(&waiters_lock);
-	return found;
+	return slot;
 }
 
 static void release(int slot)
@@ -204,33 +238,151 @@ static void release(int slot)
 	pthread_mutex_unlock(&waiters_lock);
 }
 
+/* Ends an ask_later call taken out of the table with reply (stolen), or
+ * with its fallback when reply is NULL. */
+static void finish_later(waiter_t *w, json_t *reply)
+{
+	json_t *out = reply ? reply : json_incref(w->fallback);
+	char *ev = sse_event(http_stream_arena(w->stream), out);
+	http_stream_send(w->stream, ev, strlen(ev)); /* fails harmlessly when the client left */
+	http_stream_end(w->stream);
+	json_decref(out);
+	json_decref(w->fallback);
+	json_decref(w->answer);
+}
+
+/* Once a second: the ask_later calls past their time, or whose client left
+ * or whose server is stopping, end with the token path. */
+static void *reaper(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep(1);
+		time_t now = time(NULL);
+		for (int i = 0; i < MAX_WAITERS; i++) {
+			waiter_t w = { 0 };
+			pthread_mutex_lock(&waiters_lock);
+			if (waiters[i].used && waiters[i].fallback &&
+			    (now >= waiters[i].deadline || http_stream_gone(waiters[i].stream))) {
+				w = waiters[i];
+				waiters[i] = (waiter_t){ 0 };
+			}
+			pthread_mutex_unlock(&waiters_lock);
+			if (w.stream)
+				finish_later(&w, NULL);
+		}
+	}
+	return NULL;
+}
+
+static void start_reaper(void)
+{
+	pthread_t t;
+	if (pthread_create(&t, NULL, reaper, NULL) == 0)
+		pthread_detach(t);
+	else
+		log_msg(LOG_ERROR, "mcp: no reaper thread: unanswered confirmations wait for their client");
+}
+
+/* The client's answer to request id of session: a blocking waiter gets it;
+ * an ask_later call whose handler has returned is taken out into *take for
+ * the caller to settle (else the answer waits in its slot for the handler).
+ * false when nothing of this session waits for that id. */
+static bool deliver(const char *session, json_t *id, json_t *message, waiter_t *take)
+{
+	if (!json_is_string(id))
+		return false;
+	bool found = false;
+	pthread_mutex_lock(&waiters_lock);
+	for (int i = 0; i < MAX_WAITERS && !found; i++)
+		if (waiters[i].used && !waiters[i].answered && !strcmp(waiters[i].session, session) &&
+		    !strcmp(waiters[i].id, json_string_value(id))) {
+			waiters[i].answer = json_incref(message);
+			waiters[i].answered = found = true;
+			if (waiters[i].fallback) {
+				*take = waiters[i];
+				waiters[i] = (waiter_t){ 0 };
+			}
+		}
+	pthread_cond_broadcast(&waiters_cond);
+	pthread_mutex_unlock(&waiters_lock);
+	return found;
+}
+
+/* The handler of an ask_later call returned its response (stolen): the slot
+ * keeps it until the answer, or settles now when the answer came first. */
+static bool arm_later(int slot, json_t *reply, waiter_t *take)
+{
+	bool answered;
+	pthread_mutex_lock(&waiters_lock);
+	waiters[slot].fallback = reply;
+	waiters[slot].deadline = time(NULL) + CLIENT_ANSWER_SECONDS;
+	answered = waiters[slot].answered;
+	if (answered) {
+		*take = waiters[slot];
+		waiters[slot] = (waiter_t){ 0 };
+	}
+	pthread_mutex_unlock(&waiters_lock);
+	return answered;
+}
+
+/* The answer settles the call as the answering request's caller (the same
+ * user: the session is theirs), and the call's stream ends with it. */
+static void settle_later(const mcp_http_env *env, actor_t *actor, waiter_t *w)
+{
+	core_ctx core = { env->db, actor };
+	mcp_call call = { .core = &core, .confirm = env->confirm };
+	finish_later(w, mcp_answer_later(&call, w->fallback, w->answer));
+}
+
+/* ask_later over Streamable HTTP: the call's answer becomes a detached SSE
+ * stream carrying the notifications so far and the request; the worker goes
+ * back to work when the handler returns. */
+static bool ask_later(void *ctx, const char *method, json_t *params)
+{
+	collector *col = ctx;
+	char id[32];
+	int holding, slot = col->session_id && !col->streaming ? reserve(col->session_id, id, false, 0, &holding) : -1;
+	struct http_stream *st = slot >= 0 ? http_stream_detach(col->resp) : NULL;
+	if (!st) {
+		if (slot >= 0)
+			release(slot);
+		json_decref(params);
+		return false;
+	}
+	pthread_once(&reaper_once, start_reaper);
+	http_response *r = http_stream_response(st);
+	r->status = 200;
+	r->content_type = "text/event-stream";
+	http_response_header(http_stream_arena(st), r, "cache-control", "no-cache");
+	pthread_mutex_lock(&waiters_lock);
+	waiters[slot].stream = st;
+	pthread_mutex_unlock(&waiters_lock);
+	col->later = st;
+	col->later_slot = slot;
+	size_t i;
+	json_t *m;
+	json_array_foreach(col->queued, i, m)
+		sse_write(col, m);
+	json_array_clear(col->queued);
+	json_t *req = jsonrpc_request(id, method, params);
+	sse_write(col, req);
+	json_decref(req);
+	return true;
+}
+
 /* mcp_request_fn over Streamable HTTP: turns the answer into an SSE stream
  * (notifications so far first), sends the request on it and waits. */
 static json_t *client_request(void *ctx, const char *method, json_t *params, err_t *err)
 {
 	collector *col = ctx;
-	if (!col->session_id || !col->resp->stream) {
+	if (!col->session_id || !col->resp->stream || col->later) {
 		json_decref(params);
 		err_set(err, ERR_CODE_TRANSPORT_CANNOT_REQUEST, "this request cannot carry a request to the client");
 		return NULL;
 	}
-	int slot = -1, waiting = 0;
 	char id[32];
-	pthread_mutex_lock(&waiters_lock);
-	for (int i = 0; i < MAX_WAITERS; i++) {
-		waiting += waiters[i].used;
-		if (!waiters[i].used && slot < 0)
-			slot = i;
-	}
-	if (waiting >= col->max_waiting)
-		slot = -1;
-	if (slot >= 0) {
-		snprintf(id, sizeof id, "wt-%lu", ++next_request);
-		waiters[slot] = (waiter_t){ .used = true };
-		snprintf(waiters[slot].session, sizeof waiters[slot].session, "%s", col->session_id);
-		snprintf(waiters[slot].id, sizeof waiters[slot].id, "%s", id);
-	}
-	pthread_mutex_unlock(&waiters_lock);
+	int waiting, slot = reserve(col->session_id, id, true, col->max_waiting, &waiting);
 	if (slot < 0) {
 		json_decref(params);
 		err_set(err, ERR_CODE_TOO_MANY_REQUESTS, "%d calls already wait for their client's answer", waiting);
@@ -399,18 +551,29 @@ static void handle_post(const mcp_http_env *env, const http_request *req, http_r
 	}
 	if (m.kind == JSONRPC_RESPONSE) {
 		/* An answer to a request we sent (sampling, elicitation). */
-		if (!deliver(req->mcp_session_id, m.id, m.root))
+		waiter_t take = { 0 };
+		if (!deliver(req->mcp_session_id, m.id, m.root, &take))
 			log_msg(LOG_WARN, "mcp: an answer to no waiting request of this session");
+		else if (take.stream)
+			settle_later(env, actor, &take);
 		resp->status = 202;
 		resp->body = "";
 		resp->body_len = 0;
 		goto done;
 	}
-	collector col = { json_array(), req, resp, init ? NULL : req->mcp_session_id, false, env->max_waiting };
+	collector col = { json_array(), req, resp, init ? NULL : req->mcp_session_id, false, env->max_waiting, NULL, -1 };
 	core_ctx core = { env->db, actor };
 	mcp_call call = { .core = &core, .confirm = env->confirm, .notify = collect, .notify_ctx = &col,
-			  .request = client_request, .request_ctx = &col };
+			  .request = client_request, .request_ctx = &col, .ask_later = ask_later };
 	json_t *reply = mcp_handle(&call, &s, &m);
+	if (col.later) {
+		/* The response waits for the person's answer; the stream is detached. */
+		waiter_t take = { 0 };
+		if (arm_later(col.later_slot, reply, &take))
+			settle_later(env, actor, &take);
+		json_decref(col.queued);
+		goto done;
+	}
 	if (init && reply && json_object_get(reply, "result")) {
 		char id[65];
 		char *info = s.client_info ? json_dumps(s.client_info, JSON_COMPACT) : NULL;

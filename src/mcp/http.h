@@ -24,10 +24,10 @@ typedef struct {
 	const void *bearer_ctx;
 	/* More auth-params for a 401's WWW-Authenticate (resource_metadata="…"); NULL: none. */
 	const char *challenge;
-	/* How many calls may wait at once for the person's answer to a request
-	 * of ours (a confirmation asked with elicitation/create in the session
-	 * era). Each holds a worker, so a server keeps some free for the
-	 * answers themselves; past the cap a call answers with the token path. */
+	/* How many calls may wait at once, each holding its worker, for the
+	 * client's answer to a request of ours (the conformance fixtures'
+	 * sampling; a server keeps some workers free for the answers). A
+	 * confirmation's elicitation holds no worker: it waits detached. */
 	int max_waiting;
 } mcp_http_env;
 

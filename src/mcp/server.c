@@ -234,6 +234,7 @@ static json_t *tool_request(void *ctx, const char *method, json_t *params, err_t
 }
 
 static json_t *ask_person(mcp_session *s, const ai_env *env, const char *name, json_t *args, json_t *pending);
+static bool ask_later(mcp_call *call, const mcp_session *s, json_t *pending);
 static json_t *resume(mcp_session *s, const jsonrpc_msg *m, const ai_env *env, const char *name, json_t *args);
 
 static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
@@ -272,17 +273,19 @@ static json_t *tools_call(mcp_call *call, mcp_session *s, const jsonrpc_msg *m)
 	 * as an app beside the call, else as a form. */
 	json_t *pending = json_object_get(result, "structuredContent");
 	json_t *asked = NULL;
+	bool later = false;
 	if (ai_tools_pending(pending) && apps)
 		mcp_app_offer(&env, result);
-	else if (ai_tools_pending(pending))
+	else if (ai_tools_pending(pending) && !(later = ask_later(call, s, pending)))
 		asked = ask_person(s, &env, name, args, pending);
 	if (asked) {
 		json_decref(result);
 		result = asked;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* Progress must increase: a tool that reported its own gets no closing one. */
-	if (!tc.reported)
+	/* Progress must increase: a tool that reported its own gets no closing
+	 * one, nor does a call still waiting for the person. */
+	if (!tc.reported && !later)
 		progress(call, token, 1, 1, "done");
 	bool failed = json_is_true(json_object_get(result, "isError"));
 	log_to_client(call, s, failed ? 3 : 1,
@@ -539,12 +542,44 @@ static void args_hash(json_t *args, char out[65])
  * Returns the tool's result (new reference), or NULL to answer pending as it
  * is (the token path): the client cannot answer forms, the transport cannot
  * ask, or no answer came. */
+/* Form elicitations name their mode from 2025-11-25 on. */
+static bool form_with_mode(const mcp_session *s)
+{
+	return strcmp(s->protocol_version, "2025-06-18") && strcmp(s->protocol_version, "2025-03-26");
+}
+
+/* The session era over a transport that can ask without waiting: the card
+ * goes out as elicitation/create and the call's response is held back until
+ * the answer (mcp_answer_later). */
+static bool ask_later(mcp_call *call, const mcp_session *s, json_t *pending)
+{
+	if (s->stateless || !call->ask_later || !mcp_elicit_form_supported(s->client_capabilities))
+		return false;
+	return call->ask_later(call->request_ctx, "elicitation/create", mcp_elicit_card(pending, form_with_mode(s)));
+}
+
+json_t *mcp_answer_later(mcp_call *call, json_t *fallback, json_t *answer)
+{
+	err_t err = { 0 };
+	json_t *result = jsonrpc_answer_result(answer, "elicitation/create", &err);
+	ai_answer a;
+	bool ok = result && mcp_elicit_answer(result, &a);
+	json_decref(result);
+	if (!ok) {
+		log_msg(LOG_INFO, "mcp: a confirmation was not answered in the client (%s); answering with the token",
+			result ? "an answer that is no ElicitResult" : err.message);
+		return json_incref(fallback);
+	}
+	ai_env env = { call->core, call->confirm, time(NULL), NULL };
+	json_t *settled = ai_tools_settle(&env, json_object_get(json_object_get(fallback, "result"), "structuredContent"), a);
+	return jsonrpc_result(json_object_get(fallback, "id"), settled);
+}
+
 static json_t *ask_person(mcp_session *s, const ai_env *env, const char *name, json_t *args, json_t *pending)
 {
 	if (!mcp_elicit_form_supported(s->client_capabilities))
 		return NULL;
-	bool with_mode = strcmp(s->protocol_version, "2025-06-18") && strcmp(s->protocol_version, "2025-03-26");
-	json_t *params = mcp_elicit_card(pending, with_mode);
+	json_t *params = mcp_elicit_card(pending, form_with_mode(s));
 	if (s->stateless) {
 		char full[100], hash[65];
 		snprintf(full, sizeof full, "tool:%s", name);

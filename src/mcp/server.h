@@ -51,7 +51,22 @@ typedef struct {
 	long page_size;              /* tools/list page; MCP_PAGE_SIZE when 0 */
 	mcp_request_fn request;      /* NULL when the transport cannot ask the client */
 	void *request_ctx;
+	/* Sends a request (method, params stolen; request_ctx) to the client and
+	 * returns at once: the transport holds the call's response (the token
+	 * path) back and, when the client answers, replaces it with
+	 * mcp_answer_later's, so nothing waits meanwhile. false when it cannot
+	 * (then request, which waits, is tried). NULL: not offered (stdio). */
+	bool (*ask_later)(void *ctx, const char *method, json_t *params);
 } mcp_call;
+
+/* The response to send for a write tool's call whose confirmation was asked
+ * with ask_later, now that the client answered: fallback is the call's
+ * JSON-RPC response as it was held back (the token path), answer the
+ * client's whole JSON-RPC response to the elicitation. call is the answering
+ * request's (the same user: sessions are bound to theirs). Accept or decline
+ * settles as an elicitation answered in place does; an error or anything but
+ * an ElicitResult keeps the token path. Returns a new reference. */
+json_t *mcp_answer_later(mcp_call *call, json_t *fallback, json_t *answer);
 
 /* The stateless era's errors (2026-07-28). */
 enum {

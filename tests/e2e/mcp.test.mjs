@@ -301,6 +301,45 @@ for (const [kind, day] of [['stdio', '2026-04-08'], ['http', '2026-04-09']]) {
   }
 }
 
+// The session era over HTTP asks without holding a worker: more people than
+// the server has workers (4) wait on their cards at once, the server answers
+// others meanwhile, and each answer settles its own call. (Were each wait to
+// hold a worker, at most 2 cards could be out and the rest would get tokens.)
+test('http: v1 client, 2025-11-25, eight cards wait at once, none holding a worker', async () => {
+  const N = 8, day = '2026-04-21';
+  const asked = [];
+  let open, allOut;
+  const gate = new Promise((r) => { open = r; });
+  const out = new Promise((r) => { allOut = r; });
+  const clients = [];
+  try {
+    for (let i = 0; i < N; i++) {
+      const c = new Client({ name: `workestra-e2e-${i}`, version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+      c.setRequestHandler(ElicitRequestSchema, async (req) => {
+        asked.push(req.params);
+        if (asked.length === N) allOut();
+        await gate;
+        return { action: i % 2 ? 'decline' : 'accept', content: {} };
+      });
+      await c.connect(new StreamableHTTPClientTransport(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${member.token}` } } }));
+      clients.push(c);
+    }
+    const before = await entriesOn(member.token, day);
+    const calls = clients.map((c) => c.callTool({ name: 'log_time_entry', arguments: { entity_type: 'task', entity_id: demo.tasks[0].id, hours: 1.25, log_date: day } }));
+    await Promise.race([out, new Promise((r) => setTimeout(r, 20000))]);
+    assert.equal(asked.length, N, 'every card is out at once');
+    assert.equal((await rest('GET', '/api/v1/me', member.token)).status, 200, 'the server answers meanwhile');
+    assert.equal(await entriesOn(member.token, day), before, 'nothing before the answers');
+    open();
+    const results = await Promise.all(calls);
+    results.forEach((r, i) => assert.equal(r.structuredContent.status, i % 2 ? 'declined' : 'confirmed', `call ${i}`));
+    assert.equal(await entriesOn(member.token, day), before + N / 2, 'each accept made one entry');
+  } finally {
+    open();
+    await Promise.all(clients.map((c) => c.close()));
+  }
+});
+
 test('a v2 client without elicitation gets the token path', async () => {
   const client = new ClientV2({ name: 'workestra-e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
   await client.connect(new HttpV2(new URL(`${base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${member.token}` } } }));
