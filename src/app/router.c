@@ -49,7 +49,8 @@ static void *worker_new(void *app)
 			      config->webhook_secret_overlap_hours, config->rate_limit_per_token,
 			      config->rate_limit_per_workspace, w->cfg->chat };
 	w->mcp = (mcp_http_env){ w->db, config->jwt_secret, &w->cfg->confirm, config->mcp_allowed_hosts,
-				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL, config->workers / 2 };
+				 config->test_mcp_token, app_oauth_bearer, &w->cfg->oauth, NULL, config->workers / 2,
+				 config->rate_limit_per_token, config->rate_limit_per_workspace };
 	w->cron = (cron_env){ w->cfg->database_url, config->smtp_on ? &config->smtp : NULL, config->allow_private };
 	w->cron_api = (cron_api_env){ w->db, config->cron_secret, &w->cron };
 	return w;

@@ -33,6 +33,20 @@ void http_response_header(arena_t *arena, http_response *resp, const char *name,
 	resp->nheaders++;
 }
 
+void http_response_rate_limit(arena_t *arena, http_response *resp, long limit, long remaining, int reset_seconds,
+			      bool refused)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%ld", limit);
+	http_response_header(arena, resp, "ratelimit-limit", text);
+	snprintf(text, sizeof text, "%ld", remaining);
+	http_response_header(arena, resp, "ratelimit-remaining", text);
+	snprintf(text, sizeof text, "%d", reset_seconds);
+	http_response_header(arena, resp, "ratelimit-reset", text);
+	if (refused)
+		http_response_header(arena, resp, "retry-after", text);
+}
+
 const char *http_response_header_get(const http_response *resp, const char *name)
 {
 	for (int i = 0; i < resp->nheaders; i++)

@@ -85,6 +85,10 @@ void http_response_error(arena_t *arena, http_response *resp, const err_t *err);
 void http_response_error_data(arena_t *arena, http_response *resp, const err_t *err, json_t *data);
 /* Adds a response header; name is lowercase without the colon. Both are copied. */
 void http_response_header(arena_t *arena, http_response *resp, const char *name, const char *value);
+/* RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (seconds), and
+ * Retry-After (= the reset) when the request was refused for it. */
+void http_response_rate_limit(arena_t *arena, http_response *resp, long limit, long remaining, int reset_seconds,
+			      bool refused);
 /* The value of a response header set so far (name lowercase), NULL when absent. */
 const char *http_response_header_get(const http_response *resp, const char *name);
 /* The value of query argument name ("" for a bare "name"), NULL when absent.

@@ -1,5 +1,6 @@
 #include "mcp/http.h"
 #include "core/auth.h"
+#include "core/rate_limit.h"
 #include "mcp/server.h"
 #include "store/sessions.h"
 #include "util/crypto.h"
@@ -662,10 +663,26 @@ bool mcp_http_admit(const mcp_http_env *env, const http_request *req, http_respo
 	return admitted(env, req, resp, &actor);
 }
 
+/* Counts the request against the rate limits (core/rate_limit) and says
+ * where it stands in the RateLimit headers; past a limit the answer is 429
+ * with Retry-After and a JSON-RPC error naming the limit. */
+static bool within_limits(const mcp_http_env *env, const http_request *req, http_response *resp, const actor_t *actor)
+{
+	core_ctx core = { env->db, actor };
+	rate_limit_verdict v;
+	err_t err = { 0 };
+	bool ok = rate_limit_check(&core, env->rate_per_token, env->rate_per_workspace, &v, &err);
+	if (v.counted)
+		http_response_rate_limit(req->arena, resp, v.limit, v.remaining, v.reset_seconds, !ok);
+	if (!ok)
+		fail(req, resp, 429, -32000, arena_sprintf(req->arena, "%s: %s", err_name(&err), err.message));
+	return ok;
+}
+
 void mcp_http_handle(const mcp_http_env *env, const http_request *req, http_response *resp)
 {
 	actor_t actor = { .source = "api", .ip = req->ip, .user_agent = req->user_agent };
-	if (!admitted(env, req, resp, &actor))
+	if (!admitted(env, req, resp, &actor) || !within_limits(env, req, resp, &actor))
 		return;
 	if (!strcmp(req->method, "POST"))
 		handle_post(env, req, resp, &actor);

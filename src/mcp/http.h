@@ -4,7 +4,8 @@
  * is 405 (this server starts no streams of its own). Sessions (Mcp-Session-Id)
  * are issued on initialize and kept in PostgreSQL. Every request must come
  * from an allowed Host/Origin (DNS rebinding), carry a bearer token and, when
- * it names one, a supported MCP-Protocol-Version. */
+ * it names one, a supported MCP-Protocol-Version, and stay within the rate
+ * limits (429 with Retry-After past them). */
 #ifndef MCP_HTTP_H
 #define MCP_HTTP_H
 #include "core/actor.h"
@@ -29,6 +30,9 @@ typedef struct {
 	 * sampling; a server keeps some workers free for the answers). A
 	 * confirmation's elicitation holds no worker: it waits detached. */
 	int max_waiting;
+	/* The REST door's limits (RATE_LIMIT_PER_TOKEN, RATE_LIMIT_PER_WORKSPACE):
+	 * the same counters, so a token's MCP and REST requests count together. */
+	int rate_per_token, rate_per_workspace;
 } mcp_http_env;
 
 /* Allowed hosts: localhost, 127.0.0.1 and [::1] on any port, plus extra, a

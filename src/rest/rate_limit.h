@@ -1,5 +1,5 @@
 /* Rate limits of the REST door, per credential and per workspace, counted
- * in PostgreSQL (store/rate_limits) so every instance shares them: a fixed
+ * by the core (core/rate_limit), shared by every instance: a fixed
  * one-minute window, RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset
  * on every authenticated answer (the limit nearest to running out), and 429
  * rate_limited with Retry-After past it. */

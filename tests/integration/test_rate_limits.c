@@ -1,8 +1,8 @@
 /* Rate limits kept in PostgreSQL: every authenticated /api/v1 answer tells
  * the limit, what is left and when the window resets; past the limit of the
  * token or of the workspace the answer is 429 rate_limited with Retry-After;
- * two servers on one database share the counts. A server of its own with
- * tiny limits. */
+ * two servers on one database share the counts, and a token's MCP requests
+ * count with its REST requests. A server of its own with tiny limits. */
 #include "harness.h"
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -113,5 +113,40 @@ Test(rate_limits, every_authenticated_answer_carries_the_headers)
 	cr_assert(rl_header(&refused, "ratelimit-limit") > 0, "errors carry them too");
 	harness_response_free(&refused);
 	harness_response_free(&ok);
+	harness_workspace_free(&w);
+}
+
+/* MCP over HTTP counts in the same buckets: two REST requests and one MCP
+ * request use a token's 3; the next MCP request is 429 with Retry-After and
+ * a JSON-RPC error naming the limit. */
+Test(rate_limits, mcp_requests_count_with_the_tokens_rest_requests, .timeout = 60)
+{
+	char base[64];
+	int pid = rl_spawn(base, "build/serve-rate-limits-mcp.log");
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	for (int i = 0; i < 2; i++) {
+		harness_response r = harness_request_at(base, "GET", RL_PATH, w.member_tok, NULL, NULL);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		harness_response_free(&r);
+	}
+	const char *hdrs[] = { "Accept: application/json, text/event-stream", "MCP-Protocol-Version: 2026-07-28",
+			       "Mcp-Method: tools/list", NULL };
+	const char *body = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"params\":{\"_meta\":{"
+			   "\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\","
+			   "\"io.modelcontextprotocol/clientCapabilities\":{}}}}";
+	harness_response last = harness_request_at(base, "POST", "/mcp", w.member_tok, body, hdrs);
+	cr_assert_eq(last.status, 200, "%s", last.body);
+	cr_assert_eq(rl_header(&last, "ratelimit-remaining"), 0, "the third request of three: %s", last.headers);
+	harness_response_free(&last);
+	harness_response r = harness_request_at(base, "POST", "/mcp", w.member_tok, body, hdrs);
+	cr_assert_eq(r.status, 429, "%s", r.body);
+	cr_assert_eq(rl_header(&r, "retry-after"), rl_header(&r, "ratelimit-reset"));
+	json_t *e = json_object_get(r.json, "error");
+	cr_assert_eq(json_integer_value(json_object_get(e, "code")), -32000, "%s", r.body);
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	cr_assert(msg && strstr(msg, "rate_limited") && strstr(msg, "this token"), "%s", r.body);
+	harness_response_free(&r);
+	cr_assert_eq(harness_stop_serve(pid), 0);
 	harness_workspace_free(&w);
 }
