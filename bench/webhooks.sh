@@ -138,7 +138,7 @@ sql "INSERT INTO time_webhook_events (id, workspace_id, event, payload, created_
      INSERT INTO time_webhook_attempts (delivery_id, workspace_id, attempt, at, duration_ms, response_code, outcome)
      SELECT id, :'ws', 1, created_at, 3, 200, 'delivered' FROM d" >/dev/null
 RUN="event = 'time_entry.created' AND event_id <> '$template'"
-say "workspace $ws, subscription $wh, template event $template ($(sql "SELECT octet_length(payload::text) FROM time_webhook_events") bytes)"
+say "workspace $ws, subscription $wh, template event $template ($(sql "SELECT octet_length(payload::text) FROM time_webhook_events WHERE id = '$template'") bytes)"
 
 # ---------------------------------------------------------------- measuring
 pm=$(head -n 1 "$(printf '%s\n' "$DATABASE_URL" | sed -n 's/.*host=\([^ ]*\)\/run.*/\1/p')/data/postmaster.pid")
@@ -192,7 +192,10 @@ finish() {
 	ok=$(sql "SELECT count(*) FROM time_webhook_deliveries WHERE status = 'delivered' AND attempts = 1 AND $RUN")
 	tries=$(sql "SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id
 	             WHERE $RUN")
-	[ "$ok" = "$N" ] && [ "$tries" = "$N" ] || { say "expected $N deliveries delivered once, got $ok ($tries attempts)"; exit 1; }
+	if [ "$ok" != "$N" ] || [ "$tries" != "$N" ]; then
+		say "expected $N deliveries delivered once, got $ok ($tries attempts)"
+		exit 1
+	fi
 	secs=$(sql "SELECT extract(epoch FROM max(updated_at)) - $1 FROM time_webhook_deliveries WHERE $RUN")
 	sleep 1.5 # backends report their transaction counts when idle, at most once a second
 	result=$(awk -v s="$secs" -v n="$N" -v c="$2" -v p="$(( $(pg_ticks) - $3 ))" -v x="$(( $(xacts) - $4 ))" -v t="$tck" \
