@@ -217,11 +217,13 @@ test: deps
 
 # Throughput beside pgbench replaying our SQL, the prepared-statement A/B,
 # reports at 37 k and BENCH_SCALE entries (README, Performance); not a test.
-# Then the chat loop's own overhead per turn against the scripted model server.
+# Then the chat loop's own overhead per turn against the scripted model server,
+# then webhook delivery throughput (bench-webhooks).
 BENCH_PREPARED ?= $(shell git log -1 --format=%H --grep='Statements prepared once per connection' 2>/dev/null)
-bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time $(BUILD)/tests/model-server
+bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time $(BUILD)/tests/model-server bench-webhooks-deps
 	BENCH_A_BIN=$(BUILD)/bench/a/build/workestra-time BENCH_LOAD=$(BUILD)/bench/load WT_BIN=$(BIN) bench/bench.sh
 	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
+	$(BENCH_WEBHOOKS_RUN)
 
 bench-chat: $(BIN) $(BUILD)/tests/model-server
 	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
@@ -229,6 +231,27 @@ bench-chat: $(BIN) $(BUILD)/tests/model-server
 $(BUILD)/bench/load: bench/load.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -std=gnu11 $(WARN) -o $@ $<
+
+# Webhook delivery throughput (README, Performance): drains of pending
+# deliveries to bench/sink, batched (this tree) beside one record per
+# transaction (this tree with the batching commit's change to src/ taken out).
+.PHONY: bench-webhooks bench-webhooks-deps
+BENCH_BATCHED ?= $(shell git log -1 --format=%H --grep='Webhook attempts recorded in batches' 2>/dev/null)
+BENCH_WEBHOOKS_RUN = BENCH_A_BIN=$(BUILD)/bench/webhooks-a/build/workestra-time BENCH_SINK=$(BUILD)/bench/sink \
+	WT_BIN=$(BIN) bench/webhooks.sh
+bench-webhooks-deps: $(BIN) $(BUILD)/bench/sink $(BUILD)/bench/webhooks-a/build/workestra-time
+bench-webhooks: bench-webhooks-deps
+	$(BENCH_WEBHOOKS_RUN)
+
+$(BUILD)/bench/sink: bench/sink.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -std=gnu11 $(WARN) -o $@ $<
+
+$(BUILD)/bench/webhooks-a/build/workestra-time:
+	rm -rf $(BUILD)/bench/webhooks-a && mkdir -p $(BUILD)/bench/webhooks-a
+	git archive HEAD | tar -x -C $(BUILD)/bench/webhooks-a
+	git diff $(BENCH_BATCHED) $(BENCH_BATCHED)^ -- src | patch -s -p1 -d $(BUILD)/bench/webhooks-a
+	$(MAKE) -C $(BUILD)/bench/webhooks-a BUILD=build build/workestra-time
 
 # This tree with that change to src/store/db.c taken out, so that the two
 # binaries differ in nothing else (an older commit's migrations would not

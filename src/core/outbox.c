@@ -197,14 +197,17 @@ outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err)
 	}
 	outbox_new_lease(lease);
 	/* One autocommitted statement: the lease and the started attempts are
-	 * visible to every other dispatcher before this one sends anything. */
+	 * visible to every other dispatcher before this one sends anything.
+	 * Oldest first, in the order of the index on next_attempt_at alone, so
+	 * the first due rows are taken without sorting the whole backlog, even
+	 * when the statistics have not caught up with it. */
 	PGresult *r = DB_QUERY(
 		db, err,
 		"WITH due AS (SELECT d.id FROM time_webhook_deliveries d JOIN time_webhooks w ON w.id = d.webhook_id"
 		"  WHERE d.status = 'pending' AND w.enabled AND d.next_attempt_at <= to_timestamp($1::float8)"
 		"  AND d.workspace_id = ANY ($5::text[])"
 		"  AND (d.lease_until IS NULL OR d.lease_until <= to_timestamp($1::float8)) AND" NOT_IN_FLIGHT
-		"  ORDER BY d.next_attempt_at, d.id LIMIT $2::int FOR UPDATE OF d SKIP LOCKED),"
+		"  ORDER BY d.next_attempt_at LIMIT $2::int FOR UPDATE OF d SKIP LOCKED),"
 		" leased AS (UPDATE time_webhook_deliveries d SET lease_owner = $3,"
 		"  lease_until = to_timestamp($1::float8) + make_interval(secs => $4::float8),"
 		"  attempts = d.attempts + 1, updated_at = clock_timestamp()"
@@ -227,47 +230,99 @@ outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, 
 	return r ? jobs_from(r) : NULL;
 }
 
+/* A JSON string of s, or null when s is NULL or not UTF-8 (never the case for
+ * request_finish's texts: they are cleaned). */
+static json_t *text_or_null(const char *s)
+{
+	json_t *v = s ? json_string(s) : NULL;
+	return v ? v : json_null();
+}
+
+/* The batch as one JSON array: the statement's only parameter, so its text
+ * is the same whatever the batch's size. */
+static char *batch_json(outbox_result *r, int n)
+{
+	json_t *rows = json_array();
+	for (int i = 0; i < n; i++) {
+		const outbox_job *job = r[i].job;
+		const outbox_outcome *o = &r[i].outcome;
+		long delay = 0;
+		r[i].status = schedule_next(o->verdict, job->attempt, job->max_attempts, &delay);
+		r[i].held = false;
+		json_t *row = json_object();
+		json_object_set_new(row, "i", json_integer(i));
+		json_object_set_new(row, "id", json_string(job->id));
+		json_object_set_new(row, "attempt", json_integer(job->attempt));
+		json_object_set_new(row, "lease", json_string(job->lease));
+		json_object_set_new(row, "status", json_string(schedule_status_name(r[i].status)));
+		json_object_set_new(row, "at", json_real(o->at));
+		json_object_set_new(row, "delay", json_integer(delay));
+		json_object_set_new(row, "outcome", json_string(o->verdict == VERDICT_DELIVERED ? "delivered" : "failed"));
+		json_object_set_new(row, "duration", json_integer(o->duration_ms));
+		json_object_set_new(row, "code", json_integer(o->response_code));
+		json_object_set_new(row, "body", text_or_null(o->response_body));
+		json_object_set_new(row, "error", text_or_null(o->error[0] ? o->error : NULL));
+		json_array_append_new(rows, row);
+	}
+	char *text = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
+	if (!text)
+		abort();
+	return text;
+}
+
+bool outbox_record_many(db_t *db, outbox_result *r, int n, err_t *err)
+{
+	if (n <= 0)
+		return true;
+	char *batch = batch_json(r, n);
+	/* One statement, so one transaction: the deliveries whose lease still
+	 * holds take their next state (the next attempt counts from when this one
+	 * started, on the scheduler's clock) and are released; then, through
+	 * "held", which only exists once they all are, every attempt's row takes
+	 * its outcome, also where the lease was lost meanwhile (and the attempt
+	 * closed as unknown): the log tells what the receiver answered, while the
+	 * delivery's state is its new holder's. Deliveries before attempts, as
+	 * outbox_reap takes them, so the two can only deadlock when one batch
+	 * holds two attempts whose leases ran out while a reaper closes both
+	 * (PostgreSQL then fails one of them, and the pump records each alone). */
+	PGresult *res = DB_QUERY(
+		db, err,
+		"WITH r AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS x(i int, id text, attempt int,"
+		"  lease text, status text, at float8, delay float8, outcome text, duration int, code int, body text,"
+		"  error text)),"
+		" d AS (UPDATE time_webhook_deliveries d SET status = r.status,"
+		"  next_attempt_at = CASE WHEN r.status = 'pending' THEN to_timestamp(r.at) + make_interval(secs => r.delay) END,"
+		"  lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
+		"  FROM r WHERE d.id = r.id AND d.lease_owner = r.lease AND d.attempts = r.attempt RETURNING r.i),"
+		" held AS MATERIALIZED (SELECT coalesce(array_agg(i), '{}') AS i FROM d),"
+		" a AS (UPDATE time_webhook_attempts a SET outcome = r.outcome, duration_ms = r.duration,"
+		"  response_code = nullif(r.code, 0), response_body = r.body, error = r.error"
+		"  FROM r, held WHERE a.delivery_id = r.id AND a.attempt = r.attempt AND a.outcome IN ('sending', 'unknown'))"
+		" SELECT unnest(i) FROM held",
+		batch);
+	free(batch);
+	if (!res)
+		return false;
+	for (int k = 0; k < PQntuples(res); k++) {
+		int i = atoi(PQgetvalue(res, k, 0));
+		if (i >= 0 && i < n)
+			r[i].held = true;
+	}
+	PQclear(res);
+	return true;
+}
+
 bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, delivery_status *status, err_t *err)
 {
-	long delay = 0;
-	*status = schedule_next(o->verdict, job->attempt, job->max_attempts, &delay);
-	char attempt[16], at[32], delay_text[24], duration[24], code[16];
-	snprintf(attempt, sizeof attempt, "%d", job->attempt);
-	snprintf(at, sizeof at, "%.6f", o->at);
-	snprintf(delay_text, sizeof delay_text, "%ld", delay);
-	snprintf(duration, sizeof duration, "%ld", o->duration_ms);
-	snprintf(code, sizeof code, "%ld", o->response_code);
-	if (!db_begin(db, err))
+	outbox_result r = { .job = job, .outcome = *o };
+	bool ok = outbox_record_many(db, &r, 1, err);
+	*status = r.status;
+	if (!ok)
 		return false;
-	/* The next attempt counts from when this one started, on the scheduler's clock. */
-	PGresult *r = DB_QUERY(db, err,
-			       "UPDATE time_webhook_deliveries SET status = $3,"
-			       " next_attempt_at = CASE WHEN $3 = 'pending'"
-			       "  THEN to_timestamp($4::float8) + make_interval(secs => $5::float8) END,"
-			       " lease_owner = NULL, lease_until = NULL, updated_at = clock_timestamp()"
-			       " WHERE id = $1 AND lease_owner = $6 AND attempts = $2::int",
-			       job->id, attempt, schedule_status_name(*status), at, delay_text, job->lease);
-	bool held = r && !strcmp(PQcmdTuples(r), "1");
-	PQclear(r);
-	/* The outcome completes the attempt's row even when the lease was lost
-	 * meanwhile (and the attempt closed as unknown): the log tells what the
-	 * receiver answered, while the delivery's state is the new holder's. */
-	if (r)
-		DB_EXEC(db, err,
-			"UPDATE time_webhook_attempts SET outcome = $3, duration_ms = $4::int,"
-			" response_code = nullif($5::int, 0), response_body = $6, error = nullif($7, '')"
-			" WHERE delivery_id = $1 AND attempt = $2::int AND outcome IN ('sending', 'unknown')",
-			job->id, attempt, o->verdict == VERDICT_DELIVERED ? "delivered" : "failed", duration, code,
-			o->response_body, o->error);
-	if (err_any(err)) {
-		db_rollback(db);
-		return false;
-	}
-	if (!db_commit(db, err))
-		return false;
-	return held ? true
-		    : err_set(err, ERR_CODE_LEASE_LOST,
-			      "the lease on delivery %s expired before its attempt was recorded", job->id);
+	return r.held ? true
+		      : err_set(err, ERR_CODE_LEASE_LOST,
+				"the lease on delivery %s expired before its attempt was recorded", job->id);
 }
 
 void outbox_release(db_t *db, const outbox_job *job)

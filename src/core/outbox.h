@@ -57,10 +57,25 @@ outbox_job *outbox_lease(db_t *db, double now, int limit, err_t *err);
 /* Starts an attempt at now on the delivery already leased to lease (the test
  * event) and returns it, or NULL. */
 outbox_job *outbox_leased(db_t *db, const char *delivery_id, const char *lease, double now, err_t *err);
-/* Completes the attempt with its outcome and sets the delivery's next state.
- * false with err set when the lease was lost meanwhile (code lease_lost: the
- * outcome still completes the attempt's row, but whoever holds the delivery
- * now decides its state) or on a database error. */
+/* One finished attempt to record, and what recording made of it. */
+typedef struct {
+	const outbox_job *job;
+	outbox_outcome outcome;
+	delivery_status status; /* set: the delivery's next state by the retry schedule */
+	bool held;              /* set: the lease still held, so the delivery took that state */
+} outbox_result;
+
+/* Records n finished attempts in one statement (one round trip, one
+ * transaction): each outcome completes its attempt's row, and each delivery
+ * whose lease still holds takes its next state and is released (held set).
+ * A delivery whose lease was lost meanwhile keeps the state its new holder
+ * gives it; only its attempt's row takes the outcome (held false). Atomic:
+ * false with err set on a database error, and then nothing of the batch was
+ * recorded (its attempts stay in flight until outbox_reap closes them as
+ * unknown, and the deliveries are sent again with the same ids). */
+bool outbox_record_many(db_t *db, outbox_result *r, int n, err_t *err);
+/* outbox_record_many of one: false with err set when the lease was lost
+ * meanwhile (code lease_lost) or on a database error. */
 bool outbox_record(db_t *db, const outbox_job *job, const outbox_outcome *o, delivery_status *status, err_t *err);
 /* Gives the lease back (shutdown): an attempt started on it is closed as
  * 'unknown' (the request may be at the receiver already) and the delivery

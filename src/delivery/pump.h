@@ -1,6 +1,7 @@
 /* The core of delivery, shared by the dispatcher thread and the cron: leases
- * due deliveries, sends them concurrently on one libcurl multi handle, and
- * records each attempt as it finishes. Not thread-safe except pump_wakeup.
+ * due deliveries in batches, sends them concurrently on one libcurl multi
+ * handle, and records the attempts that finish together in one statement.
+ * Not thread-safe except pump_wakeup.
  * The scheduler's clock is real time plus clock_offset, so the cron's --now
  * (and tests) can run the retry schedule without waiting minutes. */
 #ifndef DELIVERY_PUMP_H
@@ -11,7 +12,7 @@
 typedef struct {
 	double clock_offset; /* seconds added to the real clock */
 	bool allow_private;  /* WEBHOOK_ALLOW_PRIVATE */
-	int capacity;        /* concurrent transfers, 1..256 (0: 32) */
+	int capacity;        /* concurrent transfers, 1..256 (0: 128) */
 } pump_config;
 
 typedef struct {
@@ -21,7 +22,8 @@ typedef struct {
 
 typedef struct pump pump_t;
 
-/* db is borrowed and used from the calling thread only. */
+/* db is borrowed, used from the calling thread only, and the pump's alone: it
+ * is set to plan each statement for its batch (db_plan_each_time). */
 pump_t *pump_new(db_t *db, const pump_config *cfg);
 /* Stops transfers still running and gives their leases back (their attempts
  * are closed as unknown: the requests may have arrived). */
@@ -36,7 +38,8 @@ int pump_in_flight(const pump_t *p);
 /* Waits up to timeout_ms for network activity, for extra_fd (-1: none) to
  * become readable (then *extra_ready is set) or for pump_wakeup. */
 void pump_wait(pump_t *p, int extra_fd, int timeout_ms, bool *extra_ready);
-/* Advances transfers and records the finished ones; returns how many finished. */
+/* Advances transfers and records the finished ones, all in one statement;
+ * returns how many finished. */
 int pump_collect(pump_t *p);
 /* Interrupts pump_wait from any thread. */
 void pump_wakeup(pump_t *p);

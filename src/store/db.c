@@ -22,6 +22,7 @@ struct db {
 	char *conninfo;
 	PGconn *conn;
 	bool lost; /* the last connection broke: the next one is a reconnect */
+	bool unprepared; /* db_plan_each_time */
 	prepared_t prepared[MAX_PREPARED];
 	int nprepared;
 };
@@ -98,6 +99,11 @@ bool db_connect(db_t *db, err_t *err)
 	return true;
 }
 
+void db_plan_each_time(db_t *db)
+{
+	db->unprepared = true;
+}
+
 /* Translates a failed result into err. */
 static void map_error(db_t *db, const PGresult *res, err_t *err)
 {
@@ -153,7 +159,7 @@ static uint64_t fnv1a(const char *s)
  * answered as the statement's own failure (it would have failed the same way). */
 static PGresult *exec(db_t *db, const char *sql, int nparams, const char *const *params)
 {
-	if (!preparable(sql))
+	if (db->unprepared || !preparable(sql))
 		return PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	uint64_t h = fnv1a(sql);
 	int i = 0;

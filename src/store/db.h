@@ -17,6 +17,13 @@ void db_close(db_t *db);
 /* Connects if needed; false (and err set) when the database cannot be reached. */
 bool db_connect(db_t *db, err_t *err);
 PGconn *db_conn(db_t *db);
+/* Runs this handle's statements unprepared, so each is planned for its
+ * parameters every time, rather than with the generic plan a prepared
+ * statement gets after five runs: for a connection whose every statement does
+ * a batch's work (the webhook pump), where planning is cheap beside it, and a
+ * generic plan, made before a table or its backlog grew, would scan it all
+ * (a LIMIT parameter is planned as a tenth of the rows). */
+void db_plan_each_time(db_t *db);
 
 /* Statements take their text parameters (NULL is SQL NULL) after the SQL,
  * without a count:

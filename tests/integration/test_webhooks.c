@@ -1108,3 +1108,249 @@ Test(webhooks, connect_time_address_check, .timeout = 60)
 	harness_workspace_free(&w);
 	cr_assert_eq(harness_stop_serve(pid), 0);
 }
+
+/* ================= recording in batches ================= */
+
+/* The drain's counts: attempted, delivered, retrying, failed, lost, unknown. */
+static void drain_counts(double t, const long want[6])
+{
+	static const char *const keys[] = { "attempted", "delivered", "retrying", "failed", "lost", "unknown" };
+	char at[40];
+	iso(t, at);
+	json_t *out = harness_cli("cron", "run", "deliver-time-webhooks", "--now", at, NULL);
+	cr_assert(out, "cron run deliver-time-webhooks --now %s failed", at);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(json_integer_value(json_object_get(out, keys[i])), want[i], "drain at %s: %s is %lld, not %ld", at,
+			     keys[i], (long long)json_integer_value(json_object_get(out, keys[i])), want[i]);
+	json_decref(out);
+}
+
+/* One attempt of the only delivery of wid, by number: outcome|code|error|duration set. */
+static char *attempt_row(const char *wid, const char *attempt)
+{
+	return sql_text("SELECT a.outcome || '|' || coalesce(a.response_code::text, '-') || '|' || coalesce(a.error, '-')"
+			" || '|' || (a.duration_ms IS NOT NULL) FROM time_webhook_attempts a"
+			" JOIN time_webhook_deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = $1 AND a.attempt = $2::int",
+			wid, attempt);
+}
+
+/* One event fanned out to subscriptions whose attempts end every way at once:
+ * a 200, a 500 (retried), a 410 (failed), a refused connection (retried)
+ * and a secret that no longer opens (failed unsent). One drain leases them
+ * together and records every outcome where it belongs: each attempt's row,
+ * each delivery's state, retry time and released lease. */
+Test(webhooks, mixed_outcomes_recorded_in_one_drain, .timeout = 60)
+{
+	own_database("mixed");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	receiver_script(rx, "/m500", "500,200");
+	receiver_script(rx, "/m410", "410");
+	/* A port nobody listens on: bound for a moment, then closed. */
+	char refused[64];
+	snprintf(refused, sizeof refused, "http://127.0.0.1:%d/refused", harness_free_port());
+	char *u200 = receiver_url(rx, "/m200"), *u500 = receiver_url(rx, "/m500"), *u410 = receiver_url(rx, "/m410"),
+	     *ukey = receiver_url(rx, "/mkey");
+	json_t *hooks[5] = { subscribe(&w, u200, CREATED), subscribe(&w, u500, CREATED), subscribe(&w, u410, CREATED),
+			     subscribe(&w, refused, CREATED), subscribe(&w, ukey, CREATED) };
+	const char *wid[5];
+	for (int i = 0; i < 5; i++)
+		wid[i] = json_string_value(json_object_get(hooks[i], "id"));
+	/* Sealed for another subscription: it does not open for this one. */
+	PQclear(sql("UPDATE time_webhooks SET secret_sealed = (SELECT secret_sealed FROM time_webhooks WHERE id = $2)"
+		    " WHERE id = $1",
+		    2, wid[4], wid[0]));
+	free(log_entry(&w));
+
+	double t = now_s();
+	drain_counts(t, (const long[]){ 5, 1, 2, 2, 0, 0 });
+	cr_assert_eq(receiver_count(rx, "/m200") + receiver_count(rx, "/m500") + receiver_count(rx, "/m410"), 3);
+	cr_assert_eq(receiver_count(rx, "/mkey"), 0, "an unsigned delivery was sent");
+	static const char *const want_status[] = { "delivered", "pending", "failed", "pending", "failed" };
+	for (int i = 0; i < 5; i++) {
+		cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND status = $2"
+				      " AND attempts = 1 AND lease_owner IS NULL AND lease_until IS NULL",
+				      wid[i], want_status[i]),
+			     1, "subscription %d: not %s with one attempt and its lease released", i, want_status[i]);
+		/* Retried a minute after the attempt started; finished ones are not due again. */
+		long gap = sql_long("SELECT coalesce(extract(epoch FROM d.next_attempt_at - a.at)::bigint, -1)"
+				    " FROM time_webhook_deliveries d JOIN time_webhook_attempts a ON a.delivery_id = d.id"
+				    " WHERE d.webhook_id = $1",
+				    wid[i], NULL);
+		cr_assert_eq(gap, strcmp(want_status[i], "pending") ? -1 : 60, "subscription %d: next attempt after %ld s", i, gap);
+	}
+	char *row = attempt_row(wid[0], "1");
+	cr_assert_str_eq(row, "delivered|200|-|true");
+	free(row);
+	row = attempt_row(wid[1], "1");
+	cr_assert_str_eq(row, "failed|500|-|true");
+	free(row);
+	row = attempt_row(wid[2], "1");
+	cr_assert_str_eq(row, "failed|410|-|true");
+	free(row);
+	row = attempt_row(wid[3], "1");
+	cr_assert(row && !strncmp(row, "failed|-|", 9) && strstr(row, "onnect"), "refused: %s", row);
+	free(row);
+	row = attempt_row(wid[4], "1");
+	cr_assert(row && !strncmp(row, "failed|-|", 9) && strstr(row, "cannot be decrypted"), "unsigned: %s", row);
+	free(row);
+
+	/* A minute later the two retries go again; nothing else does. */
+	drain_counts(t + 61, (const long[]){ 2, 1, 1, 0, 0, 0 });
+	cr_assert_eq(sql_long(STATUS_SQL, wid[1], "delivered"), 1);
+	cr_assert_eq(sql_long("SELECT attempts FROM time_webhook_deliveries WHERE webhook_id = $1", wid[3], NULL), 2);
+	cr_assert_eq(receiver_count(rx, "/m200"), 1);
+	cr_assert_eq(receiver_count(rx, "/m410"), 1);
+	for (int i = 0; i < 5; i++)
+		json_decref(hooks[i]);
+	free(u200), free(u500), free(u410), free(ukey);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* Each of n deliveries of wid reached the receiver's path exactly twice,
+ * with the same delivery id and body both times. */
+static void each_sent_twice(receiver_t *rx, const char *path, const char *wid, int n)
+{
+	cr_assert_eq(receiver_count(rx, path), 2 * n);
+	for (int i = 0; i < 2 * n; i++) {
+		receiver_request a;
+		cr_assert(receiver_get(rx, path, i, &a));
+		char *id = receiver_header(&a, "X-Workestra-Delivery");
+		cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries WHERE webhook_id = $1 AND id = $2", wid, id),
+			     1, "%s is not a delivery of the subscription", id);
+		int same = 0;
+		for (int k = 0; k < 2 * n; k++) {
+			receiver_request b;
+			cr_assert(receiver_get(rx, path, k, &b));
+			char *other = receiver_header(&b, "X-Workestra-Delivery");
+			if (!strcmp(id, other)) {
+				same++;
+				cr_assert(a.body_len == b.body_len && !memcmp(a.body, b.body, a.body_len), "%s changed its body", id);
+			}
+			free(other);
+			receiver_request_free(&b);
+		}
+		cr_assert_eq(same, 2, "delivery %s arrived %d times", id, same);
+		free(id);
+		receiver_request_free(&a);
+	}
+}
+
+/* The database connection drops while a drain records its finished attempts
+ * (a trigger has the recording backend terminate itself mid-statement, every
+ * time). Nothing of the batch is recorded and every attempt counts as lost;
+ * the attempts stay in flight under their leases, so nobody sends them again
+ * meanwhile; once the leases have run out the next drain closes them as
+ * unknown and sends each again, with the same delivery id and body. */
+Test(webhooks, recording_failure_loses_nothing, .timeout = 90)
+{
+	own_database("recfail");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *u = receiver_url(rx, "/recfail");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	enum { N = 6 };
+	for (int i = 0; i < N; i++)
+		free(log_entry(&w));
+	PQclear(sql("CREATE FUNCTION test_drop_recorder() RETURNS trigger LANGUAGE plpgsql AS"
+		    " 'BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NEW; END'",
+		    0, NULL, NULL));
+	PQclear(sql("CREATE TRIGGER test_drop_recorder BEFORE UPDATE ON time_webhook_attempts FOR EACH ROW"
+		    " WHEN (NEW.outcome IN ('delivered', 'failed')) EXECUTE FUNCTION test_drop_recorder()",
+		    0, NULL, NULL));
+	double t = now_s();
+	drain_counts(t, (const long[]){ N, 0, 0, 0, N, 0 });
+	cr_assert_eq(receiver_count(rx, "/recfail"), N);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries d JOIN time_webhook_attempts a"
+			      " ON a.delivery_id = d.id AND a.attempt = 1 AND a.outcome = 'sending'"
+			      " WHERE d.webhook_id = $1 AND d.status = 'pending' AND d.attempts = 1 AND d.lease_owner IS NOT NULL",
+			      wid, NULL),
+		     N, "the batch was partly recorded");
+	PQclear(sql("DROP TRIGGER test_drop_recorder ON time_webhook_attempts", 0, NULL, NULL));
+	/* While the leases hold, nobody sends them again. */
+	drain_counts(t + 30, (const long[]){ 0, 0, 0, 0, 0, 0 });
+	cr_assert_eq(receiver_count(rx, "/recfail"), N);
+	drain_counts(t + 120, (const long[]){ N, N, 0, 0, 0, N });
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), N);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_attempts a JOIN time_webhook_deliveries d ON d.id = a.delivery_id"
+			      " WHERE d.webhook_id = $1 AND ((a.attempt = 1 AND a.outcome = 'unknown')"
+			      " OR (a.attempt = 2 AND a.outcome = 'delivered'))",
+			      wid, NULL),
+		     2 * N);
+	each_sent_twice(rx, "/recfail", wid, N);
+	free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
+
+/* One attempt's row refuses its outcome (a trigger raises for that delivery
+ * alone): the batch it came in fails, and the others are then recorded one
+ * by one, so only that attempt is lost; it is sent again once its lease has
+ * run out, with the same delivery id. */
+Test(webhooks, an_unrecordable_attempt_costs_only_itself, .timeout = 90)
+{
+	own_database("badrow");
+	setenv("WEBHOOK_ALLOW_PRIVATE", "1", 1);
+	static const char *const env[] = { "WEBHOOK_DISPATCHER=off", NULL };
+	int pid = own_serve(env);
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	receiver_t *rx = receiver_start();
+	char *u = receiver_url(rx, "/badrow");
+	json_t *wh = subscribe(&w, u, CREATED);
+	const char *wid = json_string_value(json_object_get(wh, "id"));
+	enum { N = 6 };
+	for (int i = 0; i < N; i++)
+		free(log_entry(&w));
+	char *bad = sql_text("SELECT id FROM time_webhook_deliveries WHERE webhook_id = $1 ORDER BY created_at LIMIT 1 OFFSET 2",
+			     wid, NULL);
+	char create[400];
+	snprintf(create, sizeof create,
+		 "CREATE FUNCTION test_refuse_outcome() RETURNS trigger LANGUAGE plpgsql AS"
+		 " 'BEGIN IF NEW.delivery_id = ''%s'' THEN RAISE EXCEPTION ''refused''; END IF; RETURN NEW; END'",
+		 bad);
+	PQclear(sql(create, 0, NULL, NULL));
+	PQclear(sql("CREATE TRIGGER test_refuse_outcome BEFORE UPDATE ON time_webhook_attempts FOR EACH ROW"
+		    " WHEN (NEW.outcome IN ('delivered', 'failed')) EXECUTE FUNCTION test_refuse_outcome()",
+		    0, NULL, NULL));
+	double t = now_s();
+	drain_counts(t, (const long[]){ N, N - 1, 0, 0, 1, 0 });
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), N - 1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM time_webhook_deliveries d JOIN time_webhook_attempts a"
+			      " ON a.delivery_id = d.id AND a.outcome = 'sending' WHERE d.id = $1 AND d.status = 'pending'"
+			      " AND d.lease_owner IS NOT NULL",
+			      bad, NULL),
+		     1);
+	PQclear(sql("DROP TRIGGER test_refuse_outcome ON time_webhook_attempts", 0, NULL, NULL));
+	drain_counts(t + 120, (const long[]){ 1, 1, 0, 0, 0, 1 });
+	cr_assert_eq(sql_long(STATUS_SQL, wid, "delivered"), N);
+	cr_assert_eq(receiver_count(rx, "/badrow"), N + 1);
+	int again = 0;
+	for (int i = 0; i < N + 1; i++) {
+		receiver_request rq;
+		cr_assert(receiver_get(rx, "/badrow", i, &rq));
+		char *id = receiver_header(&rq, "X-Workestra-Delivery");
+		again += !strcmp(id, bad);
+		free(id);
+		receiver_request_free(&rq);
+	}
+	cr_assert_eq(again, 2, "the refused delivery was sent %d times", again);
+	free(bad), free(u);
+	json_decref(wh);
+	receiver_stop(rx);
+	harness_workspace_free(&w);
+	cr_assert_eq(harness_stop_serve(pid), 0);
+}
