@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/listing.h"
+#include "core/paging.h"
 #include "core/rates.h"
 #include "core/refs.h"
 #include "core/representation.h"
@@ -188,7 +189,10 @@ json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_
 		listing_sync_tail(&q, &l, "e");
 		return listing_run(c, &l, NULL, &q, page, err);
 	}
-	query_init(&count, "SELECT count(*)" ENTRY_FROM);
+	/* Every entry has its timesheet (timesheet_id NOT NULL REFERENCES):
+	 * the count joins it only to filter on the timesheet's status. */
+	bool by_sheet_status = f->status && strcmp(f->status, "running");
+	paging_count_init(&count, by_sheet_status ? ENTRY_FROM : " FROM time_entries e ");
 	add_filters(&count, c, f, false);
 	query_init(&q, "SELECT " ENTRY_JSON ", e.log_date::text, " ENTRY_CREATED_US "::text, e.id" ENTRY_FROM);
 	add_filters(&q, c, f, false);

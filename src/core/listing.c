@@ -1,7 +1,7 @@
 #include "core/listing.h"
+#include "core/paging.h"
 #include "util/dates.h"
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static bool digits(const char *s, size_t max)
@@ -117,12 +117,8 @@ void listing_limit(query_t *q, const listing_t *l)
 json_t *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err)
 {
 	PGresult *r;
-	if (!page->cursor_mode && count) {
-		if (!(r = query_run(c->db, count, err)))
-			return NULL;
-		page->total = atol(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
+	if (!page->cursor_mode && count && !paging_count(c, count, page, err))
+		return NULL;
 	if (!(r = query_run(c->db, rows, err)))
 		return NULL;
 	int n = PQntuples(r);

@@ -165,13 +165,15 @@ static bool authenticate(const rest_env *env, const http_request *req, http_resp
 	return true;
 }
 
-/* page/limit/total; lists with keyset cursors add has_more and next_cursor,
+/* page/limit/total/total_exact (total is a lower bound when total_exact is
+ * false: core/paging.h); lists with keyset cursors add has_more and next_cursor,
  * and in cursor mode answer those without page and total. */
 static json_t *pagination(const core_page *p)
 {
 	json_t *out = p->cursor_mode ? json_pack("{s:I}", "limit", (json_int_t)p->limit)
-				     : json_pack("{s:I, s:I, s:I}", "page", (json_int_t)p->page, "limit",
-						 (json_int_t)p->limit, "total", (json_int_t)p->total);
+				     : json_pack("{s:I, s:I, s:I, s:b}", "page", (json_int_t)p->page, "limit",
+						 (json_int_t)p->limit, "total", (json_int_t)p->total, "total_exact",
+						 p->total_exact);
 	if (p->keyset) {
 		json_object_set_new(out, "has_more", json_boolean(p->has_more));
 		json_object_set_new(out, "next_cursor", p->next_cursor[0] ? json_string(p->next_cursor) : json_null());

@@ -51,14 +51,9 @@ PGresult *query_run(db_t *db, query_t *q, err_t *err)
 	return db_queryv(db, err, q->sql, q->n, q->params);
 }
 
-json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err)
+json_t *query_rows(db_t *db, query_t *rows, err_t *err)
 {
-	PGresult *r = query_run(db, count, err);
-	if (!r)
-		return NULL;
-	*total = atol(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = query_run(db, rows, err);
+	PGresult *r = query_run(db, rows, err);
 	if (!r)
 		return NULL;
 	json_t *arr = json_array();

@@ -26,8 +26,8 @@ PGresult *query_run(db_t *db, query_t *q, err_t *err);
  * (a new reference). No row: NULL with err unset, so the caller names what
  * was not found. */
 json_t *query_one(db_t *db, query_t *q, err_t *err);
-/* Runs count (one bigint) into *total and rows (one json column per row) into
- * a new JSON array; NULL with err set on failure. */
-json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err);
+/* Runs rows (one json column per row) into a new JSON array; NULL with err
+ * set on failure. */
+json_t *query_rows(db_t *db, query_t *rows, err_t *err);
 
 #endif
