@@ -174,7 +174,7 @@ static bool check_filter(core_ctx *c, const entries_filter *f, err_t *err)
 	return true;
 }
 
-json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
+char *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err)
 {
 	if (!check_filter(c, f, err))
 		return NULL;

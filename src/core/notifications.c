@@ -33,7 +33,7 @@ static void own_filter(query_t *q, core_ctx *c, bool unread_only)
 		query_sql(q, " AND n.read_at IS NULL");
 }
 
-json_t *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err)
+char *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err)
 {
 	char limit[24], offset[24];
 	snprintf(limit, sizeof limit, "%ld", page->limit);

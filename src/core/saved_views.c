@@ -241,7 +241,7 @@ static void list_filter(query_t *q, core_ctx *c)
 		query_cond(q, " AND v.user_id = ", c->actor->user_id, "");
 }
 
-json_t *saved_views_list(core_ctx *c, core_page *page, err_t *err)
+char *saved_views_list(core_ctx *c, core_page *page, err_t *err)
 {
 	char limit[24], offset[24];
 	snprintf(limit, sizeof limit, "%ld", page->limit);

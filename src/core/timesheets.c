@@ -169,7 +169,7 @@ static void add_filters(query_t *q, core_ctx *c, const timesheets_filter *f)
 		query_cond(q, " AND t.period_start <= ", f->period_start_to, "::date");
 }
 
-json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err)
+char *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err)
 {
 	long d;
 	if (f->status && !fields_one_of(f->status, STATUSES)) {

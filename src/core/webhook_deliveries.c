@@ -22,7 +22,7 @@
 	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at),"                     \
 	" 'payload', (SELECT e.payload FROM time_webhook_events e WHERE e.id = d.event_id))"
 
-json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
+char *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
 {
 	if (!webhooks_authorize(c, err) || !webhooks_exists(c, webhook_id, err))
 		return NULL;

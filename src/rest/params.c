@@ -77,6 +77,14 @@ json_t *rest_body_object(rest_call *call, err_t *err)
 	return call->body;
 }
 
+json_t *rest_json_text(rest_call *call, char *text)
+{
+	if (!text)
+		return NULL;
+	call->data_text = text;
+	return json_true();
+}
+
 json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename)
 {
 	call->file_body = arena_strndup(call->arena, body, len);
