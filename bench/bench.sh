@@ -35,6 +35,7 @@ ROUNDS=${BENCH_AB_ROUNDS:-3}
 A_BIN=${BENCH_A_BIN:-}
 LOAD=${BENCH_LOAD:-$OUT/load}
 WORKERS=${WORKERS:-4}
+SCALE_LIST_SECONDS=${BENCH_SCALE_LIST_SECONDS:-5}
 # The rate limits stay on (their counting is part of a request's cost) but
 # high enough never to refuse: thousands of requests a second from one token.
 RATE_LIMIT_PER_TOKEN=${RATE_LIMIT_PER_TOKEN:-1000000}
@@ -117,22 +118,37 @@ start_serve() {
 	done
 }
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$server/stat"; }
+# The cluster's CPU: the postmaster's utime + stime + those of the children
+# it reaped (cutime + cstime: backends and parallel workers that ended) plus
+# those of its live children (the backends of serve's connections).
+postmaster=$(head -n 1 "$(psql "$DATABASE_URL" -A -t -X -q -c 'SHOW data_directory')/postmaster.pid")
+pg_ticks() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$postmaster" '{ pid = $1; sub(/.*\) /, "") }
+		pid == pm { t += $12 + $13 + $14 + $15 }
+		$2 == pm { t += $12 + $13 }
+		END { print t + 0 }'
+}
+# ms_per TICKS REQUESTS: CPU ticks as ms per request.
+ms_per() { awk -v d="$1" -v t="$(getconf CLK_TCK)" -v n="$2" 'BEGIN { printf "%.2f", n ? d * 1000 / t / n : 0 }'; }
 
 # load NAME CONNS [load args...]: runs bench/load against serve for
-# SECONDS_EACH (after 2 s of warm-up); prints "rps p50 p99 cpu_ms_per_request".
+# SECONDS_EACH (after 2 s of warm-up); prints "rps p50 p99 cpu_ms_per_request
+# pg_cpu_ms_per_request" (serve's CPU, the cluster's CPU).
 load() {
 	name=$1
 	conns=$2
 	shift 2
 	"$LOAD" -c "$conns" -d 2 "$@" >/dev/null 2>&1 || true
 	c0=$(cpu_ticks)
+	p0=$(pg_ticks)
 	line=$("$LOAD" -c "$conns" -d "$SECONDS_EACH" "$@") || { say "$name: $line"; exit 1; }
 	c1=$(cpu_ticks)
+	p1=$(pg_ticks)
 	reqs=$(kv requests "$line")
-	tck=$(getconf CLK_TCK)
-	cpu=$(awk -v d=$((c1 - c0)) -v t="$tck" -v n="$reqs" 'BEGIN { printf "%.2f", n ? d * 1000 / t / n : 0 }')
-	say "$name: $line cpu_ms=$cpu"
-	echo "$(kv rps "$line") $(kv p50_ms "$line") $(kv p99_ms "$line") $cpu"
+	cpu=$(ms_per $((c1 - c0)) "$reqs")
+	pg=$(ms_per $((p1 - p0)) "$reqs")
+	say "$name: $line cpu_ms=$cpu pg_cpu_ms=$pg"
+	echo "$(kv rps "$line") $(kv p50_ms "$line") $(kv p99_ms "$line") $cpu $pg"
 }
 auth() { echo "Authorization: Bearer $1"; }
 list_load() { load list "$1" -H "$(auth "$token")" "$base$LIST_PATH"; }
@@ -204,14 +220,15 @@ say "captured $n_list statements for the list page, $n_create for a create"
 
 # One list of figures per name, space-separated, one per round.
 add() { eval "fig_$1=\"\${fig_$1:-} $2\""; }
-# record SIDE WORK "RPS P50 P99 CPU": adds a load run's four figures.
+# record SIDE WORK "RPS P50 P99 CPU PGCPU": adds a load run's five figures.
 record() {
-	# shellcheck disable=SC2086 # four words on purpose
+	# shellcheck disable=SC2086 # five words on purpose
 	set -- "$1" "$2" $3
 	add "$1_$2_rps" "$3"
 	add "$1_$2_p50" "$4"
 	add "$1_$2_p99" "$5"
 	add "$1_$2_cpu" "$6"
+	add "$1_$2_pg" "$7"
 }
 med() { eval "echo \"\${fig_$1:-}\"" | median; }
 sides=b
@@ -274,9 +291,15 @@ measure_scale() {
 	l=$(median_ms "$token" "$LIST_PATH")
 	m=$(median_ms "$reader_token" "$LIST_PATH")
 	t=$(mcp_ms)
+	# The admin's list page under load (4 connections, serve's own count):
+	# the cluster's CPU per page.
+	p0=$(pg_ticks)
+	line=$("$LOAD" -c 4 -d "$SCALE_LIST_SECONDS" -H "$(auth "$token")" "$base$LIST_PATH") || { say "list: $line"; exit 1; }
+	lpg=$(ms_per $(($(pg_ticks) - p0)) "$(kv requests "$line")")
 	stop_serve
-	say "at $entries entries: summary $s, util user $u, util project $p, list $l / $m, timesheet $t ms"
-	scale_rows="$scale_rows| $entries | $1 | $s | $u | $p | $l | $m | $t |
+	say "at $entries entries: summary $s, util user $u, util project $p, list $l / $m, timesheet $t ms;" \
+		"list under load: $line pg_cpu_ms=$lpg"
+	scale_rows="$scale_rows| $entries | $1 | $s | $u | $p | $l | $lpg | $(kv rps "$line") | $m | $t |
 "
 }
 if [ -n "$SCALES" ]; then
@@ -301,10 +324,10 @@ row() { # row LABEL CLIENTS NAME [PGNAME]
 	else
 		ceiling="— | —"
 	fi
-	out "| $1 | $2 | $rps | $(med "b_$3_p50") / $(med "b_$3_p99") | $(med "b_$3_cpu") | $ceiling |"
+	out "| $1 | $2 | $rps | $(med "b_$3_p50") / $(med "b_$3_p99") | $(med "b_$3_cpu") | $(med "b_$3_pg") | $ceiling |"
 }
-out "| work (37 k entries), median of $ROUNDS rounds | clients | req/s | p50 / p99 ms | serve CPU ms/req | pgbench tx/s, same SQL, -M prepared (same clients / $WORKERS clients) | ours / pgbench |"
-out "|---|---|---|---|---|---|---|"
+out "| work (37 k entries), median of $ROUNDS rounds | clients | req/s | p50 / p99 ms | serve CPU ms/req | PostgreSQL CPU ms/req | pgbench tx/s, same SQL, -M prepared (same clients / $WORKERS clients) | ours / pgbench |"
+out "|---|---|---|---|---|---|---|---|"
 row "\`GET $LIST_PATH\` ($n_list statements)" 64 list pg_list
 row "\`POST /api/v1/time-entries\` ($n_create statements)" 16 create pg_create
 row "MCP \`tools/call get_my_timesheet\` (2026-07-28, one run)" 8 mcp
@@ -319,12 +342,13 @@ if [ -n "$A_BIN" ]; then
 		out "| $w | $a ($ra) | $b ($rb) | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b / a }') |"
 	done
 	out "| serve CPU ms per list / create | $(med a_list_cpu) / $(med a_create_cpu) | $(med b_list_cpu) / $(med b_create_cpu) | |"
+	out "| PostgreSQL CPU ms per list / create | $(med a_list_pg) / $(med a_create_pg) | $(med b_list_pg) / $(med b_create_pg) | |"
 fi
 if [ -n "$scale_rows" ]; then
 	out ""
-	out "| entries in the workspace | seeded in | summary, workspace-year | utilization, one user | utilization, one project | list page (admin) | list page (member) | get_my_timesheet (MCP) |"
-	out "|---|---|---|---|---|---|---|---|"
+	out "| entries in the workspace | seeded in | summary, workspace-year | utilization, one user | utilization, one project | list page (admin) | its PostgreSQL CPU ms | its req/s, 4 connections | list page (member) | get_my_timesheet (MCP) |"
+	out "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s' "$scale_rows" | tee -a "$REPORT"
 	out ""
-	out "(ms, median of 5 requests with curl, one at a time)"
+	out "(ms, median of 5 requests with curl, one at a time; the admin's list page also under load, 4 connections for $SCALE_LIST_SECONDS s: the cluster's CPU per page and the rate)"
 fi

@@ -1,5 +1,6 @@
 #include "core/chats.h"
 #include "core/audit.h"
+#include "core/paging.h"
 #include "core/tx.h"
 #include "util/jsontext.h"
 #include <stdio.h>
@@ -24,18 +25,20 @@ static bool no_conversation(err_t *err)
 
 json_t *chats_list(core_ctx *c, core_page *page, err_t *err)
 {
-	char limit[24], offset[24];
+	char limit[24], offset[24], count_limit[24];
 	snprintf(limit, sizeof limit, "%ld", page->limit);
 	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	json_t *out = DB_QUERY_JSON(c->db, err,
-				    "SELECT jsonb_build_object('total', (SELECT count(*) FROM ai_conversations v WHERE" OWNED_BY(1, 2)
-				    "), 'items', coalesce((SELECT jsonb_agg(x.j ORDER BY x.u DESC, x.id) FROM (SELECT " CONV_JSON
+				    "SELECT jsonb_build_object('total', (SELECT count(*) FROM (SELECT 1 FROM ai_conversations v"
+				    " WHERE" OWNED_BY(1, 2) " LIMIT $5::bigint) AS counted),"
+				    " 'items', coalesce((SELECT jsonb_agg(x.j ORDER BY x.u DESC, x.id) FROM (SELECT " CONV_JSON
 				    " AS j, v.updated_at AS u, v.id FROM ai_conversations v WHERE" OWNED_BY(1, 2)
 				    " ORDER BY v.updated_at DESC, v.id LIMIT $3::bigint OFFSET $4::bigint) x), '[]'))",
-				    c->actor->workspace_id, c->actor->user_id, limit, offset);
+				    c->actor->workspace_id, c->actor->user_id, limit, offset,
+				    paging_count_limit(page, count_limit));
 	if (!out)
 		return NULL;
-	page->total = (long)json_integer_value(json_object_get(out, "total"));
+	paging_take_total(page, (long)json_integer_value(json_object_get(out, "total")));
 	json_t *items = json_incref(json_object_get(out, "items"));
 	json_decref(out);
 	return items;

@@ -21,7 +21,9 @@ typedef struct {
 typedef struct {
 	long page;
 	long limit;
-	long total; /* filled by the list operation (not in cursor mode) */
+	long total; /* filled by the list operation (not in cursor mode; core/paging.h) */
+	bool exact_total;           /* asked: count every row, however many */
+	bool total_exact;           /* answered: false when total is a lower bound */
 	const char *starting_after; /* a next_cursor handed back, or NULL */
 	bool keyset;                /* set by such a list: answer has_more and next_cursor */
 	bool cursor_mode;           /* and without page and total */

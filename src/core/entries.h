@@ -38,10 +38,12 @@ typedef enum {
  * workspace, permission to log for user_id) without writing anything. */
 bool entries_prepare(core_ctx *c, json_t *body, entry_kind kind, entry_input *in, err_t *err);
 
-/* Each returns a new reference, or NULL with err set. The mutations run in a
+/* The others return a new reference, or NULL with err set. The mutations run in a
  * unit of work (core/tx.h), nested in c's when one is open; with dry_run they
  * run every check and write and roll back, returning what they would return. */
-json_t *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err);
+/* A page of the list: its rows as the text of a JSON array (malloc'd, as
+ * store/query.h query_json_array writes it), or NULL with err set. */
+char *entries_list(core_ctx *c, const entries_filter *f, core_page *page, err_t *err);
 json_t *entries_get(core_ctx *c, const char *id, err_t *err);
 /* The entries f selects (the list's filters and order, no paging) as CSV:
  * UTF-8, a header row, CRLF lines, every cell through csv_field (quoted as

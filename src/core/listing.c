@@ -1,7 +1,7 @@
 #include "core/listing.h"
+#include "core/paging.h"
 #include "util/dates.h"
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static bool digits(const char *s, size_t max)
@@ -114,26 +114,22 @@ void listing_limit(query_t *q, const listing_t *l)
 	query_cond(q, " OFFSET ", l->offset, "::bigint");
 }
 
-json_t *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err)
+char *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err)
 {
 	PGresult *r;
-	if (!page->cursor_mode && count) {
-		if (!(r = query_run(c->db, count, err)))
-			return NULL;
-		page->total = atol(PQgetvalue(r, 0, 0));
-		PQclear(r);
-	}
+	if (!page->cursor_mode && count && !paging_count(c, count, page, err))
+		return NULL;
 	if (!(r = query_run(c->db, rows, err)))
 		return NULL;
 	int n = PQntuples(r);
 	page->has_more = n > page->limit;
 	if (page->has_more)
 		n = (int)page->limit;
-	json_t *arr = json_array();
-	for (int i = 0; i < n; i++) {
-		json_t *v = json_loads(PQgetvalue(r, i, 0), JSON_DECODE_ANY, NULL);
-		if (v)
-			json_array_append_new(arr, v);
+	char *arr = query_json_array(r, n);
+	if (!arr) {
+		PQclear(r);
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+		return NULL;
 	}
 	page->next_cursor[0] = '\0';
 	const char *key[CURSOR_FIELDS];

@@ -36,9 +36,11 @@ void listing_sync_tail(query_t *q, const listing_t *l, const char *alias);
 /* The ordinary list's limit (one more row than the page, to know has_more)
  * and, in page mode, its offset. */
 void listing_limit(query_t *q, const listing_t *l);
-/* Runs count (page mode only; may be NULL in cursor mode) and rows, whose
+/* Runs count (page mode only, started with paging_count_init; may be NULL
+ * in cursor mode) and rows, whose
  * first column is the row's JSON and the next nkeycols its key; fills
- * page's total, has_more and next_cursor. A new array, or NULL with err. */
-json_t *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err);
+ * page's total, has_more and next_cursor. The page's rows as the text of a
+ * JSON array (store/query.h query_json_array; malloc'd), or NULL with err. */
+char *listing_run(core_ctx *c, listing_t *l, query_t *count, query_t *rows, core_page *page, err_t *err);
 
 #endif

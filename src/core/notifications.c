@@ -1,4 +1,5 @@
 #include "core/notifications.h"
+#include "core/paging.h"
 #include "store/query.h"
 #include "util/jsontext.h"
 #include <stdio.h>
@@ -32,19 +33,19 @@ static void own_filter(query_t *q, core_ctx *c, bool unread_only)
 		query_sql(q, " AND n.read_at IS NULL");
 }
 
-json_t *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err)
+char *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err)
 {
 	char limit[24], offset[24];
 	snprintf(limit, sizeof limit, "%ld", page->limit);
 	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	query_t count, q;
-	query_init(&count, "SELECT count(*) FROM notifications n");
+	paging_count_init(&count, "FROM notifications n");
 	own_filter(&count, c, unread_only);
 	query_init(&q, "SELECT " NOTIFICATION_JSON " FROM notifications n");
 	own_filter(&q, c, unread_only);
 	query_cond(&q, " ORDER BY n.created_at DESC, n.id LIMIT ", limit, "::bigint");
 	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	return paging_count(c, &count, page, err) ? query_rows(c->db, &q, err) : NULL;
 }
 
 json_t *notifications_mark_read(core_ctx *c, const char *id, err_t *err)

@@ -17,8 +17,9 @@ typedef struct {
 /* Stores a notification; *created is false when its dedupe_key was already
  * there (nothing written). Runs inside the caller's transaction, if any. */
 bool notifications_create(core_ctx *c, const notification_input *n, bool *created, err_t *err);
-/* The caller's own notifications, newest first; unread_only filters. New reference. */
-json_t *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err);
+/* The caller's own notifications, newest first; unread_only filters. The page
+ * as JSON array text (malloc'd; store/query.h query_json_array), or NULL with err. */
+char *notifications_list(core_ctx *c, bool unread_only, core_page *page, err_t *err);
 /* Marks one of the caller's notifications read (404 for anyone else's);
  * returns it. Marking twice keeps the first read_at. */
 json_t *notifications_mark_read(core_ctx *c, const char *id, err_t *err);

@@ -1,6 +1,7 @@
 #include "core/saved_views.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/paging.h"
 #include "core/reports.h"
 #include "core/tx.h"
 #include "store/query.h"
@@ -240,19 +241,19 @@ static void list_filter(query_t *q, core_ctx *c)
 		query_cond(q, " AND v.user_id = ", c->actor->user_id, "");
 }
 
-json_t *saved_views_list(core_ctx *c, core_page *page, err_t *err)
+char *saved_views_list(core_ctx *c, core_page *page, err_t *err)
 {
 	char limit[24], offset[24];
 	snprintf(limit, sizeof limit, "%ld", page->limit);
 	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	query_t count, q;
-	query_init(&count, "SELECT count(*) FROM time_saved_views v");
+	paging_count_init(&count, "FROM time_saved_views v");
 	list_filter(&count, c);
 	query_init(&q, "SELECT " VIEW_JSON " FROM time_saved_views v");
 	list_filter(&q, c);
 	query_cond(&q, " ORDER BY v.created_at, v.id LIMIT ", limit, "::bigint");
 	query_cond(&q, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &q, &page->total, err);
+	return paging_count(c, &count, page, err) ? query_rows(c->db, &q, err) : NULL;
 }
 
 json_t *saved_views_get(core_ctx *c, const char *id, err_t *err)

@@ -19,7 +19,8 @@
 
 enum { SAVED_VIEWS_MAX_RECIPIENTS = 20 };
 
-json_t *saved_views_list(core_ctx *c, core_page *page, err_t *err);
+/* The page as JSON array text (malloc'd; store/query.h query_json_array), or NULL with err. */
+char *saved_views_list(core_ctx *c, core_page *page, err_t *err);
 json_t *saved_views_get(core_ctx *c, const char *id, err_t *err);
 /* The mutations run in a unit of work (core/tx.h); dry_run rolls it back and
  * returns what they would return. */

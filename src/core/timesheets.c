@@ -2,6 +2,7 @@
 #include "core/audit.h"
 #include "core/fields.h"
 #include "core/listing.h"
+#include "core/paging.h"
 #include "core/representation.h"
 #include "core/settings.h"
 #include "core/tx.h"
@@ -168,7 +169,7 @@ static void add_filters(query_t *q, core_ctx *c, const timesheets_filter *f)
 		query_cond(q, " AND t.period_start <= ", f->period_start_to, "::date");
 }
 
-json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err)
+char *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err)
 {
 	long d;
 	if (f->status && !fields_one_of(f->status, STATUSES)) {
@@ -198,7 +199,7 @@ json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page
 		listing_sync_tail(&q, &l, "t");
 		return listing_run(c, &l, NULL, &q, page, err);
 	}
-	query_init(&count, "SELECT count(*) FROM timesheets t");
+	paging_count_init(&count, "FROM timesheets t");
 	add_filters(&count, c, f);
 	if (l.nkey) {
 		/* After (period_start, id) in the list's order: descending, then ascending. */

@@ -29,10 +29,12 @@ bool timesheets_assert_writable(core_ctx *c, const char *ts_id, err_t *err);
  * exists yet). */
 bool timesheets_id_for_day(core_ctx *c, const char *user_id, const char *log_date, char ts_id[64], bool *found, err_t *err);
 
-/* Each returns a new reference, or NULL with err set. The mutations run in a
+/* The others return a new reference, or NULL with err set. The mutations run in a
  * unit of work (core/tx.h); with dry_run they run every check and write and
  * roll back, returning what they would return. */
-json_t *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err);
+/* A page of the list: its rows as the text of a JSON array (malloc'd, as
+ * store/query.h query_json_array writes it), or NULL with err set. */
+char *timesheets_list(core_ctx *c, const timesheets_filter *f, core_page *page, err_t *err);
 json_t *timesheets_get(core_ctx *c, const char *id, err_t *err);
 /* PATCH: only "notes". */
 json_t *timesheets_update(core_ctx *c, const char *id, json_t *body, bool dry_run, err_t *err);

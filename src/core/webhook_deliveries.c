@@ -1,6 +1,7 @@
 #include "core/webhook_deliveries.h"
 #include "core/audit.h"
 #include "core/fields.h"
+#include "core/paging.h"
 #include "core/tx.h"
 #include "core/webhooks.h"
 #include "store/query.h"
@@ -21,7 +22,7 @@
 	" 'next_attempt_at', wt_iso(d.next_attempt_at), 'created_at', wt_iso(d.created_at),"                     \
 	" 'payload', (SELECT e.payload FROM time_webhook_events e WHERE e.id = d.event_id))"
 
-json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
+char *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err)
 {
 	if (!webhooks_authorize(c, err) || !webhooks_exists(c, webhook_id, err))
 		return NULL;
@@ -29,7 +30,7 @@ json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *
 	snprintf(limit, sizeof limit, "%ld", page->limit);
 	snprintf(offset, sizeof offset, "%ld", (page->page - 1) * page->limit);
 	query_t count, rows;
-	query_init(&count, "SELECT count(*) FROM time_webhook_deliveries d WHERE d.workspace_id = ");
+	paging_count_init(&count, "FROM time_webhook_deliveries d WHERE d.workspace_id = ");
 	query_param(&count, c->actor->workspace_id);
 	query_cond(&count, " AND d.webhook_id = ", webhook_id, "");
 	query_init(&rows, "SELECT " DELIVERY_JSON " FROM time_webhook_deliveries d WHERE d.workspace_id = ");
@@ -37,7 +38,7 @@ json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *
 	query_cond(&rows, " AND d.webhook_id = ", webhook_id, " ORDER BY d.created_at DESC, d.id DESC");
 	query_cond(&rows, " LIMIT ", limit, "::bigint");
 	query_cond(&rows, " OFFSET ", offset, "::bigint");
-	return query_page(c->db, &count, &rows, &page->total, err);
+	return paging_count(c, &count, page, err) ? query_rows(c->db, &rows, err) : NULL;
 }
 
 static json_t *fetch(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err)

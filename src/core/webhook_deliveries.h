@@ -10,8 +10,9 @@ enum { WEBHOOK_REPLAY_MAX = 500 };
 
 /* Newest first: {id, event, event_id, status, attempts[], next_attempt_at,
  * created_at, payload} (payload: the event's body as sent, byte for byte its
- * JSON text). */
-json_t *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err);
+ * JSON text). The page as JSON array text (malloc'd; store/query.h
+ * query_json_array), or NULL with err. */
+char *webhook_deliveries_list(core_ctx *c, const char *webhook_id, core_page *page, err_t *err);
 json_t *webhook_deliveries_get(core_ctx *c, const char *webhook_id, const char *delivery_id, err_t *err);
 /* Makes the delivery due now with one more attempt allowed (any status);
  * 409 delivery_in_flight while a dispatcher holds it. Audited. */

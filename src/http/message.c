@@ -24,6 +24,14 @@ void http_response_json(arena_t *arena, http_response *resp, int status, json_t 
 	free(text);
 }
 
+void http_response_json_text(http_response *resp, int status, const char *text)
+{
+	resp->content_type = "application/json";
+	resp->status = status;
+	resp->body = text;
+	resp->body_len = strlen(text);
+}
+
 void http_response_header(arena_t *arena, http_response *resp, const char *name, const char *value)
 {
 	if (resp->nheaders >= HTTP_MAX_EXTRA_HEADERS)

@@ -72,6 +72,9 @@ const char *http_request_header(const http_request *req, const char *name);
 
 /* Sets status and a JSON body (dumped into the arena; the reference is stolen). */
 void http_response_json(arena_t *arena, http_response *resp, int status, json_t *body);
+/* Sets status and a body that is JSON text already (borrowed: it lives in
+ * the arena). */
+void http_response_json_text(http_response *resp, int status, const char *text);
 /* The one writer of error answers: the {"error":{"code","message"}} envelope
  * with the registry's status for err's code (util/errors.def), plus
  * WWW-Authenticate (realm "workestra") on a 401 and Retry-After on a 503 or

@@ -23,7 +23,7 @@ json_t *entries_api_list(rest_call *call, err_t *err)
 	if (!read_filter(call, &f, err) || !rest_cursor_paging(call, err))
 		return NULL;
 	f.updated_since = rest_query(call, "updated_since");
-	return entries_list(&call->core, &f, &call->page, err);
+	return rest_json_text(call, entries_list(&call->core, &f, &call->page, err));
 }
 
 json_t *entries_api_csv(rest_call *call, err_t *err)

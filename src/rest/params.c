@@ -1,4 +1,5 @@
 #include "rest/rest.h"
+#include "core/paging.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,12 @@ bool rest_paging(rest_call *call, err_t *err)
 	if (limit && !parse_long(limit, 1, REST_MAX_LIMIT, &call->page.limit))
 		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "limit", "'limit' must be a whole number from 1 to %d",
 			      REST_MAX_LIMIT);
+	/* Without it the total is counted up to a bound (core/paging.h). */
+	const char *total = rest_query(call, "total");
+	call->page.exact_total = total && !strcmp(total, "exact");
+	if (total && !call->page.exact_total)
+		err_add_param(err, ERR_CODE_VALIDATION_FAILED, "total",
+			      "'total' must be exact (or left out: counted up to %d rows)", PAGING_TOTAL_BOUND);
 	return !err_any(err);
 }
 
@@ -68,6 +75,14 @@ json_t *rest_body_object(rest_call *call, err_t *err)
 		return NULL;
 	}
 	return call->body;
+}
+
+json_t *rest_json_text(rest_call *call, char *text)
+{
+	if (!text)
+		return NULL;
+	call->data_text = text;
+	return json_true();
 }
 
 json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename)

@@ -28,6 +28,10 @@ typedef struct {
 	 * and returns json_true(): no envelope then. */
 	const char *file_body, *file_type, *file_name;
 	size_t file_len;
+	/* A handler whose data is JSON text already (a list's rows as
+	 * PostgreSQL wrote them) sets this (malloc'd; rest_json_text): the
+	 * envelope splices it in without a parse. */
+	char *data_text;
 	bool detached;                       /* the handler detached the answer: another thread writes it */
 } rest_call;
 
@@ -45,6 +49,9 @@ bool rest_query_bool(rest_call *call, const char *name, int *out, err_t *err);
 /* The body, which must be a JSON object (an empty body is refused). */
 json_t *rest_body_object(rest_call *call, err_t *err);
 
+/* The data of the answer as JSON text (malloc'd, taken; NULL: the failure
+ * err says); returns json_true() for the handler to return, or NULL. */
+json_t *rest_json_text(rest_call *call, char *text);
 /* Answers with body (malloc'd; copied into the arena and freed) as a CSV
  * download named filename; returns json_true() for the handler to return. */
 json_t *rest_csv(rest_call *call, char *body, size_t len, const char *filename);

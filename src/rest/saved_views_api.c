@@ -7,7 +7,7 @@ json_t *saved_views_api_list(rest_call *call, err_t *err)
 {
 	if (!rest_paging(call, err))
 		return NULL;
-	return saved_views_list(&call->core, &call->page, err);
+	return rest_json_text(call, saved_views_list(&call->core, &call->page, err));
 }
 
 json_t *saved_views_api_create(rest_call *call, err_t *err)

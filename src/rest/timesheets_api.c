@@ -13,7 +13,7 @@ json_t *timesheets_api_list(rest_call *call, err_t *err)
 	};
 	if (!rest_cursor_paging(call, err))
 		return NULL;
-	return timesheets_list(&call->core, &f, &call->page, err);
+	return rest_json_text(call, timesheets_list(&call->core, &f, &call->page, err));
 }
 
 json_t *timesheets_api_get(rest_call *call, err_t *err)

@@ -37,7 +37,7 @@ json_t *webhooks_api_deliveries(rest_call *call, err_t *err)
 {
 	if (!rest_paging(call, err))
 		return NULL;
-	return webhook_deliveries_list(&call->core, call->params[0], &call->page, err);
+	return rest_json_text(call, webhook_deliveries_list(&call->core, call->params[0], &call->page, err));
 }
 
 json_t *webhooks_api_retry(rest_call *call, err_t *err)

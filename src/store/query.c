@@ -51,24 +51,37 @@ PGresult *query_run(db_t *db, query_t *q, err_t *err)
 	return db_queryv(db, err, q->sql, q->n, q->params);
 }
 
-json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err)
+char *query_json_array(PGresult *r, int n)
 {
-	PGresult *r = query_run(db, count, err);
-	if (!r)
+	size_t len = 2;
+	for (int i = 0; i < n; i++)
+		len += (size_t)PQgetlength(r, i, 0) + 1;
+	char *out = malloc(len + 1), *p = out;
+	if (!out)
 		return NULL;
-	*total = atol(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	r = query_run(db, rows, err);
-	if (!r)
-		return NULL;
-	json_t *arr = json_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		json_t *v = json_loads(PQgetvalue(r, i, 0), JSON_DECODE_ANY, NULL);
-		if (v)
-			json_array_append_new(arr, v);
+	*p++ = '[';
+	for (int i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		size_t l = (size_t)PQgetlength(r, i, 0);
+		memcpy(p, PQgetvalue(r, i, 0), l);
+		p += l;
 	}
+	*p++ = ']';
+	*p = '\0';
+	return out;
+}
+
+char *query_rows(db_t *db, query_t *rows, err_t *err)
+{
+	PGresult *r = query_run(db, rows, err);
+	if (!r)
+		return NULL;
+	char *out = query_json_array(r, PQntuples(r));
 	PQclear(r);
-	return arr;
+	if (!out)
+		err_set(err, ERR_CODE_INTERNAL_ERROR, "out of memory");
+	return out;
 }
 
 json_t *query_one(db_t *db, query_t *q, err_t *err)

@@ -26,8 +26,12 @@ PGresult *query_run(db_t *db, query_t *q, err_t *err);
  * (a new reference). No row: NULL with err unset, so the caller names what
  * was not found. */
 json_t *query_one(db_t *db, query_t *q, err_t *err);
-/* Runs count (one bigint) into *total and rows (one json column per row) into
- * a new JSON array; NULL with err set on failure. */
-json_t *query_page(db_t *db, query_t *count, query_t *rows, long *total, err_t *err);
+/* The JSON texts in column 0 of r's first n rows as the text of one JSON
+ * array, spliced without a parse: PostgreSQL wrote them (its json
+ * functions), so they are valid JSON. malloc'd (free()). */
+char *query_json_array(PGresult *r, int n);
+/* Runs rows (one json column per row) into a JSON array text
+ * (query_json_array); NULL with err set on failure. */
+char *query_rows(db_t *db, query_t *rows, err_t *err);
 
 #endif

@@ -673,6 +673,76 @@ Test(entries, list_pagination)
 	harness_workspace_free(&w);
 }
 
+/* pagination's total and total_exact on the manager's list ?query. */
+static void te_expect_total(const char *tok, const char *query, long total, bool exact, size_t rows)
+{
+	harness_response r = te_list(tok, query);
+	json_t *p = json_object_get(r.json, "pagination");
+	cr_assert_eq(json_integer_value(json_object_get(p, "total")), total, "?%s: %s", query, r.body);
+	cr_assert(json_is_boolean(json_object_get(p, "total_exact")), "?%s: %s", query, r.body);
+	cr_assert_eq(json_is_true(json_object_get(p, "total_exact")), exact, "?%s: %s", query, r.body);
+	cr_assert_eq(json_array_size(harness_data(&r)), rows, "?%s: %s", query, r.body);
+	harness_response_free(&r);
+}
+
+/* A page's total is counted up to 1,000 rows (or the end of the page asked
+ * for): past that it says total_exact false; ?total=exact counts them all. */
+Test(entries, list_total_is_counted_up_to_a_bound)
+{
+	harness_ws w;
+	harness_workspace(&w, "free", NULL);
+	char *e[5];
+	te_seed_list(&w, e);
+	/* 1,000 more of the member's, copies of its first: 1,005 in all. */
+	PQclear(harness_sql("INSERT INTO time_entries (workspace_id, user_id, entity_type, entity_id, project_id,"
+			    " description, log_date, duration_seconds, billable, timesheet_id, source)"
+			    " SELECT workspace_id, user_id, entity_type, entity_id, project_id, 'copy', log_date,"
+			    " duration_seconds, billable, timesheet_id, source"
+			    " FROM time_entries, generate_series(1, 1000) WHERE id = $1",
+			    1, e[0]));
+	const char *mgr = w.manager_tok;
+
+	te_expect_total(mgr, "limit=10", 1000, false, 10);
+	te_expect_total(mgr, "limit=10&total=exact", 1005, true, 10);
+	te_expect_total(w.member_tok, "limit=10", 1000, false, 10);
+	te_expect_total(w.member_tok, "limit=10&total=exact", 1003, true, 10);
+	/* Below the bound the total is exact without asking. */
+	te_expect_total(mgr, "entity_type=ticket", 1, true, 1);
+	te_expect_total(w.member2_tok, "", 1, true, 1);
+	/* The timesheet's status filter (the count joins timesheets for it). */
+	te_expect_total(mgr, "status=draft&limit=5", 1000, false, 5);
+	te_expect_total(mgr, "status=draft&limit=5&total=exact", 1005, true, 5);
+	te_expect_total(mgr, "status=approved", 0, true, 0);
+	/* A page that ends past the bound counts up to its own end. */
+	te_expect_total(mgr, "limit=100&page=10", 1000, false, 100);
+	te_expect_total(mgr, "limit=100&page=11", 1005, true, 5);
+	te_expect_total(mgr, "limit=200&page=6", 1005, true, 5);
+
+	harness_response r = te_list(mgr, "limit=3");
+	char path[512];
+	snprintf(path, sizeof path, TE_PATH "?limit=3&starting_after=%s",
+		 json_string_value(json_object_get(json_object_get(r.json, "pagination"), "next_cursor")));
+	harness_response_free(&r);
+	/* Cursor mode is unchanged: no page, total or total_exact. */
+	r = harness_request("GET", path, mgr, NULL, NULL);
+	json_t *p = json_object_get(r.json, "pagination");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_array_size(harness_data(&r)), 3, "%s", r.body);
+	cr_assert(!json_object_get(p, "total") && !json_object_get(p, "total_exact") && !json_object_get(p, "page"),
+		  "%s", r.body);
+	cr_assert(json_is_true(json_object_get(p, "has_more")), "%s", r.body);
+	harness_response_free(&r);
+
+	r = harness_request("GET", TE_PATH "?total=estimate", mgr, NULL, NULL);
+	cr_assert_eq(r.status, 422, "%s", r.body);
+	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "error"), "param")), "total", "%s",
+			 r.body);
+	harness_response_free(&r);
+
+	te_free_ids(e, 5);
+	harness_workspace_free(&w);
+}
+
 Test(entries, list_status_filter_follows_the_timesheet_and_the_timer)
 {
 	harness_ws w;

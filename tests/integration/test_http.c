@@ -195,16 +195,17 @@ Test(http, envelope_shapes)
 	cr_assert_str_eq(ht_str(harness_data(&r), "id"), id);
 	harness_response_free(&r);
 
-	/* A list: {"data": [...], "pagination": {"page", "limit", "total"}}, and
-	 * on lists with cursors "has_more" and "next_cursor" too. */
+	/* A list: {"data": [...], "pagination": {"page", "limit", "total",
+	 * "total_exact"}}, and on lists with cursors "has_more" and "next_cursor" too. */
 	r = harness_request("GET", HT_ENTRIES "?limit=10", w.member_tok, NULL, NULL);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(json_object_size(r.json), 2, "data and pagination: %s", r.body);
 	cr_assert(json_is_array(harness_data(&r)));
 	cr_assert_eq(json_array_size(harness_data(&r)), 1);
 	json_t *p = json_object_get(r.json, "pagination");
-	cr_assert(json_is_object(p) && json_object_size(p) == 5, "pagination {page, limit, total, has_more, next_cursor}: %s",
-		  r.body);
+	cr_assert(json_is_object(p) && json_object_size(p) == 6,
+		  "pagination {page, limit, total, total_exact, has_more, next_cursor}: %s", r.body);
+	cr_assert(json_is_true(json_object_get(p, "total_exact")), "%s", r.body);
 	cr_assert(json_is_false(json_object_get(p, "has_more")));
 	cr_assert(json_is_null(json_object_get(p, "next_cursor")));
 	cr_assert_eq(json_integer_value(json_object_get(p, "page")), 1);

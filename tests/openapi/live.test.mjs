@@ -168,6 +168,8 @@ test('every answer of the tour matches the OpenAPI document', async () => {
   const page = await call('GET', `/api/v1/time-entries?from=${day}&to=${day}&limit=1`, member.token);
   if (page.json?.pagination?.next_cursor) await call('GET', `/api/v1/time-entries?limit=1&starting_after=${page.json.pagination.next_cursor}`, member.token);
   await call('GET', '/api/v1/time-entries?starting_after=garbage', member.token);
+  await call('GET', '/api/v1/time-entries?total=exact&limit=1', member.token);
+  await call('GET', '/api/v1/time-entries?total=estimate', member.token);
   await call('GET', '/api/v1/time-entries?updated_since=2026-01-01T00:00:00Z', member.token);
   await call('GET', '/api/v1/time-entries?from=yesterday', member.token);
   await call('GET', `/api/v1/time-entries.csv?from=${day}&to=${day}`, member.token);
