@@ -1,0 +1,167 @@
+-- Time rolled up per month, so the workspace summary and utilization read a
+-- few rows per user and month instead of every entry of the range (issue 15).
+-- Kept in the writing statement's transaction by triggers on time_entries, so
+-- every path that writes entries (REST, MCP, chat, crons, imports, deletes,
+-- timer stops, bulk SQL) keeps it exact. A row holds what core/reports.c sums
+-- for the entries it covers: live, stopped ones only, each rounded by the
+-- workspace rounding setting before it is summed, and rate × rounded seconds
+-- for the billable ones. Since the rounded sums depend on the setting, a
+-- change of the setting rebuilds the workspace's rows in the changing
+-- transaction (time_rollup_rebuild).
+--
+-- Three shapes (dim), each one the grouping a report needs, none of them a
+-- row every writer of the workspace updates:
+--   'u'  per user (project_id NULL): by user, utilization of one user;
+--   'p'  per project and user (entries on a project): utilization of a project;
+--   'k'  per project, entity type and currency, in 16 shards by user: totals,
+--        by project, by entity type, amounts. The shard keeps concurrent
+--        writers of different users off one row.
+-- A row whose entries all went keeps n = 0; readers skip those.
+CREATE TABLE time_rollup (
+  workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  dim          "char" NOT NULL CHECK (dim IN ('u', 'p', 'k')),
+  project_id   text,
+  user_id      text,
+  month        date NOT NULL,
+  shard        smallint NOT NULL,
+  entity_type  text,
+  currency     text,
+  total        bigint NOT NULL,   -- rounded seconds
+  billable     bigint NOT NULL,   -- rounded seconds of billable entries
+  raw          bigint NOT NULL,   -- seconds as logged
+  n            bigint NOT NULL,   -- entries
+  rate_seconds numeric NOT NULL,  -- Σ hourly_rate × rounded seconds, billable entries with a rate
+  rated        bigint NOT NULL,   -- how many entries rate_seconds sums (none: no amount)
+  -- project and user lead, so one user's or one project's rows are one range
+  CONSTRAINT time_rollup_key UNIQUE NULLS NOT DISTINCT
+    (workspace_id, dim, project_id, user_id, month, shard, entity_type, currency)
+);
+
+-- The one rounding rule of core/rounding.c (rounding_apply), in SQL for the
+-- triggers; tests/integration/test_rollup.c holds the two to each other.
+CREATE FUNCTION time_rollup_round(secs bigint, mode text, minutes int) RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN minutes <= 0 OR mode = 'none' THEN secs
+    WHEN mode = 'up' THEN CASE WHEN secs % (minutes * 60) = 0 THEN secs ELSE secs / (minutes * 60) * (minutes * 60) + minutes * 60 END
+    WHEN mode = 'down' THEN secs / (minutes * 60) * (minutes * 60)
+    WHEN mode = 'nearest' THEN secs / (minutes * 60) * (minutes * 60)
+      + CASE WHEN secs % (minutes * 60) >= (minutes * 60 + 1) / 2 THEN minutes * 60 ELSE 0 END
+    ELSE secs END
+$$;
+
+-- The rollup rows one entry adds to (sign 1) or takes from (sign -1), with
+-- its figures; none for a deleted entry or a running timer.
+CREATE FUNCTION time_rollup_of(sign int, e_user text, e_project text, e_entity_type text, e_currency text,
+                               e_log_date date, e_seconds int, e_billable boolean, e_rate bigint,
+                               e_deleted_at timestamptz, mode text, minutes int)
+RETURNS TABLE (dim "char", project_id text, user_id text, month date, shard smallint, entity_type text,
+               currency text, total bigint, billable bigint, raw bigint, n bigint, rate_seconds numeric, rated bigint)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT k.d, k.p, k.u, date_trunc('month', e_log_date::timestamp)::date, k.s, k.t, k.c,
+         sign * r.secs, CASE WHEN e_billable THEN sign * r.secs ELSE 0 END, sign * e_seconds::bigint, sign::bigint,
+         (CASE WHEN e_billable AND e_rate IS NOT NULL THEN sign * e_rate * r.secs ELSE 0 END)::numeric,
+         CASE WHEN e_billable AND e_rate IS NOT NULL THEN sign ELSE 0 END::bigint
+  FROM (SELECT time_rollup_round(e_seconds, mode, minutes) AS secs) r
+  CROSS JOIN LATERAL (VALUES
+    ('u'::"char", NULL::text, e_user, 0::smallint, NULL::text, NULL::text),
+    ('p'::"char", e_project, e_user, 0::smallint, NULL::text, NULL::text),
+    ('k'::"char", e_project, NULL::text, (hashtext(e_user) & 15)::smallint, e_entity_type, e_currency)) AS k (d, p, u, s, t, c)
+  WHERE e_deleted_at IS NULL AND e_seconds IS NOT NULL AND (k.d <> 'p' OR k.p IS NOT NULL)
+$$;
+
+-- The rounding in effect: a workspace without a settings row rounds nothing
+-- (core/settings.c's defaults).
+CREATE VIEW time_rollup_rounding AS
+SELECT w.id AS workspace_id, coalesce(s.rounding_mode, 'none') AS mode, coalesce(s.rounding_minutes, 15)::int AS minutes
+FROM workspaces w LEFT JOIN time_tracking_settings s ON s.workspace_id = w.id;
+
+-- A rounding change and the writes of entries exclude each other per
+-- workspace: writers share this lock, the rebuild takes it alone. So a write
+-- either lands before the rebuild reads the entries (and is rebuilt with the
+-- new rounding) or after its commit (and reads the new rounding itself).
+CREATE FUNCTION time_rollup_lock_key(ws text) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT (hashtext('workestra-time-rollup')::bigint << 32) | (hashtext(ws)::bigint & 4294967295) $$;
+
+-- Statement triggers: one grouped upsert per writing statement, whatever
+-- number of rows it wrote. TG_ARGV[0] is the sign; an UPDATE fires twice,
+-- taking the old rows out and putting the new ones in, so an entry moved
+-- between days, users, projects, billable or rates moves its time.
+CREATE FUNCTION time_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws))
+  FROM (SELECT DISTINCT workspace_id AS ws FROM changed ORDER BY 1) d;
+  INSERT INTO time_rollup AS t
+  SELECT c.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+         sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
+  FROM changed c JOIN time_rollup_rounding w ON w.workspace_id = c.workspace_id
+  CROSS JOIN LATERAL time_rollup_of(TG_ARGV[0]::int, c.user_id, c.project_id, c.entity_type, c.currency, c.log_date,
+                                    c.duration_seconds, c.billable, c.hourly_rate, c.deleted_at,
+                                    w.mode, w.minutes) k
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8 -- one lock order for every writer
+  ON CONFLICT ON CONSTRAINT time_rollup_key DO UPDATE
+  SET total = t.total + excluded.total, billable = t.billable + excluded.billable, raw = t.raw + excluded.raw,
+      n = t.n + excluded.n, rate_seconds = t.rate_seconds + excluded.rate_seconds, rated = t.rated + excluded.rated;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER time_entries_rollup_insert AFTER INSERT ON time_entries
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('1');
+CREATE TRIGGER time_entries_rollup_delete AFTER DELETE ON time_entries
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('-1');
+-- Triggers of one event fire in name order: out, then in.
+CREATE TRIGGER time_entries_rollup_update_1_out AFTER UPDATE ON time_entries
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('-1');
+CREATE TRIGGER time_entries_rollup_update_2_in AFTER UPDATE ON time_entries
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('1');
+
+-- Recomputes workspace ws's rows from its entries at its current rounding.
+CREATE FUNCTION time_rollup_rebuild(ws text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(time_rollup_lock_key(ws));
+  DELETE FROM time_rollup WHERE workspace_id = ws;
+  INSERT INTO time_rollup
+  SELECT c.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+         sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
+  FROM time_entries c JOIN time_rollup_rounding w ON w.workspace_id = c.workspace_id
+  CROSS JOIN LATERAL time_rollup_of(1, c.user_id, c.project_id, c.entity_type, c.currency, c.log_date,
+                                    c.duration_seconds, c.billable, c.hourly_rate, c.deleted_at,
+                                    w.mode, w.minutes) k
+  WHERE c.workspace_id = ws
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+END $$;
+
+-- Whatever path changes the rounding (settings, admin, SQL, the settings row
+-- appearing or going), the rows follow in its transaction; only when what
+-- rounding does changed: 'none' at any minutes is the same rounding.
+CREATE FUNCTION time_rollup_rounding_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ws text := CASE WHEN TG_OP = 'DELETE' THEN OLD.workspace_id ELSE NEW.workspace_id END;
+  before_mode text := 'none';
+  before_minutes int;
+BEGIN
+  IF TG_OP <> 'INSERT' THEN
+    before_mode := OLD.rounding_mode;
+    before_minutes := OLD.rounding_minutes;
+  END IF;
+  IF EXISTS (SELECT 1 FROM time_rollup_rounding r WHERE r.workspace_id = ws
+             AND (r.mode, r.minutes) IS DISTINCT FROM (before_mode, before_minutes)
+             AND NOT (r.mode = 'none' AND before_mode = 'none')) THEN
+    PERFORM time_rollup_rebuild(ws);
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER time_tracking_settings_rollup AFTER INSERT OR DELETE OR UPDATE OF rounding_mode, rounding_minutes
+  ON time_tracking_settings FOR EACH ROW EXECUTE FUNCTION time_rollup_rounding_changed();
+
+CREATE FUNCTION time_rollup_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  TRUNCATE time_rollup;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER time_entries_rollup_truncate AFTER TRUNCATE ON time_entries
+  FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_truncated();
+
+-- The entries there already are.
+SELECT time_rollup_rebuild(id) FROM workspaces;
