@@ -9,14 +9,21 @@
 -- change of the setting rebuilds the workspace's rows in the changing
 -- transaction (time_rollup_rebuild).
 --
--- Three shapes (dim), each one the grouping a report needs, none of them a
--- row every writer of the workspace updates:
+-- Writers only append: each writing statement adds its grouped changes to
+-- time_rollup_delta, so no writer waits for another's rollup row (a counter
+-- row updated by every writer would queue concurrent writes until each
+-- commits, and could deadlock two transactions moving entries). The reports
+-- fold the deltas into time_rollup first (time_rollup_compact, one
+-- transaction, one folder at a time) and read both, so the figures are the
+-- same whether or not a fold ran.
+--
+-- Three shapes (dim), each the grouping a report needs:
 --   'u'  per user (project_id NULL): by user, utilization of one user;
 --   'p'  per project and user (entries on a project): utilization of a project;
---   'k'  per project, entity type and currency, in 16 shards by user: totals,
---        by project, by entity type, amounts. The shard keeps concurrent
---        writers of different users off one row.
--- A row whose entries all went keeps n = 0; readers skip those.
+--   'k'  per project, entity type and currency, in 16 shards by user (so
+--        folding never makes one row of everything): totals, by project, by
+--        entity type, amounts.
+-- A group whose entries all went keeps n = 0; readers skip groups without entries.
 CREATE TABLE time_rollup (
   workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   dim          "char" NOT NULL CHECK (dim IN ('u', 'p', 'k')),
@@ -37,6 +44,15 @@ CREATE TABLE time_rollup (
     (workspace_id, dim, project_id, user_id, month, shard, entity_type, currency)
 );
 
+-- Changes not folded in yet: signed, any number per group. No foreign key:
+-- its check would lock the workspace row on every write.
+CREATE TABLE time_rollup_delta (LIKE time_rollup);
+CREATE INDEX time_rollup_delta_key ON time_rollup_delta (workspace_id, dim, project_id, user_id, month);
+
+-- Both, as the reports read them.
+CREATE VIEW time_rollup_all AS
+SELECT * FROM time_rollup UNION ALL SELECT * FROM time_rollup_delta;
+
 -- The one rounding rule of core/rounding.c (rounding_apply), in SQL for the
 -- triggers; tests/integration/test_rollup.c holds the two to each other.
 CREATE FUNCTION time_rollup_round(secs bigint, mode text, minutes int) RETURNS bigint
@@ -50,31 +66,41 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     ELSE secs END
 $$;
 
--- The rollup rows one entry adds to (sign 1) or takes from (sign -1), with
--- its figures; none for a deleted entry or a running timer.
-CREATE FUNCTION time_rollup_of(sign int, e_user text, e_project text, e_entity_type text, e_currency text,
-                               e_log_date date, e_seconds int, e_billable boolean, e_rate bigint,
-                               e_deleted_at timestamptz, mode text, minutes int)
-RETURNS TABLE (dim "char", project_id text, user_id text, month date, shard smallint, entity_type text,
-               currency text, total bigint, billable bigint, raw bigint, n bigint, rate_seconds numeric, rated bigint)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT k.d, k.p, k.u, date_trunc('month', e_log_date::timestamp)::date, k.s, k.t, k.c,
-         sign * r.secs, CASE WHEN e_billable THEN sign * r.secs ELSE 0 END, sign * e_seconds::bigint, sign::bigint,
-         (CASE WHEN e_billable AND e_rate IS NOT NULL THEN sign * e_rate * r.secs ELSE 0 END)::numeric,
-         CASE WHEN e_billable AND e_rate IS NOT NULL THEN sign ELSE 0 END::bigint
-  FROM (SELECT time_rollup_round(e_seconds, mode, minutes) AS secs) r
-  CROSS JOIN LATERAL (VALUES
-    ('u'::"char", NULL::text, e_user, 0::smallint, NULL::text, NULL::text),
-    ('p'::"char", e_project, e_user, 0::smallint, NULL::text, NULL::text),
-    ('k'::"char", e_project, NULL::text, (hashtext(e_user) & 15)::smallint, e_entity_type, e_currency)) AS k (d, p, u, s, t, c)
-  WHERE e_deleted_at IS NULL AND e_seconds IS NOT NULL AND (k.d <> 'p' OR k.p IS NOT NULL)
-$$;
-
 -- The rounding in effect: a workspace without a settings row rounds nothing
 -- (core/settings.c's defaults).
 CREATE VIEW time_rollup_rounding AS
 SELECT w.id AS workspace_id, coalesce(s.rounding_mode, 'none') AS mode, coalesce(s.rounding_minutes, 15)::int AS minutes
 FROM workspaces w LEFT JOIN time_tracking_settings s ON s.workspace_id = w.id;
+
+-- The rollup rows one entry adds to (sign 1) or takes from (sign -1), with
+-- its figures at its workspace's rounding; none for a deleted entry or a
+-- running timer (or an entry of no workspace).
+CREATE FUNCTION time_rollup_of(sign int, e time_entries)
+RETURNS TABLE (workspace_id text, dim "char", project_id text, user_id text, month date, shard smallint,
+               entity_type text, currency text, total bigint, billable bigint, raw bigint, n bigint,
+               rate_seconds numeric, rated bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT e.workspace_id, k.d, k.p, k.u, date_trunc('month', e.log_date::timestamp)::date, k.s, k.t, k.c,
+         sign * r.secs, CASE WHEN e.billable THEN sign * r.secs ELSE 0 END, sign * e.duration_seconds::bigint, sign::bigint,
+         (CASE WHEN e.billable AND e.hourly_rate IS NOT NULL THEN sign * e.hourly_rate * r.secs ELSE 0 END)::numeric,
+         CASE WHEN e.billable AND e.hourly_rate IS NOT NULL THEN sign ELSE 0 END::bigint
+  FROM (SELECT time_rollup_round(e.duration_seconds, w.mode, w.minutes) AS secs
+        FROM time_rollup_rounding w WHERE w.workspace_id = e.workspace_id) r
+  CROSS JOIN LATERAL (VALUES
+    ('u'::"char", NULL::text, e.user_id, 0::smallint, NULL::text, NULL::text),
+    ('p'::"char", e.project_id, e.user_id, 0::smallint, NULL::text, NULL::text),
+    ('k'::"char", e.project_id, NULL::text, (hashtext(e.user_id) & 15)::smallint, e.entity_type, e.currency)) AS k (d, p, u, s, t, c)
+  WHERE e.deleted_at IS NULL AND e.duration_seconds IS NOT NULL AND (k.d <> 'p' OR k.p IS NOT NULL)
+$$;
+
+-- What the rollup holds, computed from the entries: the rebuild writes it, and
+-- a test holds the rollup to it.
+CREATE VIEW time_rollup_fresh AS
+SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+       sum(k.total)::bigint AS total, sum(k.billable)::bigint AS billable, sum(k.raw)::bigint AS raw,
+       sum(k.n)::bigint AS n, sum(k.rate_seconds) AS rate_seconds, sum(k.rated)::bigint AS rated
+FROM time_entries c CROSS JOIN LATERAL time_rollup_of(1, c) k
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
 
 -- A rounding change and the writes of entries exclude each other per
 -- workspace: writers share this lock, the rebuild takes it alone. So a write
@@ -83,26 +109,35 @@ FROM workspaces w LEFT JOIN time_tracking_settings s ON s.workspace_id = w.id;
 CREATE FUNCTION time_rollup_lock_key(ws text) RETURNS bigint
 LANGUAGE sql IMMUTABLE AS $$ SELECT (hashtext('workestra-time-rollup')::bigint << 32) | (hashtext(ws)::bigint & 4294967295) $$;
 
--- Statement triggers: one grouped upsert per writing statement, whatever
--- number of rows it wrote. TG_ARGV[0] is the sign; an UPDATE fires twice,
--- taking the old rows out and putting the new ones in, so an entry moved
--- between days, users, projects, billable or rates moves its time.
+-- Statement triggers: one grouped append per writing statement, whatever
+-- number of rows it wrote. TG_ARGV[0] is the sign: an insert adds, a delete
+-- takes away.
 CREATE FUNCTION time_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws))
   FROM (SELECT DISTINCT workspace_id AS ws FROM changed ORDER BY 1) d;
-  INSERT INTO time_rollup AS t
-  SELECT c.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+  INSERT INTO time_rollup_delta
+  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
          sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
-  FROM changed c JOIN time_rollup_rounding w ON w.workspace_id = c.workspace_id
-  CROSS JOIN LATERAL time_rollup_of(TG_ARGV[0]::int, c.user_id, c.project_id, c.entity_type, c.currency, c.log_date,
-                                    c.duration_seconds, c.billable, c.hourly_rate, c.deleted_at,
-                                    w.mode, w.minutes) k
+  FROM changed c CROSS JOIN LATERAL time_rollup_of(TG_ARGV[0]::int, c) k
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+  RETURN NULL;
+END $$;
+
+-- An update takes the old rows out and puts the new ones in, so an entry
+-- moved between days, users, projects, billable or rates moves its time;
+-- what cancels out (a new description, an invoice line) appends nothing.
+CREATE FUNCTION time_rollup_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws))
+  FROM (SELECT workspace_id AS ws FROM old_rows UNION SELECT workspace_id FROM new_rows ORDER BY 1) d;
+  INSERT INTO time_rollup_delta
+  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+         sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
+  FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+  CROSS JOIN LATERAL (SELECT * FROM time_rollup_of(-1, o) UNION ALL SELECT * FROM time_rollup_of(1, n)) k
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8 -- one lock order for every writer
-  ON CONFLICT ON CONSTRAINT time_rollup_key DO UPDATE
-  SET total = t.total + excluded.total, billable = t.billable + excluded.billable, raw = t.raw + excluded.raw,
-      n = t.n + excluded.n, rate_seconds = t.rate_seconds + excluded.rate_seconds, rated = t.rated + excluded.rated;
+  HAVING (sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)) <> (0, 0, 0, 0, 0, 0);
   RETURN NULL;
 END $$;
 
@@ -110,26 +145,40 @@ CREATE TRIGGER time_entries_rollup_insert AFTER INSERT ON time_entries
   REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('1');
 CREATE TRIGGER time_entries_rollup_delete AFTER DELETE ON time_entries
   REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('-1');
--- Triggers of one event fire in name order: out, then in.
-CREATE TRIGGER time_entries_rollup_update_1_out AFTER UPDATE ON time_entries
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('-1');
-CREATE TRIGGER time_entries_rollup_update_2_in AFTER UPDATE ON time_entries
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_apply('1');
+CREATE TRIGGER time_entries_rollup_update AFTER UPDATE ON time_entries
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION time_rollup_move();
+
+-- Folds workspace ws's deltas into time_rollup; returns the groups written.
+-- One folder at a time (another returns 0 at once: the readers read the
+-- deltas too); a fold and a rebuild exclude each other like a write.
+CREATE FUNCTION time_rollup_compact(ws text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  folded bigint;
+BEGIN
+  IF NOT pg_try_advisory_xact_lock(hashtext('workestra-time-rollup-fold'), hashtext(ws)) THEN
+    RETURN 0;
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws));
+  WITH d AS (DELETE FROM time_rollup_delta WHERE workspace_id = ws RETURNING *)
+  INSERT INTO time_rollup AS t
+  SELECT workspace_id, dim, project_id, user_id, month, shard, entity_type, currency,
+         sum(total), sum(billable), sum(raw), sum(n), sum(rate_seconds), sum(rated)
+  FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+  ON CONFLICT ON CONSTRAINT time_rollup_key DO UPDATE
+  SET total = t.total + excluded.total, billable = t.billable + excluded.billable, raw = t.raw + excluded.raw,
+      n = t.n + excluded.n, rate_seconds = t.rate_seconds + excluded.rate_seconds, rated = t.rated + excluded.rated;
+  GET DIAGNOSTICS folded = ROW_COUNT;
+  RETURN folded;
+END $$;
 
 -- Recomputes workspace ws's rows from its entries at its current rounding.
 CREATE FUNCTION time_rollup_rebuild(ws text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(time_rollup_lock_key(ws));
   DELETE FROM time_rollup WHERE workspace_id = ws;
-  INSERT INTO time_rollup
-  SELECT c.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
-         sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
-  FROM time_entries c JOIN time_rollup_rounding w ON w.workspace_id = c.workspace_id
-  CROSS JOIN LATERAL time_rollup_of(1, c.user_id, c.project_id, c.entity_type, c.currency, c.log_date,
-                                    c.duration_seconds, c.billable, c.hourly_rate, c.deleted_at,
-                                    w.mode, w.minutes) k
-  WHERE c.workspace_id = ws
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+  DELETE FROM time_rollup_delta WHERE workspace_id = ws;
+  INSERT INTO time_rollup SELECT * FROM time_rollup_fresh f WHERE f.workspace_id = ws;
 END $$;
 
 -- Whatever path changes the rounding (settings, admin, SQL, the settings row
@@ -157,7 +206,7 @@ CREATE TRIGGER time_tracking_settings_rollup AFTER INSERT OR DELETE OR UPDATE OF
 
 CREATE FUNCTION time_rollup_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE time_rollup;
+  TRUNCATE time_rollup, time_rollup_delta;
   RETURN NULL;
 END $$;
 CREATE TRIGGER time_entries_rollup_truncate AFTER TRUNCATE ON time_entries

@@ -331,25 +331,34 @@ static void scoped_tallies(report_t *r, const scope_t *s)
  * currency. */
 typedef enum { ROLLUP_SUMMARY, ROLLUP_USER, ROLLUP_PROJECT } rollup_use;
 
-/* The sums per user of the range: the rollup's whole months (rows of no
- * entries left skipped) and the edge days' fine rows. */
+/* The rows of time_rollup_all (folded and not) of the workspace, dim and
+ * whole months; "AND ..." with more conditions may follow. */
+static void rollup_rows(report_t *r, const char *columns, const char *dim, const char *mfrom, const char *mto)
+{
+	query_t *q = &r->q;
+	query_sql(q, columns);
+	query_cond(q, " FROM time_rollup_all t WHERE t.workspace_id = ", r->c->actor->workspace_id, " AND t.dim = ");
+	query_sql(q, dim);
+	query_cond(q, " AND t.month >= ", mfrom, "::date");
+	query_cond(q, " AND t.month <= ", mto, "::date");
+}
+
+/* The sums per user of the range: the rollup's whole months and the edge
+ * days' fine rows; users without entries left out. */
 static void rollup_by_user(report_t *r, const scope_t *s, rollup_use use, const char *mfrom, const char *mto)
 {
 	query_t *q = &r->q;
 	query_sql(q, ", ru AS (SELECT v.user_id, sum(v.total) AS total, sum(v.billable) AS billable, sum(v.raw) AS raw,"
-		     " sum(v.n) AS n FROM (SELECT t.user_id, t.total, t.billable, t.raw, t.n FROM time_rollup t");
-	query_cond(q, " WHERE t.workspace_id = ", r->c->actor->workspace_id, "");
-	if (use == ROLLUP_PROJECT) {
-		query_cond(q, " AND t.dim = 'p' AND t.project_id = ", s->project_id, "");
-	} else {
-		query_sql(q, " AND t.dim = 'u' AND t.project_id IS NULL");
-		if (s->user_id)
-			query_cond(q, " AND t.user_id = ", s->user_id, "");
-	}
-	query_cond(q, " AND t.month >= ", mfrom, "::date");
-	query_cond(q, " AND t.month <= ", mto, "::date AND t.n > 0"
-		   " UNION ALL SELECT f.user_id, f.total, coalesce(f.billable, 0), f.raw, f.n FROM fine f) v"
-		   " GROUP BY v.user_id)");
+		     " sum(v.n) AS n FROM (");
+	rollup_rows(r, "SELECT t.user_id, t.total, t.billable, t.raw, t.n", use == ROLLUP_PROJECT ? "'p'" : "'u'", mfrom, mto);
+	if (use == ROLLUP_PROJECT)
+		query_cond(q, " AND t.project_id = ", s->project_id, "");
+	else
+		query_sql(q, " AND t.project_id IS NULL");
+	if (s->user_id)
+		query_cond(q, " AND t.user_id = ", s->user_id, "");
+	query_sql(q, " UNION ALL SELECT f.user_id, f.total, coalesce(f.billable, 0), f.raw, f.n FROM fine f) v"
+		     " GROUP BY v.user_id HAVING sum(v.n) > 0)");
 }
 
 /* The summary's sums per project, entity type and currency, the same way. */
@@ -358,15 +367,12 @@ static void rollup_by_kind(report_t *r, const char *mfrom, const char *mto)
 	query_t *q = &r->q;
 	query_sql(q, ", rk AS (SELECT v.project_id, v.entity_type, v.currency, sum(v.total) AS total,"
 		     " sum(v.billable) AS billable, sum(v.raw) AS raw, sum(v.n) AS n,"
-		     " CASE WHEN sum(v.rated) > 0 THEN sum(v.rate_seconds) END AS rate_seconds"
-		     " FROM (SELECT t.project_id, t.entity_type, t.currency, t.total, t.billable, t.raw, t.n,"
-		     " t.rate_seconds, t.rated FROM time_rollup t");
-	query_cond(q, " WHERE t.workspace_id = ", r->c->actor->workspace_id, " AND t.dim = 'k'");
-	query_cond(q, " AND t.month >= ", mfrom, "::date");
-	query_cond(q, " AND t.month <= ", mto, "::date AND t.n > 0"
-		   " UNION ALL SELECT f.project_id, f.entity_type, f.currency, f.total, coalesce(f.billable, 0), f.raw,"
-		   " f.n, coalesce(f.rate_seconds, 0), CASE WHEN f.rate_seconds IS NULL THEN 0 ELSE 1 END::bigint"
-		   " FROM fine f) v GROUP BY 1, 2, 3)");
+		     " CASE WHEN sum(v.rated) > 0 THEN sum(v.rate_seconds) END AS rate_seconds FROM (");
+	rollup_rows(r, "SELECT t.project_id, t.entity_type, t.currency, t.total, t.billable, t.raw, t.n, t.rate_seconds, t.rated",
+		    "'k'", mfrom, mto);
+	query_sql(q, " UNION ALL SELECT f.project_id, f.entity_type, f.currency, f.total, coalesce(f.billable, 0), f.raw,"
+		     " f.n, coalesce(f.rate_seconds, 0), CASE WHEN f.rate_seconds IS NULL THEN 0 ELSE 1 END::bigint"
+		     " FROM fine f) v GROUP BY 1, 2, 3 HAVING sum(v.n) > 0)");
 }
 
 /* The agg rows of scoped_tallies, from the rollup: the same sums, tagged
@@ -407,6 +413,15 @@ static bool rollup_fits(report_t *r, scope_t *s, rollup_use use, long first, lon
 		s->edge[3] = edges[3];
 	}
 	return true;
+}
+
+/* Folds the workspace's rollup changes into the rollup before the report's
+ * snapshot: a short write of its own, best effort (the report reads the
+ * changes not folded as well), so a report reads about as many rows as the
+ * months and groups it covers, however many writes came before it. */
+static void rollup_fold(core_ctx *c)
+{
+	tx_best_effort(c->db, "SELECT time_rollup_compact($1)", 1, c->actor->workspace_id);
 }
 
 /* Starts the report's statement with CTEs agg and tally as scoped_tallies
@@ -485,7 +500,10 @@ json_t *reports_summary(core_ctx *c, const char *from, const char *to, err_t *er
 {
 	long first, last;
 	report_t r;
-	if (!check_range(from, to, &first, &last, err) || !report_begin(&r, c, err))
+	if (!check_range(from, to, &first, &last, err))
+		return NULL;
+	rollup_fold(c);
+	if (!report_begin(&r, c, err))
 		return NULL;
 	scope_t s = { .from = from, .to = to };
 	range_tallies(&r, &s, ROLLUP_SUMMARY, first, last);
@@ -706,6 +724,7 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 		err_set(err, ERR_CODE_FORBIDDEN, "members can see utilization only for themselves");
 		return NULL;
 	}
+	rollup_fold(c);
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;

@@ -160,26 +160,21 @@ static void ru_check_utilization(const harness_ws *w, const char *user, const ch
 	json_decref(u);
 }
 
-/* The rollup's rows with entries equal a recomputation from every entry, and
- * rows without entries hold nothing. */
+/* The rollup, folded and not, sums per group to a recomputation from every
+ * entry (time_rollup_fresh), and groups without entries hold nothing. */
 static void ru_check_rows(const char *ws, const char *what)
 {
 	long off = harness_sql_long(
-		"WITH fresh AS (SELECT k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,"
-		"  sum(k.total) AS total, sum(k.billable) AS billable, sum(k.raw) AS raw, sum(k.n) AS n,"
-		"  sum(k.rate_seconds) AS rate_seconds, sum(k.rated) AS rated"
-		"  FROM time_entries c JOIN time_rollup_rounding w ON w.workspace_id = c.workspace_id"
-		"  CROSS JOIN LATERAL time_rollup_of(1, c.user_id, c.project_id, c.entity_type, c.currency, c.log_date,"
-		"   c.duration_seconds, c.billable, c.hourly_rate, c.deleted_at, w.mode, w.minutes) k"
-		"  WHERE c.workspace_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7),"
-		" kept AS (SELECT dim, project_id, user_id, month, shard, entity_type, currency, total, billable, raw, n,"
-		"  rate_seconds, rated FROM time_rollup WHERE workspace_id = $1 AND n <> 0)"
-		" SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept) a)"
-		" + (SELECT count(*) FROM (SELECT * FROM kept EXCEPT SELECT * FROM fresh) b)"
-		" + (SELECT count(*) FROM time_rollup WHERE workspace_id = $1 AND n = 0"
-		"    AND (total, billable, raw, rate_seconds, rated) <> (0, 0, 0, 0, 0))",
+		"WITH kept AS (SELECT dim, project_id, user_id, month, shard, entity_type, currency, sum(total) AS total,"
+		"  sum(billable) AS billable, sum(raw) AS raw, sum(n) AS n, sum(rate_seconds) AS rate_seconds,"
+		"  sum(rated) AS rated FROM time_rollup_all WHERE workspace_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7),"
+		" fresh AS (SELECT dim, project_id, user_id, month, shard, entity_type, currency, total, billable, raw, n,"
+		"  rate_seconds, rated FROM time_rollup_fresh WHERE workspace_id = $1)"
+		" SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept WHERE n <> 0) a)"
+		" + (SELECT count(*) FROM (SELECT * FROM kept WHERE n <> 0 EXCEPT SELECT * FROM fresh) b)"
+		" + (SELECT count(*) FROM kept WHERE n = 0 AND (total, billable, raw, rate_seconds, rated) <> (0, 0, 0, 0, 0))",
 		1, ws);
-	cr_assert_eq(off, 0, "%s: %ld rollup rows differ from the entries", what, off);
+	cr_assert_eq(off, 0, "%s: %ld rollup groups differ from the entries", what, off);
 }
 
 static char g_today[11];
@@ -275,6 +270,22 @@ Test(rollup, reports_equal_the_entries_after_every_kind_of_write)
 	ru_settings(&w, "{\"default_hourly_rate\":9100}");
 	ru_patch(w.member_tok, b, "{\"log_date\":\"2025-12-30\"}"); /* re-snapshots the rate */
 	ru_check_all(&w, "after the moves");
+
+	/* While another session folds (holds the fold lock), the reports read
+	 * the changes not folded beside the rollup. */
+	PGconn *folder = PQconnectdb(getenv("DATABASE_URL"));
+	cr_assert_eq(PQstatus(folder), CONNECTION_OK);
+	const char *params[1] = { w.ws };
+	PGresult *held = PQexecParams(folder, "SELECT pg_advisory_lock(hashtext('workestra-time-rollup-fold'), hashtext($1))", 1,
+				      NULL, params, NULL, NULL, 0);
+	cr_assert_eq(PQresultStatus(held), PGRES_TUPLES_OK, "%s", PQerrorMessage(folder));
+	PQclear(held);
+	free(ru_create(w.member2_tok, "task", task0, "1.7", "2025-12-02", ""));
+	ru_patch(w.member_tok, a, "{\"log_date\":\"2025-10-31\"}");
+	ru_check_all(&w, "with changes not folded");
+	cr_assert_gt(harness_sql_long("SELECT count(*) FROM time_rollup_delta WHERE workspace_id = $1", 1, w.ws), 0,
+		     "the changes wait in time_rollup_delta");
+	PQfinish(folder);
 
 	/* Another user, by SQL; deletes: through the API and hard, in bulk. */
 	PQclear(harness_sql("UPDATE time_entries SET user_id = $2 WHERE id = $1", 2, f, w.member));
