@@ -42,6 +42,7 @@ COMMIT;
 -- the first report would.
 SELECT time_rollup_compact(:'ws');
 VACUUM ANALYZE time_rollup;
+VACUUM ANALYZE time_rollup_delta;
 
 VACUUM ANALYZE time_entries;
 VACUUM ANALYZE timesheets;

@@ -71,6 +71,7 @@ COMMIT;
 -- the first report would.
 SELECT time_rollup_compact(:'ws');
 VACUUM ANALYZE time_rollup;
+VACUUM ANALYZE time_rollup_delta;
 
 -- Fresh statistics, and a visibility map so the report index serves index-only scans.
 VACUUM ANALYZE time_entries;

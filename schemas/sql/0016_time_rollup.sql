@@ -46,7 +46,13 @@ CREATE TABLE time_rollup (
 
 -- Changes not folded in yet: signed, any number per group. No foreign key:
 -- its check would lock the workspace row on every write.
-CREATE TABLE time_rollup_delta (LIKE time_rollup);
+-- A queue: rows come and go, so it is vacuumed and analyzed after every
+-- 10,000 changes rather than a fraction of its size (a bulk write folded
+-- leaves its rows dead, and stale statistics would send the readers and the
+-- folds through them).
+CREATE TABLE time_rollup_delta (LIKE time_rollup)
+  WITH (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 10000,
+        autovacuum_analyze_scale_factor = 0, autovacuum_analyze_threshold = 10000);
 CREATE INDEX time_rollup_delta_key ON time_rollup_delta (workspace_id, dim, project_id, user_id, month);
 
 -- Both, as the reports read them.
