@@ -157,7 +157,8 @@ CREATE TRIGGER time_entries_rollup_update AFTER UPDATE ON time_entries
 -- Folds workspace ws's deltas into time_rollup; returns the groups written.
 -- One folder at a time (another returns 0 at once: the readers read the
 -- deltas too); a fold and a rebuild exclude each other like a write.
-CREATE FUNCTION time_rollup_compact(ws text) RETURNS bigint LANGUAGE plpgsql AS $$
+CREATE FUNCTION time_rollup_compact(ws text) RETURNS bigint LANGUAGE plpgsql
+SET work_mem = '64MB' AS $$
 DECLARE
   folded bigint;
 BEGIN
@@ -178,8 +179,10 @@ BEGIN
   RETURN folded;
 END $$;
 
--- Recomputes workspace ws's rows from its entries at its current rounding.
-CREATE FUNCTION time_rollup_rebuild(ws text) RETURNS void LANGUAGE plpgsql AS $$
+-- Recomputes workspace ws's rows from its entries at its current rounding
+-- (grouping them in memory rather than in temporary files).
+CREATE FUNCTION time_rollup_rebuild(ws text) RETURNS void LANGUAGE plpgsql
+SET work_mem = '64MB' AS $$
 BEGIN
   PERFORM pg_advisory_xact_lock(time_rollup_lock_key(ws));
   DELETE FROM time_rollup WHERE workspace_id = ws;
