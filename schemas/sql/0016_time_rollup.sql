@@ -44,6 +44,11 @@ CREATE TABLE time_rollup (
     (workspace_id, dim, project_id, user_id, month, shard, entity_type, currency)
 );
 
+-- The reports' reads of one user's or one project's months, from the index
+-- alone (writers never touch time_rollup: only the folds maintain it).
+CREATE INDEX time_rollup_read ON time_rollup (workspace_id, dim, project_id, user_id, month)
+  INCLUDE (total, billable, raw, n);
+
 -- Changes not folded in yet: signed, any number per group. No foreign key:
 -- its check would lock the workspace row on every write.
 -- A queue: rows come and go, so it is vacuumed and analyzed after every

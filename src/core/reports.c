@@ -129,6 +129,7 @@ typedef struct {
 	const char *entity_type, *entity_id;
 	const char *contact_id; /* everything linked to the contact */
 	bool approved;          /* also sum approved time (joins timesheets) */
+	bool totals_json;       /* only the whole scope's tally row needs its JSON */
 	/* The report-specific grouping key: SQL text over e, optionally around
 	 * one parameter (key, key_param, key_after). NULL: none. */
 	const char *key, *key_param, *key_after;
@@ -300,13 +301,19 @@ static void fine_tallies(report_t *r, const scope_t *s)
 		     " FROM x GROUP BY 1, 2, 3, 4, 5)");
 }
 
-/* Ends the CTEs with tally, the sums of agg with their JSON. */
+/* Ends the CTEs with tally, the sums of agg with their JSON (for the whole
+ * scope's row only, with totals_json: one per user costs at scale). */
 static void tally_json(report_t *r, const scope_t *s)
 {
-	query_sql(&r->q, ", tally AS (SELECT agg.*, " TALLY_JSON("agg"));
+	query_sql(&r->q, ", tally AS (SELECT agg.*, ");
+	if (s->totals_json)
+		query_sql(&r->q, "CASE WHEN agg.gs = " GS_ALL " THEN ");
+	query_sql(&r->q, TALLY_JSON("agg"));
 	/* Approved time needs the timesheets; reports that skip it keep to the index. */
 	if (s->approved)
 		query_sql(&r->q, " || " APPROVED_JSON("agg"));
+	if (s->totals_json)
+		query_sql(&r->q, " END");
 	query_sql(&r->q, " AS j FROM agg) ");
 }
 
@@ -734,7 +741,7 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 	long wd = working_days(first, last);
 	snprintf(days, sizeof days, "%ld", wd);
 	snprintf(default_weekly, sizeof default_weekly, "%lld", llround(r.settings.default_weekly_hours * 3600));
-	scope_t s = { .from = uq->from, .to = uq->to, .user_id = user, .project_id = uq->project_id };
+	scope_t s = { .from = uq->from, .to = uq->to, .user_id = user, .project_id = uq->project_id, .totals_json = true };
 	range_tallies(&r, &s, user ? ROLLUP_USER : ROLLUP_PROJECT, first, last);
 	/* Without the People module its hours are not ours to use, row or not. */
 	query_sql(&r.q, plans_has_module(c->actor, "people")
