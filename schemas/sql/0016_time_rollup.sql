@@ -20,9 +20,8 @@
 -- Three shapes (dim), each the grouping a report needs:
 --   'u'  per user (project_id NULL): by user, utilization of one user;
 --   'p'  per project and user (entries on a project): utilization of a project;
---   'k'  per project, entity type and currency, in 16 shards by user (so
---        folding never makes one row of everything): totals, by project, by
---        entity type, amounts.
+--   'k'  per project, entity type and currency (user_id NULL): totals, by
+--        project, by entity type, amounts.
 -- A group whose entries all went keeps n = 0; readers skip groups without entries.
 CREATE TABLE time_rollup (
   workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -30,7 +29,6 @@ CREATE TABLE time_rollup (
   project_id   text,
   user_id      text,
   month        date NOT NULL,
-  shard        smallint NOT NULL,
   entity_type  text,
   currency     text,
   total        bigint NOT NULL,   -- rounded seconds
@@ -41,7 +39,7 @@ CREATE TABLE time_rollup (
   rated        bigint NOT NULL,   -- how many entries rate_seconds sums (none: no amount)
   -- project and user lead, so one user's or one project's rows are one range
   CONSTRAINT time_rollup_key UNIQUE NULLS NOT DISTINCT
-    (workspace_id, dim, project_id, user_id, month, shard, entity_type, currency)
+    (workspace_id, dim, project_id, user_id, month, entity_type, currency)
 );
 
 -- The reports' reads of one user's or one project's months, from the index
@@ -87,31 +85,31 @@ FROM workspaces w LEFT JOIN time_tracking_settings s ON s.workspace_id = w.id;
 -- its figures at its workspace's rounding; none for a deleted entry or a
 -- running timer (or an entry of no workspace).
 CREATE FUNCTION time_rollup_of(sign int, e time_entries)
-RETURNS TABLE (workspace_id text, dim "char", project_id text, user_id text, month date, shard smallint,
+RETURNS TABLE (workspace_id text, dim "char", project_id text, user_id text, month date,
                entity_type text, currency text, total bigint, billable bigint, raw bigint, n bigint,
                rate_seconds numeric, rated bigint)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT e.workspace_id, k.d, k.p, k.u, date_trunc('month', e.log_date::timestamp)::date, k.s, k.t, k.c,
+  SELECT e.workspace_id, k.d, k.p, k.u, date_trunc('month', e.log_date::timestamp)::date, k.t, k.c,
          sign * r.secs, CASE WHEN e.billable THEN sign * r.secs ELSE 0 END, sign * e.duration_seconds::bigint, sign::bigint,
          (CASE WHEN e.billable AND e.hourly_rate IS NOT NULL THEN sign * e.hourly_rate * r.secs ELSE 0 END)::numeric,
          CASE WHEN e.billable AND e.hourly_rate IS NOT NULL THEN sign ELSE 0 END::bigint
   FROM (SELECT time_rollup_round(e.duration_seconds, w.mode, w.minutes) AS secs
         FROM time_rollup_rounding w WHERE w.workspace_id = e.workspace_id) r
   CROSS JOIN LATERAL (VALUES
-    ('u'::"char", NULL::text, e.user_id, 0::smallint, NULL::text, NULL::text),
-    ('p'::"char", e.project_id, e.user_id, 0::smallint, NULL::text, NULL::text),
-    ('k'::"char", e.project_id, NULL::text, (hashtext(e.user_id) & 15)::smallint, e.entity_type, e.currency)) AS k (d, p, u, s, t, c)
+    ('u'::"char", NULL::text, e.user_id, NULL::text, NULL::text),
+    ('p'::"char", e.project_id, e.user_id, NULL::text, NULL::text),
+    ('k'::"char", e.project_id, NULL::text, e.entity_type, e.currency)) AS k (d, p, u, t, c)
   WHERE e.deleted_at IS NULL AND e.duration_seconds IS NOT NULL AND (k.d <> 'p' OR k.p IS NOT NULL)
 $$;
 
 -- What the rollup holds, computed from the entries: the rebuild writes it, and
 -- a test holds the rollup to it.
 CREATE VIEW time_rollup_fresh AS
-SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.entity_type, k.currency,
        sum(k.total)::bigint AS total, sum(k.billable)::bigint AS billable, sum(k.raw)::bigint AS raw,
        sum(k.n)::bigint AS n, sum(k.rate_seconds) AS rate_seconds, sum(k.rated)::bigint AS rated
 FROM time_entries c CROSS JOIN LATERAL time_rollup_of(1, c) k
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
 
 -- A rounding change and the writes of entries exclude each other per
 -- workspace: writers share this lock, the rebuild takes it alone. So a write
@@ -128,10 +126,10 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws))
   FROM (SELECT DISTINCT workspace_id AS ws FROM changed ORDER BY 1) d;
   INSERT INTO time_rollup_delta
-  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.entity_type, k.currency,
          sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
   FROM changed c CROSS JOIN LATERAL time_rollup_of(TG_ARGV[0]::int, c) k
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+  GROUP BY 1, 2, 3, 4, 5, 6, 7;
   RETURN NULL;
 END $$;
 
@@ -143,11 +141,11 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws))
   FROM (SELECT workspace_id AS ws FROM old_rows UNION SELECT workspace_id FROM new_rows ORDER BY 1) d;
   INSERT INTO time_rollup_delta
-  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.shard, k.entity_type, k.currency,
+  SELECT k.workspace_id, k.dim, k.project_id, k.user_id, k.month, k.entity_type, k.currency,
          sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)
   FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
   CROSS JOIN LATERAL (SELECT * FROM time_rollup_of(-1, o) UNION ALL SELECT * FROM time_rollup_of(1, n)) k
-  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  GROUP BY 1, 2, 3, 4, 5, 6, 7
   HAVING (sum(k.total), sum(k.billable), sum(k.raw), sum(k.n), sum(k.rate_seconds), sum(k.rated)) <> (0, 0, 0, 0, 0, 0);
   RETURN NULL;
 END $$;
@@ -173,10 +171,10 @@ BEGIN
   PERFORM pg_advisory_xact_lock_shared(time_rollup_lock_key(ws));
   WITH d AS (DELETE FROM time_rollup_delta WHERE workspace_id = ws RETURNING *)
   INSERT INTO time_rollup AS t
-  SELECT workspace_id, dim, project_id, user_id, month, shard, entity_type, currency,
+  SELECT workspace_id, dim, project_id, user_id, month, entity_type, currency,
          sum(total), sum(billable), sum(raw), sum(n), sum(rate_seconds), sum(rated)
-  FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+  FROM d GROUP BY 1, 2, 3, 4, 5, 6, 7
+  ORDER BY 1, 2, 3, 4, 5, 6, 7
   ON CONFLICT ON CONSTRAINT time_rollup_key DO UPDATE
   SET total = t.total + excluded.total, billable = t.billable + excluded.billable, raw = t.raw + excluded.raw,
       n = t.n + excluded.n, rate_seconds = t.rate_seconds + excluded.rate_seconds, rated = t.rated + excluded.rated;

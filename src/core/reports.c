@@ -119,8 +119,8 @@
 typedef struct {
 	const char *from, *to; /* log_date range, both included */
 	/* With edges: only the days of from..to outside the whole months the
-	 * rollup answers (ROLLUP_EDGES pairs of first and last day, NULL when
-	 * that side has none). */
+	 * rollup answers: edge[0..1] the first and last day before them,
+	 * edge[2..3] after them (NULL when that side has none). */
 	bool edges;
 	const char *edge[4];
 	const char *user_id;

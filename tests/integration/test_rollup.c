@@ -165,10 +165,10 @@ static void ru_check_utilization(const harness_ws *w, const char *user, const ch
 static void ru_check_rows(const char *ws, const char *what)
 {
 	long off = harness_sql_long(
-		"WITH kept AS (SELECT dim, project_id, user_id, month, shard, entity_type, currency, sum(total) AS total,"
+		"WITH kept AS (SELECT dim, project_id, user_id, month, entity_type, currency, sum(total) AS total,"
 		"  sum(billable) AS billable, sum(raw) AS raw, sum(n) AS n, sum(rate_seconds) AS rate_seconds,"
-		"  sum(rated) AS rated FROM time_rollup_all WHERE workspace_id = $1 GROUP BY 1, 2, 3, 4, 5, 6, 7),"
-		" fresh AS (SELECT dim, project_id, user_id, month, shard, entity_type, currency, total, billable, raw, n,"
+		"  sum(rated) AS rated FROM time_rollup_all WHERE workspace_id = $1 GROUP BY 1, 2, 3, 4, 5, 6),"
+		" fresh AS (SELECT dim, project_id, user_id, month, entity_type, currency, total, billable, raw, n,"
 		"  rate_seconds, rated FROM time_rollup_fresh WHERE workspace_id = $1)"
 		" SELECT (SELECT count(*) FROM (SELECT * FROM fresh EXCEPT SELECT * FROM kept WHERE n <> 0) a)"
 		" + (SELECT count(*) FROM (SELECT * FROM kept WHERE n <> 0 EXCEPT SELECT * FROM fresh) b)"
