@@ -118,12 +118,18 @@
 /* Which entries a report counts. NULL / false: no restriction. */
 typedef struct {
 	const char *from, *to; /* log_date range, both included */
+	/* With edges: only the days of from..to outside the whole months the
+	 * rollup answers: edge[0..1] the first and last day before them,
+	 * edge[2..3] after them (NULL when that side has none). */
+	bool edges;
+	const char *edge[4];
 	const char *user_id;
 	const char *project_id;
 	bool on_a_project;
 	const char *entity_type, *entity_id;
 	const char *contact_id; /* everything linked to the contact */
 	bool approved;          /* also sum approved time (joins timesheets) */
+	bool totals_json;       /* only the whole scope's tally row needs its JSON */
 	/* The report-specific grouping key: SQL text over e, optionally around
 	 * one parameter (key, key_param, key_after). NULL: none. */
 	const char *key, *key_param, *key_after;
@@ -134,6 +140,7 @@ typedef struct {
 	tx_unit tx; /* the read-only snapshot */
 	settings_t settings;
 	char unit[24], bump[24]; /* the rounding, as SQL parameters */
+	char months[2][11], edges[4][11]; /* the rollup's dates (rollup_fits), parameters too */
 	query_t q;
 } report_t;
 
@@ -232,6 +239,18 @@ static void scope_where(query_t *q, const core_ctx *c, const scope_t *s)
 		query_cond(q, " AND e.log_date >= ", s->from, "::date");
 	if (s->to)
 		query_cond(q, " AND e.log_date <= ", s->to, "::date");
+	if (s->edges) {
+		/* Up to two ranges ORed, each its own index range; none: no entries. */
+		bool any = false;
+		for (int i = 0; i < 4; i += 2) {
+			if (!s->edge[i])
+				continue;
+			query_cond(q, any ? " OR (" : " AND ((", s->edge[i], "::date <= e.log_date");
+			query_cond(q, " AND e.log_date <= ", s->edge[i + 1], "::date)");
+			any = true;
+		}
+		query_sql(q, any ? ")" : " AND false");
+	}
 	if (!actor_sees_team(c->actor))
 		query_cond(q, " AND e.user_id = ", c->actor->user_id, "");
 	if (s->user_id)
@@ -253,8 +272,8 @@ static void scope_where(query_t *q, const core_ctx *c, const scope_t *s)
 	}
 }
 
-/* Starts the report's statement with the k, x, agg and tally CTEs for s. */
-static void scoped_tallies(report_t *r, const scope_t *s)
+/* Starts the report's statement with the k, x and fine CTEs for s. */
+static void fine_tallies(report_t *r, const scope_t *s)
 {
 	query_t *q = &r->q;
 	query_init(q, "WITH k AS (SELECT ");
@@ -279,18 +298,166 @@ static void scoped_tallies(report_t *r, const scope_t *s)
 		     " sum(x.secs) AS total, sum(x.secs) FILTER (WHERE x.billable) AS billable,"
 		     " sum(x.secs) FILTER (WHERE x.approved) AS approved, sum(x.raw) AS raw, count(*) AS n,"
 		     " sum(x.hourly_rate * x.secs) FILTER (WHERE x.billable) AS rate_seconds"
-		     " FROM x GROUP BY 1, 2, 3, 4, 5),"
-		     " agg AS (SELECT f.user_id, f.project_id, f.entity_type, f.currency, f.key,"
-		     " GROUPING(f.user_id, f.project_id, f.entity_type, f.currency, f.key) AS gs,"
-		     " coalesce(sum(f.total), 0)::bigint AS total, coalesce(sum(f.billable), 0)::bigint AS billable,"
-		     " coalesce(sum(f.approved), 0)::bigint AS approved, coalesce(sum(f.raw), 0)::bigint AS raw,"
-		     " coalesce(sum(f.n), 0)::bigint AS n, sum(f.rate_seconds) AS rate_seconds FROM fine f"
-		     " GROUP BY GROUPING SETS ((), (f.user_id), (f.project_id), (f.entity_type), (f.currency), (f.key))),"
-		     " tally AS (SELECT agg.*, " TALLY_JSON("agg"));
+		     " FROM x GROUP BY 1, 2, 3, 4, 5)");
+}
+
+/* Ends the CTEs with tally, the sums of agg with their JSON (for the whole
+ * scope's row only, with totals_json: one per user costs at scale). */
+static void tally_json(report_t *r, const scope_t *s)
+{
+	query_sql(&r->q, ", tally AS (SELECT agg.*, ");
+	if (s->totals_json)
+		query_sql(&r->q, "CASE WHEN agg.gs = " GS_ALL " THEN ");
+	query_sql(&r->q, TALLY_JSON("agg"));
 	/* Approved time needs the timesheets; reports that skip it keep to the index. */
 	if (s->approved)
-		query_sql(q, " || " APPROVED_JSON("agg"));
-	query_sql(q, " AS j FROM agg) ");
+		query_sql(&r->q, " || " APPROVED_JSON("agg"));
+	if (s->totals_json)
+		query_sql(&r->q, " END");
+	query_sql(&r->q, " AS j FROM agg) ");
+}
+
+/* Starts the report's statement with the k, x, agg and tally CTEs for s. */
+static void scoped_tallies(report_t *r, const scope_t *s)
+{
+	fine_tallies(r, s);
+	query_sql(&r->q, ", agg AS (SELECT f.user_id, f.project_id, f.entity_type, f.currency, f.key,"
+			 " GROUPING(f.user_id, f.project_id, f.entity_type, f.currency, f.key) AS gs,"
+			 " coalesce(sum(f.total), 0)::bigint AS total, coalesce(sum(f.billable), 0)::bigint AS billable,"
+			 " coalesce(sum(f.approved), 0)::bigint AS approved, coalesce(sum(f.raw), 0)::bigint AS raw,"
+			 " coalesce(sum(f.n), 0)::bigint AS n, sum(f.rate_seconds) AS rate_seconds FROM fine f"
+			 " GROUP BY GROUPING SETS ((), (f.user_id), (f.project_id), (f.entity_type), (f.currency), (f.key)))");
+	tally_json(r, s);
+}
+
+/* ------------------------------------------------------------ the rollup */
+
+/* Which rows of time_rollup (schemas/sql/0016) answer a report: per user
+ * (summary, utilization of a user), per project and user (utilization of a
+ * project). The summary also reads the rows per project, entity type and
+ * currency. */
+typedef enum { ROLLUP_SUMMARY, ROLLUP_USER, ROLLUP_PROJECT } rollup_use;
+
+/* The rows of time_rollup_all (folded and not) of the workspace, dim and
+ * whole months; "AND ..." with more conditions may follow. */
+static void rollup_rows(report_t *r, const char *columns, const char *dim, const char *mfrom, const char *mto)
+{
+	query_t *q = &r->q;
+	query_sql(q, columns);
+	query_cond(q, " FROM time_rollup_all t WHERE t.workspace_id = ", r->c->actor->workspace_id, " AND t.dim = ");
+	query_sql(q, dim);
+	query_cond(q, " AND t.month >= ", mfrom, "::date");
+	query_cond(q, " AND t.month <= ", mto, "::date");
+}
+
+/* The sums per user of the range: the rollup's whole months and the edge
+ * days' fine rows; users without entries left out. */
+static void rollup_by_user(report_t *r, const scope_t *s, rollup_use use, const char *mfrom, const char *mto)
+{
+	query_t *q = &r->q;
+	query_sql(q, ", ru AS (SELECT v.user_id, sum(v.total) AS total, sum(v.billable) AS billable, sum(v.raw) AS raw,"
+		     " sum(v.n) AS n FROM (");
+	rollup_rows(r, "SELECT t.user_id, t.total, t.billable, t.raw, t.n", use == ROLLUP_PROJECT ? "'p'" : "'u'", mfrom, mto);
+	if (use == ROLLUP_PROJECT)
+		query_cond(q, " AND t.project_id = ", s->project_id, "");
+	else
+		query_sql(q, " AND t.project_id IS NULL");
+	if (s->user_id)
+		query_cond(q, " AND t.user_id = ", s->user_id, "");
+	query_sql(q, " UNION ALL SELECT f.user_id, f.total, coalesce(f.billable, 0), f.raw, f.n FROM fine f) v"
+		     " GROUP BY v.user_id HAVING sum(v.n) > 0)");
+}
+
+/* The summary's sums per project, entity type and currency, the same way. */
+static void rollup_by_kind(report_t *r, const char *mfrom, const char *mto)
+{
+	query_t *q = &r->q;
+	query_sql(q, ", rk AS (SELECT v.project_id, v.entity_type, v.currency, sum(v.total) AS total,"
+		     " sum(v.billable) AS billable, sum(v.raw) AS raw, sum(v.n) AS n,"
+		     " CASE WHEN sum(v.rated) > 0 THEN sum(v.rate_seconds) END AS rate_seconds FROM (");
+	rollup_rows(r, "SELECT t.project_id, t.entity_type, t.currency, t.total, t.billable, t.raw, t.n, t.rate_seconds, t.rated",
+		    "'k'", mfrom, mto);
+	query_sql(q, " UNION ALL SELECT f.project_id, f.entity_type, f.currency, f.total, coalesce(f.billable, 0), f.raw,"
+		     " f.n, coalesce(f.rate_seconds, 0), CASE WHEN f.rate_seconds IS NULL THEN 0 ELSE 1 END::bigint"
+		     " FROM fine f) v GROUP BY 1, 2, 3 HAVING sum(v.n) > 0)");
+}
+
+/* The agg rows of scoped_tallies, from the rollup: the same sums, tagged
+ * with the same GROUPING bits (user 16, project 8, entity type 4, currency
+ * 2, key 1), for the groupings the report reads. */
+#define ROLLUP_AGG_COLUMNS(t)                                                                                    	"coalesce(sum(" t ".total), 0)::bigint AS total, coalesce(sum(" t ".billable), 0)::bigint AS billable,"      	" 0::bigint AS approved, coalesce(sum(" t ".raw), 0)::bigint AS raw, coalesce(sum(" t ".n), 0)::bigint AS n"
+
+/* Whether the rollup answers a report of s over first..last: a range holding
+ * a whole month, no approved time, no report-specific key, and every entry
+ * the actor sees in scope (members only their own, by user). Fills the whole
+ * months (r->months: their first and last day) and s's edges (r->edges). */
+static bool rollup_fits(report_t *r, scope_t *s, rollup_use use, long first, long last)
+{
+	char *mfrom = r->months[0], *mto = r->months[1];
+	char (*edges)[11] = r->edges;
+	int y, m, d;
+	dates_to_civil(first, &y, &m, &d);
+	long from_month = d == 1 ? first : dates_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1);
+	dates_to_civil(last + 1, &y, &m, &d);
+	long to_month = d == 1 ? last : dates_from_civil(y, m, 1) - 1;
+	if (from_month > to_month || s->approved || s->key || s->entity_type || s->contact_id || s->on_a_project)
+		return false;
+	if (!actor_sees_team(r->c->actor) && !(use == ROLLUP_USER && s->user_id && !strcmp(s->user_id, r->c->actor->user_id)))
+		return false;
+	dates_format(from_month, mfrom);
+	dates_format(to_month, mto);
+	s->edges = true;
+	if (first < from_month) {
+		dates_format(first, edges[0]);
+		dates_format(from_month - 1, edges[1]);
+		s->edge[0] = edges[0];
+		s->edge[1] = edges[1];
+	}
+	if (to_month < last) {
+		dates_format(to_month + 1, edges[2]);
+		dates_format(last, edges[3]);
+		s->edge[2] = edges[2];
+		s->edge[3] = edges[3];
+	}
+	return true;
+}
+
+/* Folds the workspace's rollup changes into the rollup before the report's
+ * snapshot: a short write of its own, best effort (the report reads the
+ * changes not folded as well), so a report reads about as many rows as the
+ * months and groups it covers, however many writes came before it. */
+static void rollup_fold(core_ctx *c)
+{
+	tx_best_effort(c->db, "SELECT time_rollup_compact($1)", 1, c->actor->workspace_id);
+}
+
+/* Starts the report's statement with CTEs agg and tally as scoped_tallies
+ * makes them, from the rollup when it answers the report (rollup_fits), else
+ * by scoped_tallies. Identical figures either way. */
+static void range_tallies(report_t *r, scope_t *s, rollup_use use, long first, long last)
+{
+	if (!rollup_fits(r, s, use, first, last)) {
+		scoped_tallies(r, s);
+		return;
+	}
+	const char *mfrom = r->months[0], *mto = r->months[1];
+	fine_tallies(r, s);
+	rollup_by_user(r, s, use, mfrom, mto);
+	if (use == ROLLUP_SUMMARY) {
+		rollup_by_kind(r, mfrom, mto);
+		query_sql(&r->q, ", agg AS (SELECT NULL::text AS user_id, rk.project_id, rk.entity_type, rk.currency,"
+				 " NULL::text AS key, 17 + 2 * GROUPING(rk.project_id, rk.entity_type, rk.currency) AS gs, "
+				 ROLLUP_AGG_COLUMNS("rk") ", sum(rk.rate_seconds) AS rate_seconds FROM rk"
+				 " GROUP BY GROUPING SETS ((), (rk.project_id), (rk.entity_type), (rk.currency))"
+				 " UNION ALL SELECT ru.user_id, NULL, NULL, NULL, NULL, " GS_USER ", " ROLLUP_AGG_COLUMNS("ru")
+				 ", NULL FROM ru GROUP BY ru.user_id)");
+	} else {
+		query_sql(&r->q, ", agg AS (SELECT ru.user_id, NULL::text AS project_id, NULL::text AS entity_type,"
+				 " NULL::text AS currency, NULL::text AS key, 15 + 16 * GROUPING(ru.user_id) AS gs, "
+				 ROLLUP_AGG_COLUMNS("ru") ", NULL::numeric AS rate_seconds FROM ru"
+				 " GROUP BY GROUPING SETS ((), (ru.user_id)))");
+	}
+	tally_json(r, s);
 }
 
 /* PostgreSQL sums rate × rounded seconds per currency exactly; each amount is
@@ -340,10 +507,13 @@ json_t *reports_summary(core_ctx *c, const char *from, const char *to, err_t *er
 {
 	long first, last;
 	report_t r;
-	if (!check_range(from, to, &first, &last, err) || !report_begin(&r, c, err))
+	if (!check_range(from, to, &first, &last, err))
+		return NULL;
+	rollup_fold(c);
+	if (!report_begin(&r, c, err))
 		return NULL;
 	scope_t s = { .from = from, .to = to };
-	scoped_tallies(&r, &s);
+	range_tallies(&r, &s, ROLLUP_SUMMARY, first, last);
 	query_sql(&r.q, "SELECT " TOTALS " || jsonb_build_object('amounts', " AMOUNT_SUMS ", 'by_user', " BY_USER
 			", 'by_project', " BY_PROJECT ", 'by_entity_type', " BY_ENTITY_TYPE ")");
 	json_t *out = report_run(&r, err);
@@ -561,6 +731,7 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 		err_set(err, ERR_CODE_FORBIDDEN, "members can see utilization only for themselves");
 		return NULL;
 	}
+	rollup_fold(c);
 	report_t r;
 	if (!report_begin(&r, c, err))
 		return NULL;
@@ -570,8 +741,8 @@ json_t *reports_utilization(core_ctx *c, const reports_utilization_query *uq, er
 	long wd = working_days(first, last);
 	snprintf(days, sizeof days, "%ld", wd);
 	snprintf(default_weekly, sizeof default_weekly, "%lld", llround(r.settings.default_weekly_hours * 3600));
-	scope_t s = { .from = uq->from, .to = uq->to, .user_id = user, .project_id = uq->project_id };
-	scoped_tallies(&r, &s);
+	scope_t s = { .from = uq->from, .to = uq->to, .user_id = user, .project_id = uq->project_id, .totals_json = true };
+	range_tallies(&r, &s, user ? ROLLUP_USER : ROLLUP_PROJECT, first, last);
 	/* Without the People module its hours are not ours to use, row or not. */
 	query_sql(&r.q, plans_has_module(c->actor, "people")
 				? ", cap AS (SELECT u.id, coalesce(nullif(u.name, ''), u.email) AS name,"
