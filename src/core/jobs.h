@@ -40,6 +40,7 @@ bool jobs_budget_alerts(job_run *run, err_t *err);
 bool jobs_tracking_reminders(job_run *run, err_t *err);
 bool jobs_scheduled_reports(job_run *run, err_t *err);
 bool jobs_calendar_refresh(job_run *run, err_t *err);
+bool jobs_rollup_fold(job_run *run, err_t *err);
 
 /* ---- shared by the jobs (jobs.c) ---- */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 static const cron_job JOBS[] = {
+	{ "time-rollup-fold", jobs_rollup_fold, 3, 15 },
 	{ "time-calendar-refresh", jobs_calendar_refresh, 4, 45 },
 	{ "time-running-timer-nudges", jobs_running_timer_nudges, 6, 30 },
 	{ "time-auto-submit-timesheets", jobs_auto_submit_timesheets, 5, 30 },

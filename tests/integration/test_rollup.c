@@ -353,3 +353,27 @@ Test(rollup, sql_rounding_is_rounding_apply)
 		}
 	}
 }
+
+/* time-rollup-fold empties the queue of a workspace nobody asked a report
+ * of, and the rollup then equals a recomputation from its entries. */
+Test(rollup, the_daily_fold_empties_the_queue)
+{
+	harness_ws w;
+	harness_workspace(&w, "pro", "projects");
+	free(ru_create(w.member_tok, "task", harness_demo_id(&w, "tasks", 0), "1.5", "2025-10-07", ""));
+	free(ru_create(w.member2_tok, "task", harness_demo_id(&w, "tasks", 1), "0.75", "2025-11-12", ""));
+	cr_assert_gt(harness_sql_long("SELECT count(*) FROM time_rollup_delta WHERE workspace_id = $1", 1, w.ws), 0,
+		     "the writes queued their changes");
+	json_t *run = harness_cron("time-rollup-fold", NULL);
+	cr_assert(run, "time-rollup-fold failed");
+	cr_assert_str_eq(json_string_value(json_object_get(run, "status")), "succeeded");
+	cr_assert_geq(json_integer_value(json_object_get(json_object_get(run, "counts"), "workspaces")), 1);
+	json_decref(run);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM time_rollup_delta WHERE workspace_id = $1", 1, w.ws), 0);
+	cr_assert_eq(harness_sql_long("SELECT count(*) FROM (SELECT * FROM time_rollup WHERE workspace_id = $1"
+				      " EXCEPT SELECT * FROM time_rollup_fresh WHERE workspace_id = $1) x",
+				      1, w.ws),
+		     0, "the folded rows are the recomputed ones");
+	cr_assert_gt(harness_sql_long("SELECT count(*) FROM time_rollup WHERE workspace_id = $1", 1, w.ws), 0);
+	harness_workspace_free(&w);
+}
