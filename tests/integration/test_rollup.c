@@ -337,7 +337,7 @@ Test(rollup, sql_rounding_is_rounding_apply)
 		rounding_mode mode;
 		cr_assert(rounding_parse(modes[m], &mode));
 		for (int minutes = 1; minutes <= 60; minutes++) {
-			char mins[8];
+			char mins[16];
 			snprintf(mins, sizeof mins, "%d", minutes);
 			/* Every remainder of the unit, on either side of two multiples. */
 			PGresult *r = harness_sql("SELECT s, time_rollup_round(s, $1, $2::int)"
