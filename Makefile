@@ -219,7 +219,6 @@ test: deps
 # reports at 37 k and BENCH_SCALE entries (README, Performance); not a test.
 # Then the chat loop's own overhead per turn against the scripted model server,
 # then webhook delivery throughput (bench-webhooks).
-BENCH_PREPARED ?= $(shell git log -1 --format=%H --grep='Statements prepared once per connection' 2>/dev/null)
 bench: $(BIN) $(BUILD)/bench/load $(BUILD)/bench/a/build/workestra-time $(BUILD)/tests/model-server bench-webhooks-deps
 	BENCH_A_BIN=$(BUILD)/bench/a/build/workestra-time BENCH_LOAD=$(BUILD)/bench/load WT_BIN=$(BIN) bench/bench.sh
 	WT_BIN=$(BIN) MODEL_SERVER=$(BUILD)/tests/model-server bench/chat.sh
@@ -253,14 +252,14 @@ $(BUILD)/bench/webhooks-a/build/workestra-time:
 	git diff $(BENCH_BATCHED) $(BENCH_BATCHED)^ -- src | patch -s -p1 -d $(BUILD)/bench/webhooks-a
 	$(MAKE) -C $(BUILD)/bench/webhooks-a BUILD=build build/workestra-time
 
-# This tree with that change to src/store/db.c taken out, so that the two
-# binaries differ in nothing else (an older commit's migrations would not
-# run on the schema this one migrates).
+# This tree built with -DDB_NEVER_PREPARE (src/store/db.c: every statement
+# planned each time, as before that commit), so that the two binaries differ
+# in nothing else (an older commit's migrations would not run on the schema
+# this one migrates, and its db.c no longer patches out cleanly).
 $(BUILD)/bench/a/build/workestra-time:
 	rm -rf $(BUILD)/bench/a && mkdir -p $(BUILD)/bench/a
 	git archive HEAD | tar -x -C $(BUILD)/bench/a
-	git diff $(BENCH_PREPARED) $(BENCH_PREPARED)^ -- src/store/db.c | patch -s -p1 -d $(BUILD)/bench/a
-	$(MAKE) -C $(BUILD)/bench/a BUILD=build build/workestra-time
+	$(MAKE) -C $(BUILD)/bench/a BUILD=build CFLAGS="-O2 -g -DDB_NEVER_PREPARE" build/workestra-time
 
 # Three serve behind HAProxy on one PostgreSQL under mixed load, one killed
 # (README, Fleet); installs haproxy when missing. Report in $(BUILD)/fleet.

@@ -33,6 +33,11 @@ db_t *db_open(const char *conninfo)
 	if (!db)
 		abort();
 	db->conninfo = strdup(conninfo);
+#ifdef DB_NEVER_PREPARE
+	/* make bench's A build only: every statement planned each time, as
+	 * before statements were prepared per connection. */
+	db->unprepared = true;
+#endif
 	return db;
 }
 
