@@ -239,6 +239,20 @@ static void release(int slot)
 	pthread_mutex_unlock(&waiters_lock);
 }
 
+/* On the stream just started: the notifications queued so far, then the
+ * request (params stolen) whose answer the slot of id waits for. */
+static void send_request(collector *col, const char *id, const char *method, json_t *params)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(col->queued, i, m)
+		sse_write(col, m);
+	json_array_clear(col->queued);
+	json_t *req = jsonrpc_request(id, method, params);
+	sse_write(col, req);
+	json_decref(req);
+}
+
 /* Ends an ask_later call taken out of the table with reply (stolen), or
  * with its fallback when reply is NULL. */
 static void finish_later(waiter_t *w, json_t *reply)
@@ -361,14 +375,7 @@ static bool ask_later(void *ctx, const char *method, json_t *params)
 	pthread_mutex_unlock(&waiters_lock);
 	col->later = st;
 	col->later_slot = slot;
-	size_t i;
-	json_t *m;
-	json_array_foreach(col->queued, i, m)
-		sse_write(col, m);
-	json_array_clear(col->queued);
-	json_t *req = jsonrpc_request(id, method, params);
-	sse_write(col, req);
-	json_decref(req);
+	send_request(col, id, method, params);
 	return true;
 }
 
@@ -400,15 +407,8 @@ static json_t *client_request(void *ctx, const char *method, json_t *params, err
 			return NULL;
 		}
 		col->streaming = true;
-		size_t i;
-		json_t *m;
-		json_array_foreach(col->queued, i, m)
-			sse_write(col, m);
-		json_array_clear(col->queued);
 	}
-	json_t *req = jsonrpc_request(id, method, params);
-	sse_write(col, req);
-	json_decref(req);
+	send_request(col, id, method, params);
 
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
