@@ -38,12 +38,4 @@ DROP VIEW people;
 
 COMMIT;
 
--- The rollup's changes from those inserts folded in (schemas/sql/0016), as
--- the first report would.
-SELECT time_rollup_compact(:'ws');
-VACUUM ANALYZE time_rollup;
-VACUUM ANALYZE time_rollup_delta;
-
-VACUUM ANALYZE time_entries;
-VACUUM ANALYZE timesheets;
-VACUUM ANALYZE users;
+\ir settle.sql

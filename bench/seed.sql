@@ -67,12 +67,4 @@ WHERE workspace_id = :'ws' AND id IN (SELECT id FROM time_entries WHERE workspac
 
 COMMIT;
 
--- The rollup's changes from those inserts folded in (schemas/sql/0016), as
--- the first report would.
-SELECT time_rollup_compact(:'ws');
-VACUUM ANALYZE time_rollup;
-VACUUM ANALYZE time_rollup_delta;
-
--- Fresh statistics, and a visibility map so the report index serves index-only scans.
-VACUUM ANALYZE time_entries;
-VACUUM ANALYZE timesheets;
+\ir settle.sql
