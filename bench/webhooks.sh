@@ -112,6 +112,16 @@ start_serve() {
 
 # One real event: the subscription, and an entry whose time_entry.created
 # payload every generated event copies.
+# wait_for SQL VALUE TRIES SECONDS MESSAGE: polls until SQL answers VALUE, or
+# stops the run with MESSAGE after TRIES polls SECONDS apart.
+wait_for() {
+	i=0
+	until [ "$(sql "$1")" = "$2" ]; do
+		i=$((i + 1))
+		[ $i -le "$3" ] || { say "$5"; exit 1; }
+		sleep "$4"
+	done
+}
 start_serve "$BIN"
 wh=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 	-d "{\"url\":\"http://127.0.0.1:$sink_port/hook\",\"events\":[\"time_entry.created\"]}" \
@@ -119,12 +129,8 @@ wh=$(curl -fsS -H "Authorization: Bearer $token" -H 'Content-Type: application/j
 curl -fsS -o /dev/null -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 	-d "{\"entity_type\":\"task\",\"entity_id\":\"$task\",\"hours\":1.5,\"log_date\":\"2026-04-29\",\"description\":\"Benchmark\"}" \
 	"$base/api/v1/time-entries"
-i=0
-until [ "$(sql "SELECT count(*) FROM time_webhook_deliveries WHERE status = 'delivered'")" = 1 ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || { say "the first delivery did not arrive"; exit 1; }
-	sleep 0.1
-done
+wait_for "SELECT count(*) FROM time_webhook_deliveries WHERE status = 'delivered'" 1 100 0.1 \
+	"the first delivery did not arrive"
 stop_serve
 template=$(sql "SELECT id FROM time_webhook_events")
 # The history: delivered a month ago, as time_entry.updated so that the runs
@@ -179,12 +185,8 @@ make_due() {
 	     COMMIT;" | sed -n 's/^t0=//p'
 }
 wait_drained() {
-	i=0
-	until [ "$(sql "SELECT count(*) FROM time_webhook_deliveries WHERE status = 'pending'")" = 0 ]; do
-		i=$((i + 1))
-		[ $i -le 3000 ] || { say "the deliveries were not drained in 10 minutes"; exit 1; }
-		sleep 0.2
-	done
+	wait_for "SELECT count(*) FROM time_webhook_deliveries WHERE status = 'pending'" 0 3000 0.2 \
+		"the deliveries were not drained in 10 minutes"
 }
 # finish T0 CPU_TICKS PG0 X0: checks the run and sets result to "rate cpu_ms
 # pg_ms xacts" (per delivery).
